@@ -1,0 +1,136 @@
+// Diagnostics: where a problem is (file, line, column, the line's text) and how to print it.
+//
+// Every stage reports user mistakes here instead of throwing; the driver returns them all, sorted
+// in the order the assembler read the lines. This module must not know about any stage.
+
+export interface Diagnostic {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+  sourceLine: string;
+  severity: 'error' | 'warning';
+}
+
+/** A macro expansion a line came from: errors in it are reported at the invocation. */
+export interface ExpansionInfo {
+  readonly macro: string;
+  /** Column of the macro name on the invocation line. */
+  readonly col: number;
+  /** Where the body line that produced this text was written. */
+  readonly bodyFile: string;
+  readonly bodyLine: number;
+}
+
+/**
+ * Where a line of source is. For lines produced by a macro expansion this is the (outermost)
+ * invocation line, so diagnostics, the source map and the listing all name a line the user can
+ * find in the file that invoked the macro; lines of an included file keep their own file and line.
+ */
+export interface LineLoc {
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** The text of that line as written (the invocation line for macro expansions). */
+  readonly text: string;
+  /** Order in which the assembler read the line: diagnostics are sorted by it. */
+  readonly seq: number;
+  readonly expansion?: ExpansionInfo;
+}
+
+interface Ranked {
+  readonly diagnostic: Diagnostic;
+  /** As reported, before relocation to a macro invocation: addAll replays these. */
+  readonly loc: LineLoc;
+  readonly col: number;
+  readonly message: string;
+  readonly seq: number;
+  readonly order: number;
+}
+
+export class Diagnostics {
+  private readonly ranked: Ranked[] = [];
+  private readonly seen = new Set<string>();
+
+  error(loc: LineLoc, col: number, message: string): void {
+    this.add(loc, col, message, 'error');
+  }
+
+  warning(loc: LineLoc, col: number, message: string): void {
+    this.add(loc, col, message, 'warning');
+  }
+
+  /** Take over another collection's diagnostics (a layout pass keeps its own until it is chosen). */
+  addAll(other: Diagnostics): void {
+    for (const r of other.ranked) this.add(r.loc, r.col, r.message, r.diagnostic.severity);
+  }
+
+  get errorCount(): number {
+    return this.ranked.filter((r) => r.diagnostic.severity === 'error').length;
+  }
+
+  /** All diagnostics, in reading order (then by column). */
+  sorted(): Diagnostic[] {
+    return [...this.ranked]
+      .sort((a, b) => a.seq - b.seq || a.diagnostic.col - b.diagnostic.col || a.order - b.order)
+      .map((r) => r.diagnostic);
+  }
+
+  private add(loc: LineLoc, col: number, message: string, severity: Diagnostic['severity']): void {
+    const ex = loc.expansion;
+    const located = ex
+      ? { col: ex.col, message: `${message} (in macro '${ex.macro}', ${ex.bodyFile}:${ex.bodyLine})` }
+      : { col: Math.max(1, col), message };
+    // Pseudo-instructions expand to several instructions that may evaluate the same operand:
+    // the same complaint at the same place is reported once.
+    const key = `${loc.file}\0${loc.line}\0${located.col}\0${located.message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.ranked.push({
+      diagnostic: { file: loc.file, line: loc.line, col: located.col, message: located.message, sourceLine: loc.text, severity },
+      loc,
+      col,
+      message,
+      seq: loc.seq,
+      order: this.ranked.length,
+    });
+  }
+}
+
+const ANSI = { bold: '\x1b[1m', red: '\x1b[31m', magenta: '\x1b[35m', green: '\x1b[32m', reset: '\x1b[0m' };
+
+/** gcc/clang style: `file:line:col: error: message`, the source line, a caret under the column. */
+export function formatDiagnostic(d: Diagnostic, color = false): string {
+  const paint = (code: string, s: string): string => (color ? `${code}${s}${ANSI.reset}` : s);
+  const label = d.severity === 'error' ? paint(ANSI.bold + ANSI.red, 'error:') : paint(ANSI.bold + ANSI.magenta, 'warning:');
+  const head = `${paint(ANSI.bold, `${d.file}:${d.line}:${d.col}:`)} ${label} ${paint(ANSI.bold, d.message)}`;
+  // Keep tabs in the padding so the caret lines up under tab-indented source.
+  const padding = d.sourceLine.slice(0, Math.max(0, d.col - 1)).replace(/[^\t]/g, ' ');
+  return `${head}\n  ${d.sourceLine}\n  ${padding}${paint(ANSI.bold + ANSI.green, '^')}`;
+}
+
+/** The closest candidate within a small edit distance, for "did you mean" hints. */
+export function closestName(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.min(2, Math.floor(word.length / 2)));
+  for (const candidate of candidates) {
+    const d = editDistance(word, candidate);
+    if (d < bestDistance || (d === bestDistance && best === undefined)) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,72 @@
+// The assembler's public API: source text to an Image, diagnostics and a listing; words back to text.
+//
+// The stages, in order: macros.ts (includes, macros) → parser.ts (statements) → resolver.ts
+// (layout passes until symbols settle) → output.ts (image, listing). Every user mistake becomes a
+// Diagnostic; nothing here throws for bad input.
+
+import * as fs from 'node:fs';
+import type { Image } from '../isa/image.ts';
+import { Diagnostics, type Diagnostic } from './diagnostics.ts';
+import { preprocess } from './macros.ts';
+import { buildImage, buildListing } from './output.ts';
+import { parse } from './parser.ts';
+import { resolve } from './resolver.ts';
+
+export type { Diagnostic } from './diagnostics.ts';
+export { formatDiagnostic } from './diagnostics.ts';
+export { disassemble, disassembleImage } from './disassembler.ts';
+
+export interface AssembleOptions {
+  /** Name used in diagnostics and the source map; default '<input>'. */
+  file?: string;
+  /** Reads `.include`d files; default fs.readFileSync as UTF-8. Paths are relative to the including file. */
+  readFile?: (path: string) => string;
+  /** Predefined `.equ` symbols. */
+  defines?: Record<string, number>;
+  /** Address of the first byte when the source has no `.org`; default 0x1000. */
+  origin?: number;
+}
+
+export interface AssembleResult {
+  /** Undefined iff there are errors. */
+  image?: Image;
+  diagnostics: Diagnostic[];
+  /** Address, words and source side by side, one row per 4 bytes emitted. */
+  listing: string;
+}
+
+export const DEFAULT_ORIGIN = 0x1000;
+
+const readUtf8 = (path: string): string => fs.readFileSync(path, 'utf8');
+
+export function assemble(source: string, options: AssembleOptions = {}): AssembleResult {
+  const file = options.file ?? '<input>';
+  const diagnostics = new Diagnostics();
+  try {
+    const lines = preprocess(source, { file, readFile: options.readFile ?? readUtf8, diagnostics });
+    const statements = parse(lines, diagnostics);
+    const layout = resolve(statements, { origin: options.origin ?? DEFAULT_ORIGIN, defines: options.defines ?? {} }, diagnostics);
+    const listing = buildListing(layout);
+    const image = diagnostics.errorCount === 0 ? buildImage(layout) : undefined;
+    return { ...(image ? { image } : {}), diagnostics: diagnostics.sorted(), listing };
+  } catch (e) {
+    // A bug in the assembler, not a mistake in the source: still report it as a diagnostic.
+    const message = `internal assembler error: ${e instanceof Error ? e.message : String(e)}`;
+    diagnostics.error({ file, line: 1, text: source.split('\n')[0] ?? '', seq: -1 }, 1, message);
+    return { diagnostics: diagnostics.sorted(), listing: '' };
+  }
+}
+
+export function assembleFile(path: string, options: Omit<AssembleOptions, 'file'> = {}): AssembleResult {
+  const readFile = options.readFile ?? readUtf8;
+  let source: string;
+  try {
+    source = readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'file not found' : (e as Error).message;
+    const diagnostic: Diagnostic = { file: path, line: 1, col: 1, message: `cannot read '${path}': ${reason}`, sourceLine: '', severity: 'error' };
+    return { diagnostics: [diagnostic], listing: '' };
+  }
+  return assemble(source, { ...options, file: path, readFile });
+}

@@ -1,0 +1,72 @@
+// Output: the settled layout as an Image (segments, symbols, source map, entry) and as a listing.
+//
+// Symbols: every named label, plus `.equ`/`.set` symbols whose value comes from a label or `.`
+// (addresses); plain constants and local numeric labels (`1:`) are left out. The source map has
+// one entry per instruction or data directive, located as the preprocessor located its line
+// (macro expansions at their invocation line).
+
+import type { Image, ImageSymbol, SourceLocation } from '../isa/image.ts';
+import type { Emission, PassResult } from './layout.ts';
+import { isLocalLabelName } from './parser.ts';
+
+export function buildImage(layout: PassResult): Image {
+  const symbols: ImageSymbol[] = [];
+  for (const [name, def] of layout.symbols) {
+    const isAddress = def.kind === 'label' || ((def.kind === 'equ' || def.kind === 'set') && def.addressLike);
+    if (!isAddress || isLocalLabelName(name)) continue;
+    symbols.push({ name, address: def.value >>> 0, global: layout.globals.has(name) });
+  }
+  symbols.sort((a, b) => a.address - b.address || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sourceMap: SourceLocation[] = layout.emissions
+    .map((e) => ({ address: e.address, file: e.loc.file, line: e.loc.line }))
+    .sort((a, b) => a.address - b.address);
+  return {
+    entry: layout.entry,
+    segments: layout.segments.map((s) => ({ address: s.address, bytes: Uint8Array.from(s.bytes) })),
+    symbols,
+    sourceMap,
+  };
+}
+
+const hex = (n: number, digits: number): string => (n >>> 0).toString(16).padStart(digits, '0');
+const DATA_WIDTH = 11; // "xx xx xx xx": four bytes, the widest row
+
+/** A `.space`/`.align` run this long is shown as its first row and a byte count. */
+const LONG_FILL_BYTES = 16;
+
+/**
+ * One row per 4 bytes: `address  data  source`. The source text appears on the first row of each
+ * source line; the rows that follow show the rest of its words (a `li` pair, a `.word` list, a
+ * string, a macro's expansion).
+ */
+export function buildListing(layout: PassResult): string {
+  const rows: string[] = [];
+  let previousSeq = -1;
+  for (const emission of layout.emissions) {
+    const chunks = rowsOf(emission);
+    chunks.forEach((data, i) => {
+      const first = i === 0 && emission.loc.seq !== previousSeq;
+      const text = first ? emission.loc.text.trimEnd() : '';
+      rows.push(`${hex(emission.address + 4 * i, 8)}  ${data.padEnd(DATA_WIDTH)}  ${text}`.trimEnd());
+    });
+    previousSeq = emission.loc.seq;
+  }
+  return rows.length > 0 ? rows.join('\n') + '\n' : '';
+}
+
+function rowsOf(e: Emission): string[] {
+  const rows: string[] = [];
+  const isUniformFill = e.bytes.length > LONG_FILL_BYTES && e.bytes.every((b) => b === e.bytes[0]);
+  const shown = isUniformFill ? e.bytes.slice(0, 4) : e.bytes;
+  for (let offset = 0; offset < shown.length; offset += 4) {
+    const units: string[] = [];
+    for (let u = offset; u < Math.min(offset + 4, shown.length); u += e.unitBytes) {
+      let value = 0;
+      for (let b = e.unitBytes - 1; b >= 0; b--) value = value * 256 + (shown[u + b] ?? 0);
+      units.push(hex(value, 2 * e.unitBytes));
+    }
+    rows.push(units.join(' '));
+  }
+  if (isUniformFill) rows[0] += ` … (${e.bytes.length} bytes)`;
+  return rows;
+}

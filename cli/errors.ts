@@ -1,0 +1,21 @@
+// Errors the CLI reports as one clear line and an exit code, never a stack trace.
+
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 2) {
+    super(message);
+  }
+}
+
+/** Exit codes of `vmmlab run` besides the guest's own power-off code. */
+export const EXIT_CODES = {
+  /** Bad command line. */
+  USAGE: 2,
+  /** Assembly errors, unreadable or unloadable image. */
+  INPUT: 1,
+  /** The guest ran out of its instruction budget. */
+  MAX_INSTRUCTIONS: 124,
+  /** The guest waited for an interrupt that can never come. */
+  WFI_DEADLOCK: 125,
+  /** Stopped by Ctrl-C. */
+  INTERRUPTED: 130,
+} as const;

@@ -1,0 +1,105 @@
+// Command-line options shared by the commands that build a machine (run, debug, exp): memory,
+// instruction budget, cycle profile and TLB geometry. Parsing is strict: a bad value is a
+// CliError naming the option and what it takes.
+
+import * as fs from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_MEMORY_BYTES, DEFAULT_MAX_INSTRUCTIONS } from '../emulator/machine.ts';
+import type { MmuConfig } from '../emulator/mmu.ts';
+import { DEFAULT_PROFILE, ProfileError, applySettings, parseProfile, type MachineProfile } from '../emulator/profile.ts';
+import { DEFAULT_TLB, checkTlbConfig } from '../emulator/tlb.ts';
+import { CliError } from './errors.ts';
+
+export const MACHINE_OPTIONS = {
+  memory: { type: 'string' },
+  'max-instructions': { type: 'string' },
+  profile: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  'tlb-entries': { type: 'string' },
+  'tlb-ways': { type: 'string' },
+  'tlb-replacement': { type: 'string' },
+  'tlb-seed': { type: 'string' },
+  'split-tlb': { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const MACHINE_OPTIONS_HELP = `Machine options:
+  --memory SIZE             physical memory (bytes, or with K/M/G; default 64M)
+  --max-instructions N      stop after N retired instructions (default ${DEFAULT_MAX_INSTRUCTIONS.toLocaleString('en-US')})
+  --profile FILE.json       cycle costs over the defaults (docs/cycle-model.md)
+  --set KEY=VALUE           one cycle cost (repeatable), e.g. --set walkRefCycles=40
+  --tlb-entries N           TLB entries, a power of two (default ${DEFAULT_TLB.entries})
+  --tlb-ways N              TLB associativity; = entries for fully associative (default ${DEFAULT_TLB.ways})
+  --tlb-replacement lru|random   replacement policy (default lru)
+  --tlb-seed N              seed of random replacement (default ${DEFAULT_TLB.seed})
+  --split-tlb               separate instruction and data TLBs, each of the geometry above`;
+
+export interface MachineSettings {
+  memoryBytes: number;
+  maxInstructions: number;
+  profile: MachineProfile;
+  mmu: MmuConfig;
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+export function parseCommandLine<T extends ParseArgsConfig['options']>(argv: string[], options: T, allowPositionals = true) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (e) {
+    throw new CliError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+}
+
+export function parseCount(name: string, text: string | undefined, fallback: number, min = 0): number {
+  if (text === undefined) return fallback;
+  const cleaned = text.replace(/_/g, '');
+  const value = /^0x[0-9a-f]+$/i.test(cleaned) ? parseInt(cleaned, 16) : /^\d+(e\d+)?$/i.test(cleaned) ? Number(cleaned) : NaN;
+  if (!Number.isSafeInteger(value) || value < min) throw new CliError(`--${name} takes a whole number of at least ${min} (got '${text}')`);
+  return value;
+}
+
+export function parseSize(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const m = /^(\d+)\s*([kmg]i?b?)?$/i.exec(text.trim());
+  if (!m) throw new CliError(`--${name} takes a size such as 65536, 64K, 64M or 1G (got '${text}')`);
+  const unit = (m[2] ?? '').charAt(0).toLowerCase();
+  const scale = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Number(m[1]) * scale;
+}
+
+export function machineSettings(values: Values): MachineSettings {
+  const memoryBytes = parseSize('memory', values.memory as string | undefined, DEFAULT_MEMORY_BYTES);
+  if (memoryBytes % 4096 !== 0 || memoryBytes < 4096 || memoryBytes > 0xf0000000) {
+    throw new CliError(`--memory must be a multiple of 4 KiB between 4K and 3840M (got ${memoryBytes} bytes)`);
+  }
+  const maxInstructions = parseCount('max-instructions', values['max-instructions'] as string | undefined, DEFAULT_MAX_INSTRUCTIONS, 1);
+  let profile: MachineProfile = DEFAULT_PROFILE;
+  try {
+    if (typeof values.profile === 'string') {
+      let text: string;
+      try {
+        text = fs.readFileSync(values.profile, 'utf8');
+      } catch {
+        throw new CliError(`cannot read profile '${values.profile}'`);
+      }
+      profile = parseProfile(text);
+    }
+    profile = applySettings(profile, (values.set as string[] | undefined) ?? []);
+  } catch (e) {
+    if (e instanceof ProfileError) throw new CliError(e.message);
+    throw e;
+  }
+  const replacement = (values['tlb-replacement'] as string | undefined) ?? DEFAULT_TLB.replacement;
+  if (replacement !== 'lru' && replacement !== 'random') throw new CliError(`--tlb-replacement takes lru or random (got '${replacement}')`);
+  const tlb = {
+    entries: parseCount('tlb-entries', values['tlb-entries'] as string | undefined, DEFAULT_TLB.entries, 1),
+    ways: parseCount('tlb-ways', values['tlb-ways'] as string | undefined, DEFAULT_TLB.ways, 1),
+    replacement,
+    seed: parseCount('tlb-seed', values['tlb-seed'] as string | undefined, DEFAULT_TLB.seed),
+  } as const;
+  // Fewer entries than the default ways: a fully associative TLB of that size.
+  const fitted = values['tlb-ways'] === undefined && tlb.ways > tlb.entries ? { ...tlb, ways: tlb.entries } : tlb;
+  const problem = checkTlbConfig(fitted);
+  if (problem) throw new CliError(problem);
+  return { memoryBytes, maxInstructions, profile, mmu: { tlb: fitted, splitTlb: values['split-tlb'] === true } };
+}

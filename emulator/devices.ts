@@ -1,0 +1,82 @@
+// Memory-mapped devices: the console and the power-off register, in the device region of
+// isa/README.md ("Devices"). Word accesses only. A Devices object belongs to one machine (or,
+// under a VMM, to one VM: each VM's console output is its own).
+//
+// Devices never see virtual addresses and never trap themselves: an access they do not
+// recognise returns false / undefined and the caller raises BUS_ERROR.
+
+import { DEVICE } from '../isa/arch.ts';
+
+export class Console {
+  private readonly out: number[] = [];
+  private readonly input: number[] = [];
+  private inputPos = 0;
+  /** Total bytes ever written, for statistics. */
+  bytesWritten = 0;
+
+  transmit(byte: number): void {
+    this.out.push(byte & 0xff);
+    this.bytesWritten++;
+  }
+
+  /** The next input byte, or -1 when none is waiting. */
+  receive(): number {
+    return this.inputPos < this.input.length ? this.input[this.inputPos++]! : -1;
+  }
+
+  hasInput(): boolean {
+    return this.inputPos < this.input.length;
+  }
+
+  feed(text: string | Uint8Array): void {
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    for (const b of bytes) this.input.push(b);
+  }
+
+  /** Take the output produced since the last drain. */
+  drain(): Buffer {
+    const chunk = Buffer.from(this.out);
+    this.out.length = 0;
+    return chunk;
+  }
+}
+
+export class Devices {
+  readonly console = new Console();
+  /** Set when the guest writes POWER_OFF. */
+  poweredOff = false;
+  exitCode = 0;
+
+  /** Read a device word; undefined when nothing answers at that address. */
+  read(physAddr: number): number | undefined {
+    switch (physAddr >>> 0) {
+      case DEVICE.CONSOLE_TX:
+      case DEVICE.POWER_OFF:
+        return 0;
+      case DEVICE.CONSOLE_RX:
+        return this.console.receive() | 0;
+      case DEVICE.CONSOLE_STATUS:
+        return (this.console.hasInput() ? 1 : 0) | 2;
+      default:
+        return undefined;
+    }
+  }
+
+  /** Write a device word; false when nothing answers at that address. */
+  write(physAddr: number, value: number): boolean {
+    switch (physAddr >>> 0) {
+      case DEVICE.CONSOLE_TX:
+        this.console.transmit(value);
+        return true;
+      case DEVICE.POWER_OFF:
+        this.poweredOff = true;
+        this.exitCode = value | 0;
+        return true;
+      case DEVICE.CONSOLE_RX:
+      case DEVICE.CONSOLE_STATUS:
+        return true;
+      default:
+        return false;
+    }
+  }
+}

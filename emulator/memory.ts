@@ -1,0 +1,48 @@
+// Physical memory: one ArrayBuffer seen as bytes, halves and words. Host byte order must be
+// little-endian (TV32 is), which every platform Node.js 20 runs on is; we check once.
+//
+// This module knows nothing of translation or devices: callers give it in-range physical
+// addresses with the alignment their view needs.
+
+import { endianness } from 'node:os';
+import { PAGE_SIZE } from '../isa/arch.ts';
+
+if (endianness() !== 'LE') throw new Error('vmmlab needs a little-endian host');
+
+export class PhysicalMemory {
+  readonly sizeBytes: number;
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly i16: Int16Array;
+  readonly i32: Int32Array;
+  readonly i8: Int8Array;
+
+  constructor(sizeBytes: number) {
+    if (!Number.isInteger(sizeBytes) || sizeBytes <= 0 || sizeBytes % PAGE_SIZE !== 0 || sizeBytes > 0xf0000000) {
+      throw new RangeError(`memory size must be a positive multiple of ${PAGE_SIZE} bytes below 0xF0000000 (got ${sizeBytes})`);
+    }
+    this.sizeBytes = sizeBytes;
+    const buffer = new ArrayBuffer(sizeBytes);
+    this.u8 = new Uint8Array(buffer);
+    this.i8 = new Int8Array(buffer);
+    this.u16 = new Uint16Array(buffer);
+    this.i16 = new Int16Array(buffer);
+    this.i32 = new Int32Array(buffer);
+  }
+
+  contains(addr: number, len = 1): boolean {
+    return addr >= 0 && addr + len <= this.sizeBytes;
+  }
+
+  readWord(addr: number): number {
+    return this.i32[addr >>> 2]!;
+  }
+
+  writeWord(addr: number, value: number): void {
+    this.i32[addr >>> 2] = value;
+  }
+
+  load(addr: number, bytes: Uint8Array): void {
+    this.u8.set(bytes, addr);
+  }
+}

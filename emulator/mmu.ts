@@ -1,0 +1,250 @@
+// The MMU: the CPU's only route from a virtual address to physical memory (STYLE.md lesson 3).
+// It holds the TLB(s), the walker and the paging-mode descriptor of the moment: whether the first
+// stage is on and where its root is (native tables, or the VMM's shadow tables), and, under EPT,
+// the nested stage. `translate` is the slow path: the CPU keeps a one-entry fast path per access
+// type in its loop and calls here when that misses.
+//
+// The MMU never decodes instructions and never decides what a fault means to the OS: it reports
+// the fault and the CPU (or the VMM, through an exit) acts on it.
+
+import { ACCESS, CAUSE, PAGE_SHIFT, PTBR_ASID_MASK, PTBR_ROOT_MASK, PTE, type AccessType } from '../isa/arch.ts';
+import type { PhysicalMemory } from './memory.ts';
+import { TV32_PAGING } from './paging-mode.ts';
+import type { MachineProfile } from './profile.ts';
+import type { Stats } from './stats.ts';
+import { DEFAULT_TLB, Tlb, type TlbConfig } from './tlb.ts';
+import {
+  StageResult, WALK_BAD_LARGE, WALK_BUS_ERROR, WALK_EPT_VIOLATION, WALK_NOT_PRESENT, WALK_OK, Walker, type NestedStage,
+} from './walker.ts';
+
+export interface MmuConfig {
+  readonly tlb: TlbConfig;
+  /** Separate instruction and data TLBs, each of `tlb`'s geometry. */
+  readonly splitTlb: boolean;
+}
+
+export const DEFAULT_MMU: MmuConfig = { tlb: DEFAULT_TLB, splitTlb: false };
+
+const NOT_PRESENT_CAUSE = [CAUSE.FETCH_PAGE_FAULT, CAUSE.LOAD_PAGE_FAULT, CAUSE.STORE_PAGE_FAULT];
+const PROTECTION_CAUSE = [CAUSE.FETCH_PROTECTION_FAULT, CAUSE.LOAD_PROTECTION_FAULT, CAUSE.STORE_PROTECTION_FAULT];
+/** With the first stage off, every page is readable, writable and executable from any mode. */
+const PAGING_OFF_BITS = PTE.V | PTE.W | PTE.X | PTE.U | PTE.A | PTE.D;
+
+/** Step 6 of the walk: may this access use a leaf with these bits? */
+export function permits(bits: number, access: AccessType, userMode: boolean): boolean {
+  if (userMode && !(bits & PTE.U)) return false;
+  if (access === ACCESS.STORE) return (bits & PTE.W) !== 0;
+  if (access === ACCESS.FETCH) return (bits & PTE.X) !== 0;
+  return true;
+}
+
+export class Mmu {
+  readonly itlb: Tlb;
+  readonly dtlb: Tlb;
+  readonly walker: Walker;
+
+  // The paging-mode descriptor of the moment.
+  stage1On = false;
+  /** Physical (guest-physical under EPT) address of the first-stage root table. */
+  stage1Root = 0;
+  /** TLB tag: ASID in bits [7:0], VPID in bits [15:8]. */
+  context = 0;
+  userMode = false;
+  /** The EPT stage, or null when translation has one stage. */
+  nested: NestedStage | null = null;
+
+  /** Bumped whenever a cached translation may have gone: the CPU drops its fast-path copies. */
+  generation = 0;
+  /** LRU clock; the CPU's fast path advances its own copy and hands it back around calls. */
+  clock = 0;
+
+  /** After a successful translate: the TLB slot used (-1 with paging off) and its TLB. */
+  lastIndex = -1;
+  lastTlb: Tlb;
+
+  /** After a failed translate: a TV32 cause and the faulting virtual address... */
+  faultCause = 0;
+  faultAddr = 0;
+  /** ...or an EPT violation: the guest-physical address with no mapping (faultCause is then -1). */
+  faultGuestPhys = 0;
+
+  private readonly stage1 = new StageResult();
+  private readonly stage2 = new StageResult();
+
+  constructor(
+    private readonly mem: PhysicalMemory,
+    private readonly stats: Stats,
+    private readonly profile: MachineProfile,
+    config: MmuConfig = DEFAULT_MMU,
+  ) {
+    this.itlb = new Tlb(config.tlb);
+    this.dtlb = config.splitTlb ? new Tlb(config.tlb) : this.itlb;
+    this.lastTlb = this.dtlb;
+    this.walker = new Walker(mem);
+  }
+
+  get translating(): boolean {
+    return this.stage1On || this.nested !== null;
+  }
+
+  /**
+   * Translate a virtual address for an access. Returns the host-physical address, or -1 with
+   * the fault in faultCause/faultAddr (or faultCause = -1 and faultGuestPhys for an EPT violation).
+   */
+  translate(va: number, access: AccessType): number {
+    va >>>= 0;
+    if (!this.stage1On && this.nested === null) {
+      this.lastIndex = -1;
+      return va;
+    }
+    const tlb = access === ACCESS.FETCH ? this.itlb : this.dtlb;
+    const i = tlb.lookup(va >>> PAGE_SHIFT, this.context, ++this.clock);
+    if (i >= 0) {
+      const bits = tlb.flags[i]!;
+      // A hit that lacks the right (or, for a store, the Dirty bit) is dropped and walked again,
+      // so the fault or the D update comes from the tables as they are now.
+      if (permits(bits, access, this.userMode) && (access !== ACCESS.STORE || (bits & PTE.D))) {
+        this.stats.tlbHits[access]++;
+        this.lastIndex = i;
+        this.lastTlb = tlb;
+        return (tlb.base[i]! | (va & ((1 << tlb.pageShift[i]!) - 1))) >>> 0;
+      }
+      tlb.invalidate(i);
+      this.generation++;
+    }
+    this.stats.tlbMisses[access]++;
+    return this.walkAndFill(va, access, tlb);
+  }
+
+  private walkAndFill(va: number, access: AccessType, tlb: Tlb): number {
+    const stats = this.stats;
+    const walker = this.walker;
+    const guestRefs0 = walker.guestRefs;
+    const eptRefs0 = walker.eptRefs;
+    stats.walks++;
+    const result = this.walkBothStages(va, access);
+    const guestRefs = walker.guestRefs - guestRefs0;
+    const eptRefs = walker.eptRefs - eptRefs0;
+    stats.walkGuestRefs += guestRefs;
+    stats.walkEptRefs += eptRefs;
+    stats.walkRefs += guestRefs + eptRefs;
+    stats.cyclesWalk += this.profile.walkStartCycles + (guestRefs + eptRefs) * this.profile.walkRefCycles;
+    if (result < 0) return -1;
+    const shift = this.combinedShift;
+    const mask = (1 << shift) - 1;
+    const i = tlb.insert(va, shift, this.context, (result & ~mask) >>> 0, this.combinedBits, ++this.clock);
+    this.generation++;
+    this.lastIndex = i;
+    this.lastTlb = tlb;
+    return result;
+  }
+
+  private combinedShift = PAGE_SHIFT;
+  private combinedBits = 0;
+
+  /** Both stages of a walk; sets combinedShift/combinedBits on success. */
+  private walkBothStages(va: number, access: AccessType): number {
+    const walker = this.walker;
+    let guestPhys = va;
+    let shift = 32;
+    let bits = PAGING_OFF_BITS;
+    if (this.stage1On) {
+      const s1 = this.stage1;
+      const status = walker.walk(TV32_PAGING, this.stage1Root, va, 'guest', s1, this.nested);
+      if (status !== WALK_OK) return this.walkFault(status, va, access, s1.faultGuestPhys);
+      if (!permits(s1.leaf, access, this.userMode)) return this.fault(PROTECTION_CAUSE[access]!, va);
+      if (walker.setAccessedDirty(s1, access === ACCESS.STORE)) this.stats.adUpdates++;
+      guestPhys = s1.output;
+      shift = s1.pageShift;
+      bits = s1.leaf;
+    }
+    let hostPhys = guestPhys;
+    if (this.nested !== null) {
+      const s2 = this.stage2;
+      const status = walker.walk(this.nested.mode, this.nested.root, guestPhys, 'ept', s2, null);
+      if (status !== WALK_OK || !permits(s2.leaf | PTE.U, access, false)) {
+        return this.walkFault(status === WALK_OK ? WALK_EPT_VIOLATION : status === WALK_BUS_ERROR ? status : WALK_EPT_VIOLATION, va, access, guestPhys);
+      }
+      hostPhys = s2.output;
+      if (s2.pageShift < shift) shift = s2.pageShift;
+    }
+    this.combinedShift = shift === 32 ? PAGE_SHIFT : shift;
+    this.combinedBits = bits;
+    return hostPhys;
+  }
+
+  private walkFault(status: number, va: number, access: AccessType, guestPhys: number): number {
+    switch (status) {
+      case WALK_NOT_PRESENT:
+      case WALK_BAD_LARGE:
+        return this.fault(NOT_PRESENT_CAUSE[access]!, va);
+      case WALK_BUS_ERROR:
+        return this.fault(CAUSE.BUS_ERROR, va);
+      case WALK_EPT_VIOLATION:
+        this.faultCause = -1;
+        this.faultAddr = va;
+        this.faultGuestPhys = guestPhys;
+        return -1;
+      default:
+        throw new Error(`unknown walk status ${status}`);
+    }
+  }
+
+  private fault(cause: number, va: number): number {
+    this.faultCause = cause;
+    this.faultAddr = va;
+    return -1;
+  }
+
+  // ---- What the architecture says about keeping the TLB coherent (isa/README.md, "TLB") ----
+
+  /** A PTBR write: new root and ASID; drop the non-Global entries of the new context. */
+  writePtbr(value: number): void {
+    this.stage1Root = (value & PTBR_ROOT_MASK) >>> 0;
+    this.context = (this.context & ~PTBR_ASID_MASK) | (value & PTBR_ASID_MASK);
+    this.itlb.flushContext(this.context);
+    if (this.dtlb !== this.itlb) this.dtlb.flushContext(this.context);
+    this.generation++;
+  }
+
+  flushAll(): void {
+    this.itlb.flushAll();
+    if (this.dtlb !== this.itlb) this.dtlb.flushAll();
+    this.generation++;
+  }
+
+  flushPage(va: number): void {
+    const vpid = this.context >>> 8;
+    this.itlb.flushPage(va >>> 0, vpid);
+    if (this.dtlb !== this.itlb) this.dtlb.flushPage(va >>> 0, vpid);
+    this.generation++;
+  }
+
+  setUserMode(user: boolean): void {
+    if (user !== this.userMode) {
+      this.userMode = user;
+      this.generation++;
+    }
+  }
+
+  setStage1(on: boolean): void {
+    if (on !== this.stage1On) {
+      this.stage1On = on;
+      this.generation++;
+    }
+  }
+
+  /** Set the whole descriptor at once (the VMM does this on VM entry). */
+  configure(stage1On: boolean, stage1Root: number, context: number, nested: NestedStage | null): void {
+    this.stage1On = stage1On;
+    this.stage1Root = stage1Root >>> 0;
+    this.context = context;
+    this.nested = nested;
+    this.generation++;
+  }
+
+  /** Is a host-physical page plain RAM (so the CPU may cache it in its fast path)? */
+  isRamPage(hostPhys: number): boolean {
+    return hostPhys + 4096 <= this.mem.sizeBytes;
+  }
+}

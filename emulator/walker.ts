@@ -1,0 +1,149 @@
+// The page-table walker: one walker for every kind of translation (STYLE.md lesson 4). It walks
+// any table described by a PagingMode and, for the guest stage of a nested (EPT) walk, first
+// translates every guest-physical table address through the EPT: the two-dimensional walk.
+//
+// Step numbers in the comments are those of isa/README.md, "The page walk". The walker reads
+// host physical memory only; it never decides what a fault means (the MMU and the VMM do).
+
+import { PAGE_SHIFT, PTE } from '../isa/arch.ts';
+import type { PhysicalMemory } from './memory.ts';
+import { levelShift, type PagingMode } from './paging-mode.ts';
+
+export const WALK_OK = 0;
+/** An entry on the way had V = 0. */
+export const WALK_NOT_PRESENT = 1;
+/** A large-page entry whose frame is not aligned to the large page. */
+export const WALK_BAD_LARGE = 2;
+/** A table entry lies outside physical memory. */
+export const WALK_BUS_ERROR = 3;
+/** Nested walks only: a guest-physical address (a table or the final one) has no EPT mapping. */
+export const WALK_EPT_VIOLATION = 4;
+
+/** One memory reference of a walk, recorded only while a trace is attached (the debugger's `translate`). */
+export interface WalkStep {
+  readonly stage: 'guest' | 'ept';
+  readonly level: number;
+  /** The address of the entry in its own stage's space (guest-physical for guest tables under EPT). */
+  readonly entryAddr: number;
+  /** Where the entry really is in host memory. */
+  readonly hostAddr: number;
+  readonly value: number;
+  /** For EPT steps: which guest-physical address this EPT walk was translating. */
+  readonly translating?: number;
+}
+
+/** The outcome of one stage's walk. Reused across walks so a walk allocates nothing. */
+export class StageResult {
+  status = WALK_OK;
+  /** The leaf entry's value (after any A/D update). */
+  leaf = 0;
+  /** Host-physical address of the leaf entry. */
+  leafHostAddr = 0;
+  /** log2 of the bytes the leaf maps: 12, or more for a large page. */
+  pageShift = PAGE_SHIFT;
+  /** The translated address (output of this stage). */
+  output = 0;
+  /** The level where the walk stopped. */
+  level = 0;
+  /** When a nested walk fails in the EPT: the guest-physical address that had no mapping. */
+  faultGuestPhys = 0;
+}
+
+export interface NestedStage {
+  readonly mode: PagingMode;
+  /** Host-physical address of the EPT root table. */
+  readonly root: number;
+}
+
+export class Walker {
+  /** References made, by stage, since the counters were last read by the MMU. */
+  guestRefs = 0;
+  eptRefs = 0;
+  /** Set by the debugger to record every step of the next walks; null in normal runs. */
+  trace: WalkStep[] | null = null;
+  private readonly eptScratch = new StageResult();
+
+  constructor(private readonly mem: PhysicalMemory) {}
+
+  private readEntry(hostAddr: number): number | undefined {
+    if (hostAddr < 0 || hostAddr + 4 > this.mem.sizeBytes) return undefined;
+    return this.mem.i32[hostAddr >>> 2]!;
+  }
+
+  /**
+   * Walk `mode`'s tables from `root` for `addr`. With `nested`, table addresses are
+   * guest-physical and each is translated through the EPT first (steps 1 and 4 of the walk,
+   * done once per level, each costing a full EPT walk).
+   */
+  walk(mode: PagingMode, root: number, addr: number, stage: 'guest' | 'ept', out: StageResult, nested: NestedStage | null): number {
+    const levels = mode.levelBits.length;
+    let table = root >>> 0;
+    for (let level = 0; level < levels; level++) {
+      const shift = levelShift(mode, level);
+      const index = (addr >>> shift) & ((1 << mode.levelBits[level]!) - 1);
+      const entryAddr = (table + index * 4) >>> 0;
+      // Steps 1 and 4: find the entry. Under EPT, its guest-physical address is translated first.
+      let hostAddr = entryAddr;
+      if (nested) {
+        const s = this.walk(nested.mode, nested.root, entryAddr, 'ept', this.eptScratch, null);
+        if (s !== WALK_OK) {
+          out.status = s === WALK_NOT_PRESENT || s === WALK_BAD_LARGE ? WALK_EPT_VIOLATION : s;
+          out.faultGuestPhys = entryAddr;
+          out.level = level;
+          return out.status;
+        }
+        hostAddr = this.eptScratch.output;
+      }
+      const entry = this.readEntry(hostAddr);
+      if (stage === 'guest') this.guestRefs++;
+      else this.eptRefs++;
+      if (entry === undefined) {
+        out.status = WALK_BUS_ERROR;
+        out.level = level;
+        return out.status;
+      }
+      if (this.trace) {
+        this.trace.push(stage === 'ept'
+          ? { stage, level, entryAddr, hostAddr, value: entry >>> 0, translating: addr >>> 0 }
+          : { stage, level, entryAddr, hostAddr, value: entry >>> 0 });
+      }
+      // Steps 2 and 5: an entry with V = 0 ends the walk.
+      if (!(entry & PTE.V)) {
+        out.status = WALK_NOT_PRESENT;
+        out.level = level;
+        return out.status;
+      }
+      const last = level === levels - 1;
+      // Step 3: a large-page entry (L set where the mode allows it) is a leaf.
+      if (last || ((entry & PTE.L) && mode.largeAllowed[level])) {
+        // Large pages are at most 2^27 bytes (a 4-level EPT's top level), so the mask fits.
+        const pageMask = (1 << shift) - 1;
+        if (!last && (entry & PTE.FRAME_MASK & pageMask) !== 0) {
+          out.status = WALK_BAD_LARGE;
+          out.level = level;
+          return out.status;
+        }
+        out.status = WALK_OK;
+        out.leaf = entry;
+        out.leafHostAddr = hostAddr;
+        out.pageShift = shift;
+        out.level = level;
+        // Steps 3 and 8: the frame of the leaf plus the offset within its page.
+        out.output = ((entry & PTE.FRAME_MASK & ~pageMask) | (addr & pageMask)) >>> 0;
+        return WALK_OK;
+      }
+      table = (entry & PTE.FRAME_MASK) >>> 0;
+    }
+    throw new Error('unreachable: a walk always ends at the last level');
+  }
+
+  /** Step 7: write back Accessed (and Dirty for a store) into the leaf. Returns the new value. */
+  setAccessedDirty(out: StageResult, isStore: boolean): boolean {
+    const want = PTE.A | (isStore ? PTE.D : 0);
+    if ((out.leaf & want) === want) return false;
+    out.leaf |= want;
+    this.mem.i32[out.leafHostAddr >>> 2] = out.leaf;
+    this.guestRefs++;
+    return true;
+  }
+}

@@ -1,0 +1,37 @@
+; every ALU instruction, register and immediate forms
+_start:
+    add a0, a1, a2                  ; = 0x04d14000
+    sub a0, a1, a2                  ; = 0x08d14000
+    and a0, a1, a2                  ; = 0x0cd14000
+    or a0, a1, a2                   ; = 0x10d14000
+    xor a0, a1, a2                  ; = 0x14d14000
+    sll a0, a1, a2                  ; = 0x18d14000
+    srl a0, a1, a2                  ; = 0x1cd14000
+    sra a0, a1, a2                  ; = 0x20d14000
+    slt a0, a1, a2                  ; = 0x24d14000
+    sltu a0, a1, a2                 ; = 0x28d14000
+    mul a0, a1, a2                  ; = 0x2cd14000
+    mulh a0, a1, a2                 ; = 0x30d14000
+    mulhu a0, a1, a2                ; = 0x34d14000
+    div a0, a1, a2                  ; = 0x38d14000
+    divu a0, a1, a2                 ; = 0x3cd14000
+    rem a0, a1, a2                  ; = 0x40d14000
+    remu a0, a1, a2                 ; = 0x44d14000
+    add r15, r14, r13               ; = 0x07fb4000
+    ADD S3, T4, FP                  ; = 0x07ef0000
+    sub zero, ra, sp                ; = 0x08048000
+    addi t0, t1, -1                 ; = 0x49e3ffff
+    andi t0, t1, 255                ; = 0x4de000ff
+    ori t0, t1, 131071              ; = 0x51e1ffff
+    xori t0, t1, -131072            ; = 0x55e20000
+    slti t0, t1, 131071             ; = 0x59e1ffff
+    sltiu t0, t1, 7                 ; = 0x5de00007
+    addi a0, a0, 0xFFFFFFFF         ; = 0x48cfffff
+    andi a0, a0, -16                ; = 0x4ccffff0
+    slli s0, s1, 31                 ; = 0x6334001f
+    srli s0, s1, 31                 ; = 0x6734001f
+    srai s0, s1, 31                 ; = 0x6b34001f
+    slli a0, a0, 0                  ; = 0x60cc0000
+    lui a0, 0x3fffff                ; = 0x6cffffff
+    lui t3, 0                       ; = 0x6e800000
+    auipc a1, 0x12345               ; = 0x71012345

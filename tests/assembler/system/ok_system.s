@@ -1,0 +1,30 @@
+; control registers by name and number, the SYS group, hypercalls
+.equ HC_PUTC, 1
+    mfcr a0, status                 ; = 0xe0c00000
+    mfcr a0, ptbr                   ; = 0xe0c00001
+    mfcr a0, evec                   ; = 0xe0c00002
+    mfcr a0, epc                    ; = 0xe0c00003
+    mfcr a0, cause                  ; = 0xe0c00004
+    mfcr a0, badva                  ; = 0xe0c00005
+    mfcr a0, scratch                ; = 0xe0c00006
+    mfcr a0, timer                  ; = 0xe0c00007
+    mfcr a0, cycle                  ; = 0xe0c00008
+    mfcr a0, cycleh                 ; = 0xe0c00009
+    mfcr a0, instret                ; = 0xe0c0000a
+    mfcr a0, instreth               ; = 0xe0c0000b
+    mtcr status, t0                 ; = 0xe41c0000
+    mtcr EVEC, a1                   ; = 0xe4100002
+    mfcr a0, cr31                   ; = 0xe0c0001f
+    mtcr cr12, zero                 ; = 0xe400000c
+    mfcr a0, 4                      ; = 0xe0c00004
+    mxcr sp, scratch, sp            ; = 0xec880006
+    mxcr a0, cr20, t1               ; = 0xece00014
+    invlpg a0                       ; = 0xe80c0000
+    syscall                         ; = 0xf8000000
+    break                           ; = 0xf8000001
+    eret                            ; = 0xf8000002
+    wfi                             ; = 0xf8000003
+    tlbflush                        ; = 0xf8000004
+    hcall 0                         ; = 0xf8010000
+    hcall 65535                     ; = 0xf801ffff
+    hcall HC_PUTC                   ; = 0xf8010001
