@@ -20,6 +20,8 @@ export interface ExpansionInfo {
   /** Where the body line that produced this text was written. */
   readonly bodyFile: string;
   readonly bodyLine: number;
+  /** Maps a column of the expanded text to the invocation line, for text that came from an argument. */
+  readonly mapCol?: (col: number) => number | undefined;
 }
 
 /**
@@ -79,7 +81,7 @@ export class Diagnostics {
   private add(loc: LineLoc, col: number, message: string, severity: Diagnostic['severity']): void {
     const ex = loc.expansion;
     const located = ex
-      ? { col: ex.col, message: `${message} (in macro '${ex.macro}', ${ex.bodyFile}:${ex.bodyLine})` }
+      ? { col: ex.mapCol?.(col) ?? ex.col, message: `${message} (in macro '${ex.macro}', ${ex.bodyFile}:${ex.bodyLine})` }
       : { col: Math.max(1, col), message };
     // Pseudo-instructions expand to several instructions that may evaluate the same operand:
     // the same complaint at the same place is reported once.

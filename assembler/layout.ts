@@ -2,8 +2,9 @@
 //
 // A pass reads forward references from the previous pass's symbol table (the resolver repeats
 // passes until the tables agree). Only the last pass's diagnostics are kept, so a pass reports
-// freely. Emitted bytes are little-endian. Each emission is one instruction or one data directive:
-// the source map and the listing are built from them.
+// freely. Emitted bytes are little-endian (isa/README.md §1). `.` is the address where the
+// statement starts, for every word of a pseudo-instruction or a `.word` list. Each emission is one
+// instruction or one data directive: the source map and the listing are built from them.
 
 import { fieldRange } from '../isa/encoding.ts';
 import { Diagnostics, type LineLoc } from './diagnostics.ts';
@@ -162,7 +163,7 @@ class Pass {
       case 'space': {
         const size = this.eval(d.size).value;
         if (size < 0 || size > MAX_FILL_BYTES) return this.error(exprCol(d.size), `.space size ${size} out of range 0..${MAX_FILL_BYTES}`);
-        return this.fill(size, d.fill ? this.checkedUnit(d.fill, 1) : 0);
+        return this.fill(size, d.fill ? this.tryChecked(d.fill, 1) : 0);
       }
       case 'data': {
         const bytes: number[] = [];

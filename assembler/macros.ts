@@ -158,7 +158,8 @@ class Preprocessor {
   }
 
   private expand(raw: RawLine, def: MacroDef, head: Token, args: readonly Token[]): void {
-    const values = splitAtCommas(args).map((part) => {
+    const parts = splitAtCommas(args);
+    const values = parts.map((part) => {
       const last = part[part.length - 1];
       return part.length === 0 ? '' : raw.text.slice(part[0]!.col - 1, last!.col - 1 + last!.text.length);
     });
@@ -173,21 +174,55 @@ class Preprocessor {
       return this.diags.error(raw.loc, head.col, `macro expansion nested more than ${MAX_MACRO_DEPTH} deep`);
     }
     const unique = String(this.expansionCount++);
+    // Columns of raw.text in the line the user sees (raw.text is itself an expansion when nested).
+    const outer = raw.loc.expansion;
+    const toUser = (col: number): number | undefined => (outer ? outer.mapCol?.(col) : col);
     this.macroStack.push(def.name);
     for (const bodyLine of def.body) {
-      const text = bodyLine.text.replace(/\\(@|[A-Za-z_][A-Za-z0-9_]*)/g, (whole, name: string) => {
-        if (name === '@') return unique;
-        const index = def.params.indexOf(name);
-        return index >= 0 ? values[index]! : whole;
-      });
+      const { text, mapCol } = substituteArguments(bodyLine.text, def.params, values, parts.map((p) => p[0]?.col ?? head.col), unique);
       const expansion: ExpansionInfo = {
         macro: def.name,
-        col: raw.loc.expansion?.col ?? head.col,
+        col: outer?.col ?? head.col,
         bodyFile: bodyLine.file,
         bodyLine: bodyLine.line,
+        mapCol: (col) => {
+          const rawCol = mapCol(col);
+          return rawCol === undefined ? undefined : toUser(rawCol);
+        },
       };
       this.processLine({ text, textFile: bodyLine.file, loc: { ...raw.loc, expansion } });
     }
     this.macroStack.pop();
   }
+}
+
+/**
+ * Replace `\param` with the argument text and `\@` with the expansion's number. Unknown `\names`
+ * stay (they may be string escapes such as `\n`). Returns a map from columns of the result that
+ * came from an argument to the argument's column on the invocation line.
+ */
+function substituteArguments(
+  body: string,
+  params: readonly string[],
+  values: readonly string[],
+  valueCols: readonly number[],
+  unique: string,
+): { text: string; mapCol: (col: number) => number | undefined } {
+  const spans: { start: number; length: number; sourceCol: number }[] = [];
+  let text = '';
+  let last = 0;
+  for (const m of body.matchAll(/\\(@|[A-Za-z_][A-Za-z0-9_]*)/g)) {
+    const index = params.indexOf(m[1]!);
+    const replacement = m[1] === '@' ? unique : index >= 0 ? values[index]! : m[0];
+    text += body.slice(last, m.index);
+    if (index >= 0) spans.push({ start: text.length + 1, length: replacement.length, sourceCol: valueCols[index]! });
+    text += replacement;
+    last = m.index! + m[0].length;
+  }
+  text += body.slice(last);
+  const mapCol = (col: number): number | undefined => {
+    const span = spans.find((s) => col >= s.start && col < s.start + Math.max(1, s.length));
+    return span ? span.sourceCol + (col - span.start) : undefined;
+  };
+  return { text, mapCol };
 }

@@ -1,6 +1,6 @@
 // Output: the settled layout as an Image (segments, symbols, source map, entry) and as a listing.
 //
-// Symbols: every named label, plus `.equ`/`.set` symbols whose value comes from a label or `.`
+// Segments are sorted by address (each `.org` starts one). Symbols: every named label, plus `.equ`/`.set` symbols whose value comes from a label or `.`
 // (addresses); plain constants and local numeric labels (`1:`) are left out. The source map has
 // one entry per instruction or data directive, located as the preprocessor located its line
 // (macro expansions at their invocation line).
@@ -22,7 +22,7 @@ export function buildImage(layout: PassResult): Image {
     .sort((a, b) => a.address - b.address);
   return {
     entry: layout.entry,
-    segments: layout.segments.map((s) => ({ address: s.address, bytes: Uint8Array.from(s.bytes) })),
+    segments: [...layout.segments].sort((a, b) => a.address - b.address).map((s) => ({ address: s.address, bytes: Uint8Array.from(s.bytes) })),
     symbols,
     sourceMap,
   };
@@ -31,7 +31,7 @@ export function buildImage(layout: PassResult): Image {
 const hex = (n: number, digits: number): string => (n >>> 0).toString(16).padStart(digits, '0');
 const DATA_WIDTH = 11; // "xx xx xx xx": four bytes, the widest row
 
-/** A `.space`/`.align` run this long is shown as its first row and a byte count. */
+/** A run of one repeated byte this long (`.space`, `.align`) shows one row and a count of the rest. */
 const LONG_FILL_BYTES = 16;
 
 /**
@@ -67,6 +67,6 @@ function rowsOf(e: Emission): string[] {
     }
     rows.push(units.join(' '));
   }
-  if (isUniformFill) rows[0] += ` … (${e.bytes.length} bytes)`;
+  if (isUniformFill) rows.push(`… ${e.bytes.length - shown.length} more`);
   return rows;
 }

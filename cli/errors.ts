@@ -16,6 +16,8 @@ export const EXIT_CODES = {
   MAX_INSTRUCTIONS: 124,
   /** The guest waited for an interrupt that can never come. */
   WFI_DEADLOCK: 125,
+  /** Traps without end: the guest's trap handler faults. */
+  TRAP_LOOP: 126,
   /** Stopped by Ctrl-C. */
   INTERRUPTED: 130,
 } as const;

@@ -3,6 +3,9 @@
 
 import * as fs from 'node:fs';
 import { assembleFile, formatDiagnostic } from '../assembler/index.ts';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { USER_ORIGIN, type BootModule } from '../emulator/boot.ts';
 import { ImageFormatError, parseImage, type Image } from '../isa/image.ts';
 import { CliError, EXIT_CODES } from './errors.ts';
 
@@ -11,8 +14,8 @@ export function isSource(path: string): boolean {
 }
 
 /** Assemble a source file, printing every diagnostic; throws CliError when there are errors. */
-export function assembleOrFail(path: string, color: boolean, defines?: Record<string, number>): { image: Image; listing: string } {
-  const result = assembleFile(path, defines ? { defines } : {});
+export function assembleOrFail(path: string, color: boolean, origin?: number): { image: Image; listing: string } {
+  const result = assembleFile(path, origin !== undefined ? { origin } : {});
   for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d, color) + '\n');
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   if (!result.image) {
@@ -36,4 +39,35 @@ export function loadProgram(path: string, color: boolean): Image {
     if (e instanceof ImageFormatError) throw new CliError(`${path}: ${e.message}`, EXIT_CODES.INPUT);
     throw e;
   }
+}
+
+/**
+ * A `--module` argument: `PROG.s[:ARG,ARG…]` (or an image). The module's name is the file name
+ * without its extension; the arguments are integers (decimal or 0x hex).
+ */
+export function loadModule(spec: string, color: boolean): BootModule {
+  const colon = spec.lastIndexOf(':');
+  const file = colon > 0 ? spec.slice(0, colon) : spec;
+  const argText = colon > 0 ? spec.slice(colon + 1) : '';
+  const args = argText === '' ? [] : argText.split(',').map((a) => {
+    const t = a.trim();
+    const v = /^-?0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^-?\d+$/.test(t) ? Number(t) : NaN;
+    if (!Number.isSafeInteger(v) || v < -0x80000000 || v > 0xffffffff) {
+      throw new CliError(`--module ${spec}: argument '${a}' is not a 32-bit integer`);
+    }
+    return v;
+  });
+  const found = findModuleFile(file);
+  const image = isSource(found) ? assembleOrFail(found, color, USER_ORIGIN).image : loadProgram(found, color);
+  return { name: path.basename(file).replace(/\.[^.]*$/, ''), image, args };
+}
+
+/** The bundled user programs, so `--module primes.s` works from any directory. */
+export const BUNDLED_USER_DIR = fileURLToPath(new URL('../guest-programs/user/', import.meta.url));
+
+function findModuleFile(file: string): string {
+  if (fs.existsSync(file)) return file;
+  const bundled = path.join(BUNDLED_USER_DIR, file);
+  if (!path.isAbsolute(file) && fs.existsSync(bundled)) return bundled;
+  throw new CliError(`module '${file}' not found (looked in the current directory and ${BUNDLED_USER_DIR})`, EXIT_CODES.INPUT);
 }

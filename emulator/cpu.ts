@@ -34,7 +34,12 @@ export const STOP = {
   WFI_DEADLOCK: 3,
   /** Someone called requestStop() (the debugger, Ctrl-C). */
   REQUESTED: 4,
+  /** Traps kept coming without a single instruction retiring: the trap handler itself faults. */
+  TRAP_LOOP: 5,
 } as const;
+
+/** Traps in a row, with no instruction retired between them, that count as a trap loop. */
+export const TRAP_LOOP_LIMIT = 64;
 export type StopCode = (typeof STOP)[keyof typeof STOP];
 
 /** Opcodes as the core dispatches on them: literals, so the switch compiles to a jump table. */
@@ -459,6 +464,7 @@ export class Cpu {
   /** A fetch that failed translation, reached a device or was misaligned. */
   private fetchFault(phys: number): void {
     const pc = this.pc;
+    this.currentWord = 0;
     this.lastAccess = ACCESS.FETCH;
     if ((pc & 3) !== 0) this.trap(CAUSE.MISALIGNED_FETCH, pc);
     else if (phys < 0) this.translationFault();
@@ -472,6 +478,7 @@ export class Cpu {
       const e = this.beginExit(EXIT.EPT_VIOLATION);
       e.address = mmu.faultAddr;
       e.guestPhys = mmu.faultGuestPhys;
+      e.inTableWalk = mmu.faultInTable;
       e.access = this.lastAccess;
       return;
     }
@@ -482,6 +489,7 @@ export class Cpu {
 
   /** A load or store that was misaligned, faulted in translation, or reached a device. */
   private slowAccess(w: number, va: number, pa: number): void {
+    this.currentWord = w;
     const op = w >>> 26;
     const size = MEM_SIZE[op - Op.LB]!;
     const isStore = op >= Op.SB;
@@ -541,6 +549,14 @@ export class Cpu {
   deliverTrap(cause: number, badva: number): void {
     const cr = this.cr;
     this.stats.traps[cause]++;
+    // A handler always retires something before the next trap (at least its eret); when nothing
+    // retires between many traps, the handler itself faults and the guest can never progress.
+    if (this.stats.instructions === this.lastTrapInstret) {
+      if (++this.trapStreak >= TRAP_LOOP_LIMIT) this.stopCode = STOP.TRAP_LOOP;
+    } else {
+      this.lastTrapInstret = this.stats.instructions;
+      this.trapStreak = 1;
+    }
     this.stats.cyclesTrap += this.profile.trapEntryCycles;
     cr[CR.EPC] = this.pc;
     cr[CR.CAUSE] = cause;
@@ -554,11 +570,17 @@ export class Cpu {
     this.pc = (cr[CR.EVEC]! & ~3) >>> 0;
   }
 
+  /** The word of the instruction in the slow path (exits carry it so the VMM can emulate it). */
+  private currentWord = 0;
+
+  private lastTrapInstret = -1;
+  private trapStreak = 0;
+
   private beginExit(reason: number): ExitInfo {
     const e = this.exit;
     e.reason = reason;
     e.pc = this.pc;
-    e.word = 0;
+    e.word = this.currentWord;
     this.stopCode = STOP.EXIT;
     return e;
   }
@@ -588,6 +610,7 @@ export class Cpu {
 
   /** Control registers, MMU maintenance and the SYS group, at this.pc. */
   private system(w: number, op: number): void {
+    this.currentWord = w;
     const cr = this.cr;
     const rd = (w >>> 22) & 15;
     const rs1 = (w >>> 18) & 15;
@@ -785,8 +808,9 @@ export class Cpu {
   }
 
   /** Retire the instruction at pc on the guest's behalf: the VMM emulated it. */
-  retireEmulated(): void {
+  retireEmulated(word: number): void {
     this.stats.instructions++;
+    this.stats.cyclesInsn += this.opCycles[word >>> 26]!;
     this.pc = (this.pc + 4) >>> 0;
   }
 

@@ -57,6 +57,8 @@ export class ExitInfo {
   /** Virtual address (invlpg, faults). */
   address = 0;
   guestPhys = 0;
+  /** EPT violations: met while reading a guest page table, not for the final address. */
+  inTableWalk = false;
   /** ACCESS type of a fault or EPT violation. */
   access = 0;
   /** TV32 cause of a PAGE_FAULT exit. */

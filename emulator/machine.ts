@@ -2,6 +2,7 @@
 // an instruction budget. This is bare metal; the VMM (hypervisor/) builds VMs from the same parts.
 
 import type { Image } from '../isa/image.ts';
+import { bootLoad, type BootLayout, type BootModule } from './boot.ts';
 import { Devices } from './devices.ts';
 import { STOP, Cpu, type StopCode } from './cpu.ts';
 import { PhysicalMemory } from './memory.ts';
@@ -19,7 +20,7 @@ export interface MachineOptions {
 }
 
 /** Why a run ended. */
-export type StopReason = 'halted' | 'max-instructions' | 'wfi-deadlock' | 'stopped';
+export type StopReason = 'halted' | 'max-instructions' | 'wfi-deadlock' | 'trap-loop' | 'stopped';
 
 export interface RunResult {
   reason: StopReason;
@@ -65,6 +66,17 @@ export class Machine {
   }
 
   /**
+   * Boot a kernel with modules: the loader places everything and the kernel starts at its entry
+   * with a0 = the boot-information block (isa/README.md, "Boot information").
+   */
+  boot(kernel: Image, modules: readonly BootModule[]): BootLayout {
+    const layout = bootLoad(this.mem, kernel, modules);
+    this.cpu.reset(kernel.entry, this.mem.sizeBytes);
+    this.cpu.regs[3] = layout.bootInfo;
+    return layout;
+  }
+
+  /**
    * Run until the guest powers off or `maxInstructions` more instructions have retired.
    * `onSlice` is called between slices (to stream console output); it may return false to stop.
    */
@@ -79,6 +91,7 @@ export class Machine {
     switch (code) {
       case STOP.HALT: return this.result('halted');
       case STOP.WFI_DEADLOCK: return this.result('wfi-deadlock');
+      case STOP.TRAP_LOOP: return this.result('trap-loop');
       case STOP.REQUESTED: return this.result('stopped');
       case STOP.EXIT: throw new Error('a VM exit on bare metal: exit controls are set without a VMM');
       default: return this.result('max-instructions');

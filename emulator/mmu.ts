@@ -65,15 +65,18 @@ export class Mmu {
   /** After a failed translate: a TV32 cause and the faulting virtual address... */
   faultCause = 0;
   faultAddr = 0;
-  /** ...or an EPT violation: the guest-physical address with no mapping (faultCause is then -1). */
+  /** ...or an EPT violation: the guest-physical address with no mapping (faultCause is then -1)... */
   faultGuestPhys = 0;
+  /** ...met while reading a guest page table (true) or for the final address (false). */
+  faultInTable = false;
 
   private readonly stage1 = new StageResult();
   private readonly stage2 = new StageResult();
 
   constructor(
     private readonly mem: PhysicalMemory,
-    private readonly stats: Stats,
+    /** Where TLB and walk statistics go: the VMM points it at the running VM's. */
+    public stats: Stats,
     private readonly profile: MachineProfile,
     config: MmuConfig = DEFAULT_MMU,
   ) {
@@ -139,6 +142,7 @@ export class Mmu {
     return result;
   }
 
+  private finalGuestPhys = -1;
   private combinedShift = PAGE_SHIFT;
   private combinedBits = 0;
 
@@ -151,6 +155,7 @@ export class Mmu {
     if (this.stage1On) {
       const s1 = this.stage1;
       const status = walker.walk(TV32_PAGING, this.stage1Root, va, 'guest', s1, this.nested);
+      this.finalGuestPhys = -1;
       if (status !== WALK_OK) return this.walkFault(status, va, access, s1.faultGuestPhys);
       if (!permits(s1.leaf, access, this.userMode)) return this.fault(PROTECTION_CAUSE[access]!, va);
       if (walker.setAccessedDirty(s1, access === ACCESS.STORE)) this.stats.adUpdates++;
@@ -159,6 +164,7 @@ export class Mmu {
       bits = s1.leaf;
     }
     let hostPhys = guestPhys;
+    this.finalGuestPhys = guestPhys;
     if (this.nested !== null) {
       const s2 = this.stage2;
       const status = walker.walk(this.nested.mode, this.nested.root, guestPhys, 'ept', s2, null);
@@ -181,6 +187,7 @@ export class Mmu {
       case WALK_BUS_ERROR:
         return this.fault(CAUSE.BUS_ERROR, va);
       case WALK_EPT_VIOLATION:
+        this.faultInTable = guestPhys !== this.finalGuestPhys;
         this.faultCause = -1;
         this.faultAddr = va;
         this.faultGuestPhys = guestPhys;
@@ -217,6 +224,22 @@ export class Mmu {
     const vpid = this.context >>> 8;
     this.itlb.flushPage(va >>> 0, vpid);
     if (this.dtlb !== this.itlb) this.dtlb.flushPage(va >>> 0, vpid);
+    this.generation++;
+  }
+
+  /** Drop the current VPID's entries for [vaStart, vaEnd): the VMM's tool when a shadow table goes. */
+  flushRange(vaStart: number, vaEnd: number): void {
+    const vpid = this.context >>> 8;
+    this.itlb.flushRange(vaStart, vaEnd, vpid);
+    if (this.dtlb !== this.itlb) this.dtlb.flushRange(vaStart, vaEnd, vpid);
+    this.generation++;
+  }
+
+  /** Drop every entry of the current VPID. */
+  flushVpid(): void {
+    const vpid = this.context >>> 8;
+    this.itlb.flushVpid(vpid);
+    if (this.dtlb !== this.itlb) this.dtlb.flushVpid(vpid);
     this.generation++;
   }
 

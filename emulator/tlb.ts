@@ -183,6 +183,16 @@ export class Tlb {
     }
   }
 
+  /** Drop every entry of a VPID whose page overlaps [vaStart, vaEnd). */
+  flushRange(vaStart: number, vaEnd: number, vpid: number): void {
+    for (let i = 0; i < this.flags.length; i++) {
+      if (!(this.flags[i]! & VALID) || this.context[i]! >>> 8 !== vpid) continue;
+      const shift = this.pageShift[i]!;
+      const start = this.tag[i]! * 2 ** shift;
+      if (start < vaEnd && start + 2 ** shift > vaStart) this.flags[i] = 0;
+    }
+  }
+
   isValid(i: number): boolean {
     return (this.flags[i]! & VALID) !== 0;
   }

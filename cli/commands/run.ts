@@ -2,19 +2,22 @@
 // stdout, and report why it stopped and what it cost.
 
 import * as fs from 'node:fs';
+import { TRAP_LOOP_LIMIT } from '../../emulator/cpu.ts';
 import { Machine, type RunResult } from '../../emulator/machine.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { bold, fmtInt, statsTable, useColor } from '../format.ts';
-import { loadProgram } from '../load.ts';
+import { loadModule, loadProgram } from '../load.ts';
 import { MACHINE_OPTIONS, MACHINE_OPTIONS_HELP, machineSettings, parseCommandLine } from '../options.ts';
 
 export const RUN_HELP = `Usage: vmmlab run FILE.s|IMAGE [options]
 
 Run a TV32 program on the emulated machine. A .s file is assembled first. The guest's console
 goes to stdout; the exit code is the guest's power-off code (124: instruction budget used up,
-125: wfi with no interrupt source, 130: interrupted, 1: bad input, 2: bad command line).
+125: wfi with no interrupt source, 126: trap loop, 130: interrupted, 1: bad input, 2: bad command line).
 
 Options:
+  --module PROG.s[:A,B…]    a boot module for a kernel: a user program (assembled at 0x00400000
+                            unless it says otherwise) with integer arguments; repeatable
   --stats                   a readable statistics table on stderr
   --json PATH               statistics as JSON to PATH ('-' for stdout; the console then goes to stderr)
   -h, --help                this text
@@ -24,6 +27,7 @@ ${MACHINE_OPTIONS_HELP}`;
 export function runCommand(argv: string[]): number {
   const { values, positionals } = parseCommandLine(argv, {
     ...MACHINE_OPTIONS,
+    module: { type: 'string', multiple: true },
     stats: { type: 'boolean' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -38,8 +42,11 @@ export function runCommand(argv: string[]): number {
   const image = loadProgram(positionals[0]!, color);
   const machine = new Machine({ memoryBytes: settings.memoryBytes, profile: settings.profile, mmu: settings.mmu });
   try {
-    machine.load(image);
+    const modules = (values.module ?? []).map((spec) => loadModule(spec, color));
+    if (modules.length > 0) machine.boot(image, modules);
+    else machine.load(image);
   } catch (e) {
+    if (e instanceof CliError) throw e;
     throw new CliError(`${positionals[0]}: ${(e as Error).message}`, EXIT_CODES.INPUT);
   }
   const consoleOut = values.json === '-' ? process.stderr : process.stdout;
@@ -82,6 +89,8 @@ export function stopMessage(result: RunResult, maxInstructions: number): string 
       return `stopped: the guest used up its budget of ${fmtInt(maxInstructions)} instructions (raise it with --max-instructions)`;
     case 'wfi-deadlock':
       return 'stopped: the guest waits for an interrupt (wfi) but no interrupt can ever come (timer off, no input)';
+    case 'trap-loop':
+      return `stopped: trap loop: ${TRAP_LOOP_LIMIT} traps in a row without an instruction retiring (the trap handler itself faults; is EVEC set?)`;
     case 'stopped':
       return `interrupted after ${fmtInt(result.instructions)} instructions`;
     default:
@@ -98,6 +107,7 @@ export function exitCodeFor(result: RunResult): number {
     }
     case 'max-instructions': return EXIT_CODES.MAX_INSTRUCTIONS;
     case 'wfi-deadlock': return EXIT_CODES.WFI_DEADLOCK;
+    case 'trap-loop': return EXIT_CODES.TRAP_LOOP;
     default: return EXIT_CODES.INTERRUPTED;
   }
 }

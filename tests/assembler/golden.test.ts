@@ -26,7 +26,7 @@ interface Annotated {
 
 /** The file and every file it includes (recursively), by the same relative-path rule as the assembler. */
 function filesOf(file: string, seen = new Set<string>()): string[] {
-  if (seen.has(file) || !fs.existsSync(file)) return [];
+  if (seen.has(file) || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return [];
   seen.add(file);
   const included = [...fs.readFileSync(file, 'utf8').matchAll(/^\s*\.include\s+"([^"]+)"/gm)];
   return [file, ...included.flatMap((m) => filesOf(path.join(path.dirname(file), m[1]!), seen))];

@@ -1,0 +1,407 @@
+// Shadow paging: trap-and-emulate memory virtualization in software.
+//
+// The guest keeps its own page tables and a virtual PTBR. The VMM traps the guest's PTBR and
+// STATUS.PG writes, walks the guest's tables in software and builds shadow tables that map
+// guest-virtual addresses straight to host-physical ones; the real PTBR points at a shadow.
+// Shadows are filled lazily: a hardware page fault is a *hidden* fault when the guest maps the
+// address (fill the entry, resume) and a *true* fault when it does not (inject it, as the guest
+// would see it natively). Guest page-table frames are write-protected in the shadow, so a guest
+// store to one exits and is emulated, and the shadow entries derived from it are dropped. A/D
+// bits: the VMM sets A in the guest entry when it fills, and maps a page writable only once the
+// guest entry's D is set, so the first store exits and sets D.
+//
+// Shadow roots are cached across context switches, keyed by guest root, up to a limit. A frame
+// written many times in a row without being walked stops being shadowed (KVM's write-flooding
+// heuristic), so a freed page table reused as data does not exit on every store.
+
+import { ACCESS, CAUSE, CR, PAGE_SIZE, PTBR_ASID_MASK, PTBR_ROOT_MASK, PTE, STATUS, type AccessType } from '../isa/arch.ts';
+import { EXIT, EXIT_CONTROL, type ExitControls, type ExitInfo } from '../emulator/exits.ts';
+import { permits } from '../emulator/mmu.ts';
+import { decodeAccess } from './emulate.ts';
+import { VMM_OWNER } from './host.ts';
+import { PagerBase, type Pager } from './pager.ts';
+
+export interface ShadowOptions {
+  /** How many shadow roots (one per guest address space) are kept; the least recently used goes. */
+  readonly cacheRoots: number;
+  /** Emulated writes in a row to one page-table frame before it is unshadowed. */
+  readonly floodThreshold: number;
+}
+
+export const DEFAULT_SHADOW: ShadowOptions = { cacheRoots: 16, floodThreshold: 3 };
+
+/** The key of the shadow used while the guest has paging off (guest-virtual = guest-physical). */
+const PAGING_OFF = -1;
+/** guestPt values: the shadow table splits a guest superpage / maps with paging off. */
+const FROM_SUPERPAGE = -2;
+const FROM_PAGING_OFF = -3;
+const NONE = -1;
+
+class ShadowRoot {
+  /** Host-physical address of the shadow page directory. */
+  pd = 0;
+  /** Per directory index: host address of the shadow page table (0 = none)... */
+  readonly pts = new Int32Array(1024);
+  /** ...and the guest page table it shadows (guest-physical), or FROM_SUPERPAGE / FROM_PAGING_OFF. */
+  readonly guestPt = new Int32Array(1024).fill(NONE);
+  lastUse = 0;
+  constructor(readonly id: number, readonly key: number) {}
+}
+
+/** The result of the VMM's software walk of the guest tables (isa/README.md, "The page walk"). */
+interface GuestWalk {
+  status: 'ok' | 'not-present' | 'bus-error';
+  leaf: number;
+  /** Guest-physical address of the leaf entry (-1 with paging off). */
+  leafAddr: number;
+  guestPhys: number;
+  /** Guest page table used for this address, or FROM_SUPERPAGE / FROM_PAGING_OFF. */
+  guestPt: number;
+}
+
+export class ShadowPager extends PagerBase implements Pager {
+  readonly exitControls: ExitControls = {
+    crReadExits: 1 << CR.PTBR,
+    crWriteExits: (1 << CR.PTBR) | (1 << CR.STATUS),
+    statusWriteMask: STATUS.PG,
+    events: EXIT_CONTROL.PAGE_FAULT | EXIT_CONTROL.INVLPG | EXIT_CONTROL.TLBFLUSH,
+  };
+  options: ShadowOptions = DEFAULT_SHADOW;
+
+  private readonly roots = new Map<number, ShadowRoot>();
+  private readonly rootsById = new Map<number, ShadowRoot>();
+  private current: ShadowRoot | undefined;
+  private nextRootId = 1;
+  private tick = 0;
+  /** Guest frames holding page directories, and the shadow roots built from each. */
+  private readonly pdUsers = new Map<number, Set<ShadowRoot>>();
+  /** Guest frames holding page tables, and the (root id << 10 | directory index) shadowing each. */
+  private readonly ptUsers = new Map<number, Set<number>>();
+  /** Per guest frame: writable shadow entries mapping it, as pairs (entry host address, va). */
+  private readonly writableMaps = new Map<number, number[]>();
+  private readonly shadowTables = new Set<number>();
+  private readonly floodCount = new Map<number, number>();
+
+  enter(vpid: number): void {
+    const cpu = this.vm.cpu;
+    cpu.exitControls = this.exitControls;
+    cpu.vmmOwnsTranslation = true;
+    const root = this.rootForGuestState();
+    this.current = root;
+    this.mmu.configure(true, root.pd, (vpid << 8) | this.guestAsid(), null);
+    cpu.syncMmuMode();
+  }
+
+  private guestAsid(): number {
+    return this.vm.cpu.cr[CR.PTBR]! & PTBR_ASID_MASK;
+  }
+
+  afterCrWrite(crn: number): void {
+    if (crn !== CR.PTBR && crn !== CR.STATUS) return;
+    // A new guest address space (or paging turned on or off): load its shadow. The real PTBR
+    // write drops this ASID's non-Global entries, as the guest's own write would natively.
+    const root = this.rootForGuestState();
+    this.current = root;
+    this.mmu.writePtbr(root.pd | this.guestAsid());
+  }
+
+  handleExit(e: ExitInfo): string | undefined {
+    switch (e.reason) {
+      case EXIT.INVLPG:
+        // The shadow is kept in sync by write protection: only the hardware TLB needs the flush.
+        this.mmu.flushPage(e.address);
+        this.vm.cpu.retireEmulated(e.word);
+        return 'invlpg';
+      case EXIT.TLBFLUSH:
+        this.mmu.flushAll();
+        this.vm.cpu.retireEmulated(e.word);
+        return 'tlbflush';
+      case EXIT.PAGE_FAULT:
+        return this.pageFault(e);
+      default:
+        return undefined;
+    }
+  }
+
+  // ------------------------------------------------------------------ faults
+
+  private pageFault(e: ExitInfo): string {
+    const vm = this.vm;
+    const cpu = vm.cpu;
+    const va = e.address >>> 0;
+    const access = e.access;
+    const user = !(cpu.cr[CR.STATUS]! & STATUS.MODE);
+    const walk = this.walkGuest(va);
+    if (walk.status === 'bus-error') return this.inject(CAUSE.BUS_ERROR, va);
+    if (walk.status === 'not-present') return this.inject(NOT_PRESENT[access]!, va);
+    if (!permits(walk.leaf, access as AccessType, user)) return this.inject(PROTECTION[access]!, va);
+    // The guest maps it: whatever happens now, the native walker would have set A (and D).
+    this.setAccessedDirty(walk, access === ACCESS.STORE);
+    const gpa = walk.guestPhys;
+    if (vm.isMmio(gpa)) return this.emulateMmio(e, gpa);
+    if (!vm.isGuestRam(gpa)) return this.refuse(va);
+    if (access === ACCESS.STORE && this.isProtected(gpa >>> 12)) return this.emulatePageTableWrite(e, gpa);
+    this.fill(va, walk);
+    vm.vmm.faultsHidden++;
+    return 'hidden-fault';
+  }
+
+  /** Walk the guest's tables in software, as the hardware would natively. */
+  private walkGuest(va: number): GuestWalk {
+    const cpu = this.vm.cpu;
+    if (!(cpu.cr[CR.STATUS]! & STATUS.PG)) {
+      return { status: 'ok', leaf: PTE.V | PTE.W | PTE.X | PTE.U | PTE.A | PTE.D, leafAddr: -1, guestPhys: va, guestPt: FROM_PAGING_OFF };
+    }
+    const root = (cpu.cr[CR.PTBR]! & PTBR_ROOT_MASK) >>> 0;
+    const pdeAddr = (root + (va >>> 22) * 4) >>> 0;
+    const pde = this.readGuestEntry(pdeAddr);
+    if (pde === undefined) return { status: 'bus-error', leaf: 0, leafAddr: -1, guestPhys: 0, guestPt: NONE };
+    this.floodCount.delete(root >>> 12);
+    if (!(pde & PTE.V)) return { status: 'not-present', leaf: pde, leafAddr: pdeAddr, guestPhys: 0, guestPt: NONE };
+    if (pde & PTE.L) {
+      if (pde & 0x003ff000) return { status: 'not-present', leaf: pde, leafAddr: pdeAddr, guestPhys: 0, guestPt: NONE };
+      const gpa = ((pde & 0xffc00000) | (va & 0x003fffff)) >>> 0;
+      return { status: 'ok', leaf: pde, leafAddr: pdeAddr, guestPhys: gpa, guestPt: FROM_SUPERPAGE };
+    }
+    const pt = (pde & PTE.FRAME_MASK) >>> 0;
+    const pteAddr = (pt + ((va >>> 12) & 1023) * 4) >>> 0;
+    const pte = this.readGuestEntry(pteAddr);
+    if (pte === undefined) return { status: 'bus-error', leaf: 0, leafAddr: -1, guestPhys: 0, guestPt: NONE };
+    this.floodCount.delete(pt >>> 12);
+    if (!(pte & PTE.V)) return { status: 'not-present', leaf: pte, leafAddr: pteAddr, guestPhys: 0, guestPt: pt };
+    const gpa = ((pte & PTE.FRAME_MASK) | (va & 0xfff)) >>> 0;
+    return { status: 'ok', leaf: pte, leafAddr: pteAddr, guestPhys: gpa, guestPt: pt };
+  }
+
+  /** One guest page-table entry, read by the VMM; undefined outside guest RAM (a bus error natively). */
+  private readGuestEntry(guestPhys: number): number | undefined {
+    this.chargePteReads(1);
+    if (!this.vm.isGuestRam(guestPhys)) return undefined;
+    const host = this.vm.backed(guestPhys);
+    return host < 0 ? 0 : this.host.mem.i32[host >>> 2]!;
+  }
+
+  private setAccessedDirty(walk: GuestWalk, isStore: boolean): void {
+    if (walk.leafAddr < 0) return;
+    const want = PTE.A | (isStore ? PTE.D : 0);
+    if ((walk.leaf & want) === want) return;
+    walk.leaf |= want;
+    this.vm.writeWord(walk.leafAddr, walk.leaf);
+    this.chargePteWrites(1);
+    this.vm.stats.adUpdates++;
+  }
+
+  // ------------------------------------------------------------------ filling the shadow
+
+  /** Install the shadow entry for va from a successful guest walk. */
+  private fill(va: number, walk: GuestWalk): void {
+    const root = this.current!;
+    const pdIndex = va >>> 22;
+    const ptIndex = (va >>> 12) & 1023;
+    if (root.pts[pdIndex] !== 0 && root.guestPt[pdIndex] !== walk.guestPt) this.zapDirectoryEntry(root, pdIndex);
+    let table = root.pts[pdIndex]!;
+    if (table === 0) {
+      table = this.allocTable();
+      root.pts[pdIndex] = table;
+      root.guestPt[pdIndex] = walk.guestPt;
+      this.host.mem.i32[(root.pd + pdIndex * 4) >>> 2] = table | PTE.V;
+      this.chargePteWrites(1);
+      if (walk.guestPt >= 0) this.addUser(this.ptUsers, walk.guestPt >>> 12, (root.id << 10) | pdIndex);
+    }
+    const gpaFrame = walk.guestPhys >>> 12;
+    const hostFrame = this.vm.backing(gpaFrame * PAGE_SIZE);
+    const leaf = walk.leaf;
+    const writable = (leaf & PTE.W) !== 0 && (leaf & PTE.D) !== 0 && !this.isProtected(gpaFrame);
+    const global = walk.guestPt === FROM_PAGING_OFF ? 0 : leaf & PTE.G;
+    const entry = hostFrame | PTE.V | PTE.A | PTE.D | (leaf & (PTE.X | PTE.U)) | global | (writable ? PTE.W : 0);
+    const entryAddr = table + ptIndex * 4;
+    this.host.mem.i32[entryAddr >>> 2] = entry;
+    this.chargePteWrites(1);
+    if (writable) {
+      let list = this.writableMaps.get(gpaFrame);
+      if (!list) this.writableMaps.set(gpaFrame, (list = []));
+      list.push(entryAddr, (va & ~0xfff) >>> 0);
+    }
+  }
+
+  private allocTable(): number {
+    const table = this.host.allocFrame(VMM_OWNER);
+    this.shadowTables.add(table);
+    this.vm.vmm.addShadowPages(1);
+    return table;
+  }
+
+  private freeTable(table: number): void {
+    this.shadowTables.delete(table);
+    this.host.freeFrame(table);
+    this.vm.vmm.addShadowPages(-1);
+  }
+
+  private addUser<T>(users: Map<number, Set<T>>, frame: number, user: T): void {
+    let set = users.get(frame);
+    if (!set) users.set(frame, (set = new Set()));
+    const wasProtected = this.isProtected(frame);
+    set.add(user);
+    if (!wasProtected) this.writeProtect(frame);
+  }
+
+  private removeUser<T>(users: Map<number, Set<T>>, frame: number, user: T): void {
+    const set = users.get(frame);
+    if (!set) return;
+    set.delete(user);
+    if (set.size === 0) users.delete(frame);
+  }
+
+  private isProtected(gpaFrame: number): boolean {
+    return this.pdUsers.has(gpaFrame) || this.ptUsers.has(gpaFrame);
+  }
+
+  /** A guest frame became a page table: take write access away from every shadow mapping of it. */
+  private writeProtect(gpaFrame: number): void {
+    const list = this.writableMaps.get(gpaFrame);
+    if (!list) return;
+    this.writableMaps.delete(gpaFrame);
+    const hostFrame = this.vm.backed(gpaFrame * PAGE_SIZE);
+    const mem = this.host.mem.i32;
+    for (let i = 0; i < list.length; i += 2) {
+      const entryAddr = list[i]!;
+      // The entry may have been dropped or reused since: only touch live shadow entries still mapping this frame.
+      if (!this.shadowTables.has(entryAddr & ~0xfff)) continue;
+      const entry = mem[entryAddr >>> 2]!;
+      if ((entry & PTE.V) && (entry & PTE.W) && ((entry & PTE.FRAME_MASK) >>> 0) === hostFrame) {
+        mem[entryAddr >>> 2] = entry & ~PTE.W;
+        this.chargePteWrites(1);
+        this.mmu.flushPage(list[i + 1]!);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ guest page-table writes
+
+  /** A guest store to one of its own page tables: do it, then drop the shadow entries it affects. */
+  private emulatePageTableWrite(e: ExitInfo, gpa: number): string {
+    const vm = this.vm;
+    const access = decodeAccess(e.word);
+    if (!access || !access.isStore) throw new Error(`VMM bug: a store fault on a non-store word 0x${(e.word >>> 0).toString(16)}`);
+    vm.writeSized(gpa, vm.cpu.regs[access.dataReg]!, access.size);
+    vm.vmm.ptWritesEmulated++;
+    this.chargeVmm(this.profile.vmmEmulateCycles);
+    const frame = gpa >>> 12;
+    this.syncTableWrite(frame, (gpa & 0xfff) >>> 2);
+    const writes = (this.floodCount.get(frame) ?? 0) + 1;
+    this.floodCount.set(frame, writes);
+    if (writes >= this.options.floodThreshold) this.unshadow(frame);
+    vm.cpu.retireEmulated(e.word);
+    return 'pt-write';
+  }
+
+  /** Entry `index` of guest frame `frame` changed: drop what the shadows built from it. */
+  private syncTableWrite(frame: number, index: number): void {
+    for (const root of [...(this.pdUsers.get(frame) ?? [])]) this.zapDirectoryEntry(root, index);
+    for (const user of [...(this.ptUsers.get(frame) ?? [])]) {
+      const root = this.rootsById.get(user >>> 10)!;
+      const pdIndex = user & 1023;
+      const table = root.pts[pdIndex]!;
+      if (table === 0) continue;
+      this.host.mem.i32[(table + index * 4) >>> 2] = 0;
+      this.chargePteWrites(1);
+      this.mmu.flushPage(((pdIndex << 22) | (index << 12)) >>> 0);
+    }
+  }
+
+  /** Drop the shadow page table under one directory entry of a shadow root. */
+  private zapDirectoryEntry(root: ShadowRoot, pdIndex: number): void {
+    const table = root.pts[pdIndex]!;
+    if (table === 0) return;
+    const guestPt = root.guestPt[pdIndex]!;
+    if (guestPt >= 0) this.removeUser(this.ptUsers, guestPt >>> 12, (root.id << 10) | pdIndex);
+    root.pts[pdIndex] = 0;
+    root.guestPt[pdIndex] = NONE;
+    this.host.mem.i32[(root.pd + pdIndex * 4) >>> 2] = 0;
+    this.chargePteWrites(1);
+    this.freeTable(table);
+    this.mmu.flushRange(pdIndex * 0x400000, (pdIndex + 1) * 0x400000);
+  }
+
+  /** Stop shadowing a frame the guest keeps writing (it is most likely not a page table any more). */
+  private unshadow(frame: number): void {
+    this.floodCount.delete(frame);
+    for (const user of [...(this.ptUsers.get(frame) ?? [])]) {
+      this.zapDirectoryEntry(this.rootsById.get(user >>> 10)!, user & 1023);
+    }
+    for (const root of [...(this.pdUsers.get(frame) ?? [])]) {
+      if (root !== this.current) this.dropRoot(root);
+    }
+    this.vm.vmm.unshadowed++;
+  }
+
+  // ------------------------------------------------------------------ the root cache
+
+  private rootForGuestState(): ShadowRoot {
+    const cpu = this.vm.cpu;
+    const key = cpu.cr[CR.STATUS]! & STATUS.PG ? (cpu.cr[CR.PTBR]! & PTBR_ROOT_MASK) >>> 0 : PAGING_OFF;
+    let root = this.roots.get(key);
+    if (!root) root = this.createRoot(key);
+    root.lastUse = ++this.tick;
+    return root;
+  }
+
+  private createRoot(key: number): ShadowRoot {
+    while (this.roots.size >= Math.max(1, this.options.cacheRoots)) {
+      let victim: ShadowRoot | undefined;
+      for (const r of this.roots.values()) if (r !== this.current && (!victim || r.lastUse < victim.lastUse)) victim = r;
+      if (!victim) break;
+      this.dropRoot(victim);
+      this.vm.vmm.shadowRootsReclaimed++;
+    }
+    const root = new ShadowRoot(this.nextRootId++, key);
+    root.pd = this.allocTable();
+    this.roots.set(key, root);
+    this.rootsById.set(root.id, root);
+    this.vm.vmm.shadowRootsCreated++;
+    if (key !== PAGING_OFF) this.addUser(this.pdUsers, key >>> 12, root);
+    return root;
+  }
+
+  private dropRoot(root: ShadowRoot): void {
+    for (let i = 0; i < 1024; i++) {
+      const table = root.pts[i]!;
+      if (table === 0) continue;
+      const guestPt = root.guestPt[i]!;
+      if (guestPt >= 0) this.removeUser(this.ptUsers, guestPt >>> 12, (root.id << 10) | i);
+      this.freeTable(table);
+    }
+    if (root.key !== PAGING_OFF) this.removeUser(this.pdUsers, root.key >>> 12, root);
+    this.freeTable(root.pd);
+    this.roots.delete(root.key);
+    this.rootsById.delete(root.id);
+    // Its translations may still be in the TLB under its guest's ASID.
+    this.mmu.flushVpid();
+  }
+
+  // ------------------------------------------------------------------ isolation
+
+  audit(): string[] {
+    const problems: string[] = [];
+    const mem = this.host.mem.i32;
+    for (const root of this.roots.values()) {
+      if (this.host.ownerOf(root.pd) !== VMM_OWNER) problems.push(`shadow root ${root.id} directory not owned by the VMM`);
+      for (let i = 0; i < 1024; i++) {
+        const table = root.pts[i]!;
+        if (table === 0) continue;
+        for (let j = 0; j < 1024; j++) {
+          const entry = mem[(table + j * 4) >>> 2]!;
+          if (!(entry & PTE.V)) continue;
+          const frame = (entry & PTE.FRAME_MASK) >>> 0;
+          if (this.host.ownerOf(frame) !== this.vm.id) {
+            problems.push(`shadow entry for va 0x${((i << 22) | (j << 12)).toString(16)} maps host frame 0x${frame.toString(16)} not owned by VM ${this.vm.name}`);
+          }
+        }
+      }
+    }
+    return problems;
+  }
+}
+
+const NOT_PRESENT = [CAUSE.FETCH_PAGE_FAULT, CAUSE.LOAD_PAGE_FAULT, CAUSE.STORE_PAGE_FAULT];
+const PROTECTION = [CAUSE.FETCH_PROTECTION_FAULT, CAUSE.LOAD_PROTECTION_FAULT, CAUSE.STORE_PROTECTION_FAULT];

@@ -1,0 +1,146 @@
+// A VM: a guest-physical address space backed on demand by host frames (the p2m map), a vCPU
+// with the guest's registers and control registers, its own devices (console, power-off) and its
+// own statistics. The VM does not know its frames are scattered through a host shared with
+// other VMs.
+
+import { createHash } from 'node:crypto';
+import { MMIO_BASE, MMIO_SIZE, PAGE_SIZE } from '../isa/arch.ts';
+import { Cpu } from '../emulator/cpu.ts';
+import { Devices } from '../emulator/devices.ts';
+import type { Mmu } from '../emulator/mmu.ts';
+import type { MachineProfile } from '../emulator/profile.ts';
+import { Stats } from '../emulator/stats.ts';
+import type { GuestPhysicalWriter } from '../emulator/boot.ts';
+import type { HostMemory } from './host.ts';
+import { VmmStats } from './vmstats.ts';
+
+export type VmMode = 'shadow' | 'ept';
+
+export class Vm implements GuestPhysicalWriter {
+  readonly stats = new Stats();
+  readonly vmm = new VmmStats();
+  readonly devices = new Devices();
+  readonly cpu: Cpu;
+  /** Host-physical address of each guest frame; 0 = not backed yet (host frame 0 is never used). */
+  readonly p2m: Int32Array;
+  readonly sizeBytes: number;
+  /** Guest frames are backed this many at a time, aligned (more than 1 for EPT large pages). */
+  allocGranuleFrames = 1;
+  /** Why the VM stopped, once it has. */
+  stopped: 'halted' | 'max-instructions' | 'wfi-deadlock' | 'stopped' | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly mode: VmMode,
+    memoryBytes: number,
+    readonly host: HostMemory,
+    mmu: Mmu,
+    profile: MachineProfile,
+  ) {
+    if (memoryBytes % PAGE_SIZE !== 0 || memoryBytes <= 0 || memoryBytes > MMIO_BASE) {
+      throw new RangeError(`VM ${name}: memory must be a multiple of 4 KiB below 0xF0000000`);
+    }
+    this.sizeBytes = memoryBytes;
+    this.p2m = new Int32Array(memoryBytes / PAGE_SIZE);
+    this.cpu = new Cpu(host.mem, mmu, this.devices, this.stats, profile);
+    // The guest reaches devices only through the VMM's emulation.
+    this.cpu.devicesAccessible = false;
+  }
+
+  isGuestRam(guestPhys: number): boolean {
+    return guestPhys >= 0 && guestPhys < this.sizeBytes;
+  }
+
+  isMmio(guestPhys: number): boolean {
+    return guestPhys >= MMIO_BASE && guestPhys < MMIO_BASE + MMIO_SIZE;
+  }
+
+  /** Host-physical address of a guest-physical one, backing its frame on first use; -1 outside RAM. */
+  backing(guestPhys: number): number {
+    guestPhys >>>= 0;
+    if (!this.isGuestRam(guestPhys)) return -1;
+    const frame = guestPhys >>> 12;
+    let host = this.p2m[frame]!;
+    if (host === 0) {
+      this.backGranule(frame);
+      host = this.p2m[frame]!;
+    }
+    return host + (guestPhys & 0xfff);
+  }
+
+  private backGranule(frame: number): void {
+    const g = this.allocGranuleFrames;
+    const first = frame - (frame % g);
+    const count = Math.min(g, this.p2m.length - first);
+    const base = g === 1 ? this.host.allocFrame(this.id) : this.host.allocRun(g, g, this.id);
+    for (let i = 0; i < count; i++) this.p2m[first + i] = base + i * PAGE_SIZE;
+    this.vmm.guestFrames += count;
+  }
+
+  /** Host address of a guest frame if it is already backed, without backing it. */
+  backed(guestPhys: number): number {
+    if (!this.isGuestRam(guestPhys)) return -1;
+    const host = this.p2m[guestPhys >>> 12]!;
+    return host === 0 ? -1 : host + (guestPhys & 0xfff);
+  }
+
+  /** The VMM's software read of a guest word (page tables); undefined outside guest RAM. */
+  readWord(guestPhys: number): number | undefined {
+    const h = this.backing(guestPhys);
+    return h < 0 ? undefined : this.host.mem.i32[h >>> 2]!;
+  }
+
+  writeWord(guestPhys: number, value: number): void {
+    const h = this.backing(guestPhys);
+    if (h < 0) throw new Error(`VMM bug: write outside guest memory at 0x${guestPhys.toString(16)}`);
+    this.host.mem.i32[h >>> 2] = value;
+  }
+
+  /** A guest store of 1, 2 or 4 bytes, emulated by the VMM. */
+  writeSized(guestPhys: number, value: number, size: number): void {
+    const h = this.backing(guestPhys);
+    if (h < 0) throw new Error(`VMM bug: write outside guest memory at 0x${guestPhys.toString(16)}`);
+    const mem = this.host.mem;
+    if (size === 1) mem.u8[h] = value;
+    else if (size === 2) mem.u16[h >>> 1] = value;
+    else mem.i32[h >>> 2] = value;
+  }
+
+  readSized(guestPhys: number, size: number, signed: boolean): number {
+    const h = this.backing(guestPhys);
+    const mem = this.host.mem;
+    if (size === 1) return signed ? mem.i8[h]! : mem.u8[h]!;
+    if (size === 2) return signed ? mem.i16[h >>> 1]! : mem.u16[h >>> 1]!;
+    return mem.i32[h >>> 2]!;
+  }
+
+  /** GuestPhysicalWriter: the boot loader writes the kernel and modules through this. */
+  load(addr: number, bytes: Uint8Array): void {
+    for (let off = 0; off < bytes.length; ) {
+      const gpa = addr + off;
+      const chunk = Math.min(bytes.length - off, PAGE_SIZE - (gpa & 0xfff));
+      const h = this.backing(gpa);
+      if (h < 0) throw new RangeError(`load outside guest memory at 0x${gpa.toString(16)}`);
+      this.host.mem.u8.set(bytes.subarray(off, off + chunk), h);
+      off += chunk;
+    }
+  }
+
+  /** SHA-256 of guest-physical memory (unbacked frames read as zeros): equal across modes. */
+  memoryHash(): string {
+    return hashFrames(this.p2m.length, (frame) => {
+      const h = this.p2m[frame]!;
+      return h === 0 ? undefined : this.host.mem.u8.subarray(h, h + PAGE_SIZE);
+    });
+  }
+}
+
+const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
+
+/** Hash memory frame by frame; `frame(i)` returns its bytes or undefined for a zero frame. */
+export function hashFrames(count: number, frame: (i: number) => Uint8Array | undefined): string {
+  const hash = createHash('sha256');
+  for (let i = 0; i < count; i++) hash.update(frame(i) ?? ZERO_PAGE);
+  return hash.digest('hex');
+}

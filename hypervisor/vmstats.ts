@@ -1,0 +1,60 @@
+// What the VMM counts per VM: exits by reason, hidden and injected faults, emulated
+// instructions, shadow and EPT memory, and what isolation refused.
+
+export class VmmStats {
+  exitsTotal = 0;
+  /** By the VMM's classification of the exit (ptbr-write, hidden-fault, pt-write, mmio, …). */
+  readonly exitsByReason = new Map<string, number>();
+  /** Shadow fills: faults the guest never saw. */
+  faultsHidden = 0;
+  /** Faults the VMM handed to the guest as they would happen natively. */
+  faultsInjected = 0;
+  /** Guest stores to write-protected page tables, emulated by the VMM. */
+  ptWritesEmulated = 0;
+  /** Page-table frames the VMM stopped protecting after a burst of writes (KVM's write flooding). */
+  unshadowed = 0;
+  mmioEmulated = 0;
+  /** Shadow roots created, and dropped by the cache limit. */
+  shadowRootsCreated = 0;
+  shadowRootsReclaimed = 0;
+  /** Host frames holding this VM's shadow tables: now and at the peak. */
+  shadowPages = 0;
+  shadowPeakPages = 0;
+  /** Host frames holding this VM's EPT. */
+  eptPages = 0;
+  /** Host frames backing guest memory. */
+  guestFrames = 0;
+  /** Guest attempts to reach guest-physical addresses outside its memory (answered with a bus error). */
+  refusedAccesses = 0;
+  /** TLB flushes the host did when switching to this VM (no VPIDs). */
+  vmSwitchFlushes = 0;
+
+  countExit(reason: string): void {
+    this.exitsTotal++;
+    this.exitsByReason.set(reason, (this.exitsByReason.get(reason) ?? 0) + 1);
+  }
+
+  addShadowPages(delta: number): void {
+    this.shadowPages += delta;
+    if (this.shadowPages > this.shadowPeakPages) this.shadowPeakPages = this.shadowPages;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      exits: { total: this.exitsTotal, byReason: Object.fromEntries([...this.exitsByReason].sort()) },
+      faults: { hidden: this.faultsHidden, injected: this.faultsInjected },
+      emulated: { ptWrites: this.ptWritesEmulated, mmio: this.mmioEmulated },
+      shadow: {
+        pages: this.shadowPages,
+        peakPages: this.shadowPeakPages,
+        rootsCreated: this.shadowRootsCreated,
+        rootsReclaimed: this.shadowRootsReclaimed,
+        unshadowed: this.unshadowed,
+      },
+      ept: { pages: this.eptPages },
+      guestFrames: this.guestFrames,
+      refusedAccesses: this.refusedAccesses,
+      vmSwitchFlushes: this.vmSwitchFlushes,
+    };
+  }
+}
