@@ -27,7 +27,7 @@ export class Vm implements GuestPhysicalWriter {
   /** Guest frames are backed this many at a time, aligned (more than 1 for EPT large pages). */
   allocGranuleFrames = 1;
   /** Why the VM stopped, once it has. */
-  stopped: 'halted' | 'max-instructions' | 'wfi-deadlock' | 'stopped' | undefined;
+  stopped: 'halted' | 'max-instructions' | 'wfi-deadlock' | 'trap-loop' | 'stopped' | undefined;
 
   constructor(
     readonly id: number,

@@ -1,0 +1,221 @@
+// The VMM: VMs on one host. It owns the host's memory and the one hardware MMU (TLB) the VMs
+// share, schedules the VMs round-robin with an instruction quantum, and handles their exits:
+// control-register accesses, wfi and hypercalls itself, paging exits through each VM's pager
+// (shadow or EPT). Every exit costs the exit/entry transition and the VMM's handler work in
+// cycles, charged to the VM that exited.
+//
+// The VMM reacts to exits only; it never reaches into the CPU's loop (STYLE.md, "The shape").
+
+import { CR } from '../isa/arch.ts';
+import type { Image } from '../isa/image.ts';
+import { bootLoad, type BootLayout, type BootModule } from '../emulator/boot.ts';
+import { STOP } from '../emulator/cpu.ts';
+import { EXIT, EXIT_CONTROL, EXIT_NAMES, type ExitInfo } from '../emulator/exits.ts';
+import { DEFAULT_MMU, Mmu, type MmuConfig } from '../emulator/mmu.ts';
+import { DEFAULT_PROFILE, type MachineProfile } from '../emulator/profile.ts';
+import { Stats } from '../emulator/stats.ts';
+import { DEFAULT_EPT, EptPager, type EptOptions } from './ept.ts';
+import { HostMemory } from './host.ts';
+import type { Pager } from './pager.ts';
+import { DEFAULT_SHADOW, ShadowPager, type ShadowOptions } from './shadow.ts';
+import { Vm, type VmMode } from './vm.ts';
+
+export interface VmSpec {
+  readonly name: string;
+  readonly mode: VmMode;
+  readonly memoryBytes: number;
+  readonly kernel: Image;
+  readonly modules?: readonly BootModule[];
+}
+
+export interface VmmOptions {
+  /** Host memory shared by every VM, their shadows and EPTs. */
+  readonly hostMemoryBytes?: number;
+  readonly profile?: MachineProfile;
+  readonly mmu?: MmuConfig;
+  /** Tag TLB entries with a VPID per VM, so switching VMs needs no flush. */
+  readonly vpid?: boolean;
+  /** Guest instructions a VM runs before the host switches to the next. */
+  readonly quantum?: number;
+  readonly shadow?: ShadowOptions;
+  readonly ept?: EptOptions;
+}
+
+export const DEFAULT_HOST_MEMORY = 256 * 1024 * 1024;
+export const DEFAULT_QUANTUM = 100_000;
+
+export type VmStopReason = NonNullable<Vm['stopped']>;
+
+export interface VmResult {
+  name: string;
+  mode: VmMode;
+  reason: VmStopReason;
+  exitCode: number;
+  instructions: number;
+  cycles: number;
+}
+
+export class Vmm {
+  readonly host: HostMemory;
+  readonly mmu: Mmu;
+  readonly profile: MachineProfile;
+  readonly vms: Vm[] = [];
+  readonly pagers = new Map<Vm, Pager>();
+  readonly options: Required<Omit<VmmOptions, 'mmu' | 'profile' | 'hostMemoryBytes'>>;
+  /** The VM whose state the MMU holds now. */
+  private loaded: Vm | undefined;
+
+  constructor(options: VmmOptions = {}) {
+    this.profile = options.profile ?? DEFAULT_PROFILE;
+    this.host = new HostMemory(options.hostMemoryBytes ?? DEFAULT_HOST_MEMORY);
+    this.mmu = new Mmu(this.host.mem, new Stats(), this.profile, options.mmu ?? DEFAULT_MMU);
+    this.options = {
+      vpid: options.vpid ?? false,
+      quantum: options.quantum ?? DEFAULT_QUANTUM,
+      shadow: options.shadow ?? DEFAULT_SHADOW,
+      ept: options.ept ?? DEFAULT_EPT,
+    };
+  }
+
+  /** Create a VM, load its kernel (and boot modules) into its guest-physical memory, reset its vCPU. */
+  addVm(spec: VmSpec): { vm: Vm; layout: BootLayout } {
+    if (this.vms.length >= 255) throw new RangeError('at most 255 VMs');
+    const vm = new Vm(this.vms.length + 1, spec.name, spec.mode, spec.memoryBytes, this.host, this.mmu, this.profile);
+    let pager: Pager;
+    if (spec.mode === 'shadow') {
+      const shadow = new ShadowPager(vm, this.host, this.mmu, this.profile);
+      shadow.options = this.options.shadow;
+      pager = shadow;
+    } else {
+      const ept = new EptPager(vm, this.host, this.mmu, this.profile);
+      ept.configure(this.options.ept);
+      pager = ept;
+    }
+    this.vms.push(vm);
+    this.pagers.set(vm, pager);
+    const layout = bootLoad(vm, spec.kernel, spec.modules ?? []);
+    vm.cpu.reset(spec.kernel.entry, vm.sizeBytes);
+    if ((spec.modules ?? []).length > 0) vm.cpu.regs[3] = layout.bootInfo;
+    // Exits every design takes: wfi (so the host may run someone else) and hypercalls.
+    vm.cpu.exitControls = { ...pager.exitControls, events: pager.exitControls.events | EXIT_CONTROL.WFI | EXIT_CONTROL.HCALL };
+    return { vm, layout };
+  }
+
+  pagerOf(vm: Vm): Pager {
+    return this.pagers.get(vm)!;
+  }
+
+  /** VM entry: give the MMU this VM's translation and statistics. */
+  private enter(vm: Vm): void {
+    const vpid = this.options.vpid ? vm.id : 0;
+    if (this.loaded !== vm) {
+      // Without VPIDs the TLB cannot tell VMs apart: a switch flushes it.
+      if (this.loaded !== undefined && !this.options.vpid) {
+        this.mmu.flushAll();
+        vm.vmm.vmSwitchFlushes++;
+      }
+      this.loaded = vm;
+    }
+    this.mmu.stats = vm.stats;
+    const pager = this.pagerOf(vm);
+    pager.enter(vpid);
+    vm.cpu.exitControls = { ...pager.exitControls, events: pager.exitControls.events | EXIT_CONTROL.WFI | EXIT_CONTROL.HCALL };
+  }
+
+  /**
+   * Run every VM round-robin until each has stopped or used `maxInstructions`. `onSlice` runs
+   * after each quantum (to stream console output); returning false stops everything.
+   */
+  run(maxInstructions: number, onSlice?: () => boolean | void): VmResult[] {
+    const quantum = this.vms.length === 1 ? 1_000_000 : this.options.quantum;
+    for (;;) {
+      const runnable = this.vms.filter((vm) => vm.stopped === undefined);
+      if (runnable.length === 0) break;
+      for (const vm of runnable) {
+        this.runSlice(vm, Math.min(quantum, maxInstructions - vm.stats.instructions));
+        if (vm.stopped === undefined && vm.stats.instructions >= maxInstructions) vm.stopped = 'max-instructions';
+      }
+      if (onSlice && onSlice() === false) {
+        for (const vm of this.vms) if (vm.stopped === undefined) vm.stopped = 'stopped';
+      }
+    }
+    return this.vms.map((vm) => this.result(vm));
+  }
+
+  /** Run one VM for up to `budget` guest instructions, handling its exits. */
+  runSlice(vm: Vm, budget: number): void {
+    const endAt = vm.stats.instructions + budget;
+    this.enter(vm);
+    while (vm.stopped === undefined && vm.stats.instructions < endAt) {
+      const code = vm.cpu.run(endAt - vm.stats.instructions);
+      if (code === STOP.EXIT) {
+        this.handleExit(vm, vm.cpu.exit);
+        continue;
+      }
+      if (code === STOP.WFI_DEADLOCK) vm.stopped = 'wfi-deadlock';
+      else if (code === STOP.TRAP_LOOP) vm.stopped = 'trap-loop';
+      else if (code === STOP.REQUESTED) vm.stopped = 'stopped';
+      else if (code === STOP.HALT) vm.stopped = 'halted';
+      break;
+    }
+  }
+
+  requestStop(): void {
+    for (const vm of this.vms) vm.cpu.requestStop();
+  }
+
+  private handleExit(vm: Vm, e: ExitInfo): void {
+    const stats = vm.stats;
+    stats.cyclesExit += this.profile.vmExitCycles + this.profile.vmEntryCycles;
+    stats.cyclesVmm += this.profile.vmmHandlerCycles;
+    const cpu = vm.cpu;
+    let reason: string | undefined;
+    switch (e.reason) {
+      case EXIT.CR_READ:
+        if (e.rd !== 0) cpu.regs[e.rd] = cpu.readCr(e.crn);
+        cpu.retireEmulated(e.word);
+        reason = e.crn === CR.PTBR ? 'ptbr-read' : 'cr-read';
+        break;
+      case EXIT.CR_WRITE: {
+        const old = cpu.readCr(e.crn);
+        cpu.writeCr(e.crn, e.value);
+        if (e.rd !== 0) cpu.regs[e.rd] = old;
+        cpu.retireEmulated(e.word);
+        this.pagerOf(vm).afterCrWrite(e.crn);
+        reason = e.crn === CR.PTBR ? 'ptbr-write' : 'cr-write';
+        break;
+      }
+      case EXIT.WFI:
+        if (cpu.idleUntilInterrupt()) cpu.retireEmulated(e.word);
+        else vm.stopped = 'wfi-deadlock';
+        reason = 'wfi';
+        break;
+      case EXIT.HCALL:
+        // No hypercalls are defined yet: a0 = -1 ("unknown"), like an unimplemented syscall.
+        cpu.regs[3] = -1;
+        cpu.retireEmulated(e.word);
+        reason = 'hcall';
+        break;
+      default:
+        reason = this.pagerOf(vm).handleExit(e);
+    }
+    if (reason === undefined) throw new Error(`VMM bug: unhandled exit ${EXIT_NAMES.get(e.reason) ?? e.reason} in ${vm.mode} mode`);
+    vm.vmm.countExit(reason);
+  }
+
+  result(vm: Vm): VmResult {
+    return {
+      name: vm.name,
+      mode: vm.mode,
+      reason: vm.stopped ?? 'stopped',
+      exitCode: vm.devices.exitCode,
+      instructions: vm.stats.instructions,
+      cycles: vm.stats.cycles,
+    };
+  }
+
+  /** Isolation audit of every VM: problems found (empty when sound). */
+  audit(): string[] {
+    return this.vms.flatMap((vm) => this.pagerOf(vm).audit().map((p) => `${vm.name}: ${p}`));
+  }
+}
