@@ -2,6 +2,7 @@
 // the readable statistics table of `run --stats`.
 
 import type { Stats } from '../emulator/stats.ts';
+import type { VmmStats } from '../hypervisor/vmstats.ts';
 
 export function useColor(stream: NodeJS.WriteStream): boolean {
   return Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
@@ -34,7 +35,7 @@ function pct(part: number, whole: number): string {
 }
 
 /** The statistics as a readable table (what `run --stats` prints on stderr). */
-export function statsTable(stats: Stats): string {
+export function statsTable(stats: Stats, vmm?: VmmStats): string {
   const j = stats.toJSON() as {
     tlb: { hits: number; misses: number; hitsByAccess: Record<string, number>; missesByAccess: Record<string, number> };
     traps: Record<string, number>;
@@ -69,5 +70,15 @@ export function statsTable(stats: Stats): string {
   rows.push(['interrupts', fmtInt(stats.interrupts)]);
   rows.push(['PTBR writes', fmtInt(stats.ptbrWrites)]);
   rows.push(['invlpg / tlbflush', `${fmtInt(stats.invlpgs)} / ${fmtInt(stats.tlbFlushes)}`]);
+  if (vmm) {
+    const reasons = [...vmm.exitsByReason].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ');
+    rows.push(['VM exits', `${fmtInt(vmm.exitsTotal)}${reasons ? ` (${reasons})` : ''}`]);
+    rows.push(['faults hidden / injected', `${fmtInt(vmm.faultsHidden)} / ${fmtInt(vmm.faultsInjected)}`]);
+    rows.push(['emulated', `${fmtInt(vmm.ptWritesEmulated)} page-table writes, ${fmtInt(vmm.mmioEmulated)} device accesses`]);
+    if (vmm.shadowPeakPages > 0) rows.push(['shadow pages', `${fmtInt(vmm.shadowPages)} now, ${fmtInt(vmm.shadowPeakPages)} at peak (${fmtInt(vmm.shadowPeakPages * 4)} KiB)`]);
+    if (vmm.eptPages > 0) rows.push(['EPT pages', fmtInt(vmm.eptPages)]);
+    rows.push(['guest frames backed', fmtInt(vmm.guestFrames)]);
+    if (vmm.refusedAccesses > 0) rows.push(['refused accesses', fmtInt(vmm.refusedAccesses)]);
+  }
   return table(rows);
 }

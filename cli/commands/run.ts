@@ -1,81 +1,110 @@
-// `vmmlab run FILE|IMAGE`: load, run under an instruction budget, stream the guest's console to
-// stdout, and report why it stopped and what it cost.
+// `vmmlab run FILE|IMAGE`: load, run under an instruction budget (natively, or in VMs under
+// shadow paging or EPT), stream the guest's console to stdout, and report why it stopped and
+// what it cost.
 
 import * as fs from 'node:fs';
 import { TRAP_LOOP_LIMIT } from '../../emulator/cpu.ts';
-import { Machine, type RunResult } from '../../emulator/machine.ts';
+import type { RunResult } from '../../emulator/machine.ts';
+import { BootError } from '../../emulator/boot.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { bold, fmtInt, statsTable, useColor } from '../format.ts';
-import { loadModule, loadProgram } from '../load.ts';
 import { MACHINE_OPTIONS, MACHINE_OPTIONS_HELP, machineSettings, parseCommandLine } from '../options.ts';
+import { HYPERVISOR_OPTIONS, HYPERVISOR_OPTIONS_HELP, Session, parseMode, planVms, type SessionResult } from '../session.ts';
 
 export const RUN_HELP = `Usage: vmmlab run FILE.s|IMAGE [options]
 
 Run a TV32 program on the emulated machine. A .s file is assembled first. The guest's console
 goes to stdout; the exit code is the guest's power-off code (124: instruction budget used up,
-125: wfi with no interrupt source, 126: trap loop, 130: interrupted, 1: bad input, 2: bad command line).
+125: wfi with no interrupt source, 126: trap loop, 130: interrupted, 1: bad input, 2: bad
+command line). With several VMs it is 0 when every VM powered off with 0.
 
 Options:
   --module PROG.s[:A,B…]    a boot module for a kernel: a user program (assembled at 0x00400000
-                            unless it says otherwise) with integer arguments; repeatable
+                            unless it says otherwise) with integer arguments; repeatable. Bare
+                            names are also looked up in guest-programs/user/
   --stats                   a readable statistics table on stderr
   --json PATH               statistics as JSON to PATH ('-' for stdout; the console then goes to stderr)
   -h, --help                this text
 
-${MACHINE_OPTIONS_HELP}`;
+${MACHINE_OPTIONS_HELP}
+
+${HYPERVISOR_OPTIONS_HELP}`;
+
+export const RUN_OPTIONS = {
+  ...MACHINE_OPTIONS,
+  ...HYPERVISOR_OPTIONS,
+  module: { type: 'string', multiple: true },
+  stats: { type: 'boolean' },
+  json: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Build a session from parsed run/debug options; input problems become CliErrors. */
+export function sessionFrom(values: Record<string, string | boolean | string[] | undefined>, program: string | undefined, color: boolean): Session {
+  const settings = machineSettings(values);
+  const mode = parseMode(values.mode as string | undefined);
+  const plans = planVms(values, mode, program, settings.memoryBytes, color);
+  const effectiveMode = plans.length > 1 || values.vm !== undefined || values.machine !== undefined ? plans[0]!.mode : mode;
+  try {
+    return new Session(settings, effectiveMode, plans, values);
+  } catch (e) {
+    if (e instanceof BootError || e instanceof RangeError) throw new CliError(e.message, EXIT_CODES.INPUT);
+    throw e;
+  }
+}
 
 export function runCommand(argv: string[]): number {
-  const { values, positionals } = parseCommandLine(argv, {
-    ...MACHINE_OPTIONS,
-    module: { type: 'string', multiple: true },
-    stats: { type: 'boolean' },
-    json: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parseCommandLine(argv, RUN_OPTIONS);
   if (values.help) {
     console.log(RUN_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new CliError('run takes one program file (see vmmlab run --help)');
-  const settings = machineSettings(values);
+  if (positionals.length > 1) throw new CliError('run takes one program file (see vmmlab run --help)');
+  if (positionals.length === 0 && values.machine === undefined) throw new CliError('run needs a program file (see vmmlab run --help)');
   const color = useColor(process.stderr);
-  const image = loadProgram(positionals[0]!, color);
-  const machine = new Machine({ memoryBytes: settings.memoryBytes, profile: settings.profile, mmu: settings.mmu });
-  try {
-    const modules = (values.module ?? []).map((spec) => loadModule(spec, color));
-    if (modules.length > 0) machine.boot(image, modules);
-    else machine.load(image);
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`${positionals[0]}: ${(e as Error).message}`, EXIT_CODES.INPUT);
-  }
+  const session = sessionFrom(values, positionals[0], color);
   const consoleOut = values.json === '-' ? process.stderr : process.stdout;
-  const flush = () => {
-    const chunk = machine.devices.console.drain();
-    if (chunk.length > 0) fs.writeSync(consoleOut.fd, chunk);
-  };
-  const onSigint = () => machine.cpu.requestStop();
+  const onSigint = () => session.requestStop();
   process.on('SIGINT', onSigint);
-  let result: RunResult;
+  let results: SessionResult[];
   try {
-    result = machine.run(settings.maxInstructions, flush);
+    results = session.run(session.settings.maxInstructions, () => session.flushConsoles(consoleOut));
   } finally {
     process.off('SIGINT', onSigint);
   }
-  flush();
-  const message = stopMessage(result, settings.maxInstructions);
-  if (message) process.stderr.write(`vmmlab: ${message}\n`);
-  if (values.stats) process.stderr.write(`${bold(color, 'statistics')}\n${statsTable(machine.stats)}\n`);
+  session.flushConsoles(consoleOut);
+  session.flushPartialLines(consoleOut);
+  for (const r of results) {
+    const message = stopMessage(r, session.settings.maxInstructions);
+    if (message) process.stderr.write(`vmmlab: ${session.multiple ? `${r.name}: ` : ''}${message}\n`);
+  }
+  if (values.stats) printStats(session, color);
   if (values.json !== undefined) {
-    const json = JSON.stringify({ ...resultJson(result), stats: machine.stats.toJSON() }, null, 2) + '\n';
+    const summary = session.multiple
+      ? { vms: results.map(resultJson), stats: session.statsJson() }
+      : { ...resultJson(results[0]!), stats: session.statsJson() };
+    const json = JSON.stringify(summary, null, 2) + '\n';
     if (values.json === '-') fs.writeSync(process.stdout.fd, json);
     else fs.writeFileSync(values.json, json);
   }
-  return exitCodeFor(result);
+  const failed = results.find((r) => exitCodeFor(r) !== 0);
+  return failed ? exitCodeFor(failed) : 0;
 }
 
-export function resultJson(result: RunResult): Record<string, unknown> {
+function printStats(session: Session, color: boolean): void {
+  if (session.machine) {
+    process.stderr.write(`${bold(color, 'statistics')}\n${statsTable(session.machine.stats)}\n`);
+    return;
+  }
+  for (const vm of session.vmm!.vms) {
+    process.stderr.write(`${bold(color, `statistics: ${vm.name} (${vm.mode})`)}\n${statsTable(vm.stats, vm.vmm)}\n`);
+  }
+}
+
+export function resultJson(result: RunResult & { name?: string; mode?: string }): Record<string, unknown> {
   return {
+    ...(result.name !== undefined && result.name !== 'machine' ? { name: result.name } : {}),
+    ...(result.mode !== undefined ? { mode: result.mode } : {}),
     reason: result.reason,
     exitCode: result.exitCode,
     instructions: result.instructions,

@@ -1,0 +1,229 @@
+// A session: what `run` (and later `debug` and `exp`) builds from the command line: either one
+// bare-metal Machine (--mode native) or a VMM with one or more VMs (--mode shadow|ept, --vm,
+// --machine FILE.json). It streams each console (prefixed with the VM's name when there are
+// several), and reports results and statistics the same way for both.
+
+import * as fs from 'node:fs';
+import type { Image } from '../isa/image.ts';
+import type { BootModule } from '../emulator/boot.ts';
+import { Machine, type RunResult, type StopReason } from '../emulator/machine.ts';
+import { mergeStats, sumStats, vmStatsJson } from '../hypervisor/report.ts';
+import { DEFAULT_EPT } from '../hypervisor/ept.ts';
+import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
+import type { Vm, VmMode } from '../hypervisor/vm.ts';
+import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, Vmm } from '../hypervisor/vmm.ts';
+import { CliError, EXIT_CODES } from './errors.ts';
+import { loadModule, loadProgram } from './load.ts';
+import { parseCount, parseSize, type MachineSettings } from './options.ts';
+
+export type Mode = 'native' | VmMode;
+export const MODES: readonly Mode[] = ['native', 'shadow', 'ept'];
+
+export const HYPERVISOR_OPTIONS = {
+  mode: { type: 'string' },
+  vm: { type: 'string', multiple: true },
+  machine: { type: 'string' },
+  'host-memory': { type: 'string' },
+  vpid: { type: 'boolean' },
+  quantum: { type: 'string' },
+  'shadow-cache': { type: 'string' },
+  'shadow-flood': { type: 'string' },
+  'ept-levels': { type: 'string' },
+  'ept-large-pages': { type: 'boolean' },
+} as const;
+
+export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
+  --mode native|shadow|ept  run on bare metal (default), or in a VM under shadow paging or EPT
+  --vm 'NAME [mode=M] [memory=SIZE] [kernel=FILE] [module=PROG[:ARGS]]…'
+                            add a VM (repeatable); kernel defaults to FILE, modules to --module
+  --machine FILE.json       VMs from a file: {"vms": [{"name", "mode", "memory", "kernel", "modules": []}],
+                            "vpid", "quantum", "hostMemory"}
+  --host-memory SIZE        host memory shared by the VMs (default ${DEFAULT_HOST_MEMORY / 2 ** 20}M)
+  --vpid                    tag TLB entries per VM (no TLB flush on VM switches)
+  --quantum N               guest instructions per VM turn (default ${DEFAULT_QUANTUM.toLocaleString('en-US')})
+  --shadow-cache N          shadow roots kept per VM (default ${DEFAULT_SHADOW.cacheRoots})
+  --shadow-flood N          emulated writes in a row before a page table is unshadowed (default ${DEFAULT_SHADOW.floodThreshold})
+  --ept-levels 1-4          EPT levels (default ${DEFAULT_EPT.levels})
+  --ept-large-pages         map guest memory with EPT large pages`;
+
+export interface VmPlan {
+  name: string;
+  mode: VmMode;
+  memoryBytes: number;
+  kernel: Image;
+  modules: BootModule[];
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+export function parseMode(text: string | undefined): Mode {
+  const mode = (text ?? 'native') as Mode;
+  if (!MODES.includes(mode)) throw new CliError(`--mode takes native, shadow or ept (got '${text}')`);
+  return mode;
+}
+
+/** One session result per VM (or the machine). */
+export interface SessionResult extends RunResult {
+  name: string;
+  mode: Mode;
+}
+
+export class Session {
+  readonly machine?: Machine;
+  readonly vmm?: Vmm;
+  private readonly partial = new Map<string, string>();
+
+  constructor(
+    readonly settings: MachineSettings,
+    readonly mode: Mode,
+    plans: VmPlan[],
+    values: Values,
+  ) {
+    if (mode === 'native' && plans.length === 1) {
+      const plan = plans[0]!;
+      const machine = new Machine({ memoryBytes: plan.memoryBytes, profile: settings.profile, mmu: settings.mmu });
+      if (plan.modules.length > 0) machine.boot(plan.kernel, plan.modules);
+      else machine.load(plan.kernel);
+      this.machine = machine;
+      return;
+    }
+    const vmm = new Vmm({
+      hostMemoryBytes: parseSize('host-memory', values['host-memory'] as string | undefined, DEFAULT_HOST_MEMORY),
+      profile: settings.profile,
+      mmu: settings.mmu,
+      vpid: values.vpid === true,
+      quantum: parseCount('quantum', values.quantum as string | undefined, DEFAULT_QUANTUM, 1),
+      shadow: {
+        cacheRoots: parseCount('shadow-cache', values['shadow-cache'] as string | undefined, DEFAULT_SHADOW.cacheRoots, 1),
+        floodThreshold: parseCount('shadow-flood', values['shadow-flood'] as string | undefined, DEFAULT_SHADOW.floodThreshold, 1),
+      },
+      ept: {
+        levels: parseCount('ept-levels', values['ept-levels'] as string | undefined, DEFAULT_EPT.levels, 1),
+        largePages: values['ept-large-pages'] === true,
+      },
+    });
+    if (vmm.options.ept.levels > 4) throw new CliError('--ept-levels takes 1 to 4');
+    for (const plan of plans) {
+      if (plan.memoryBytes > vmm.host.mem.sizeBytes) {
+        throw new CliError(`VM ${plan.name}: ${plan.memoryBytes} bytes of guest memory do not fit in the host (--host-memory)`);
+      }
+      vmm.addVm({ name: plan.name, mode: plan.mode, memoryBytes: plan.memoryBytes, kernel: plan.kernel, modules: plan.modules });
+    }
+    this.vmm = vmm;
+  }
+
+  get multiple(): boolean {
+    return (this.vmm?.vms.length ?? 1) > 1;
+  }
+
+  /** Write new console output: raw for one machine, line-prefixed with the VM's name for several. */
+  flushConsoles(out: { readonly fd: number }): void {
+    if (this.machine) {
+      const chunk = this.machine.devices.console.drain();
+      if (chunk.length > 0) fs.writeSync(out.fd, chunk);
+      return;
+    }
+    for (const vm of this.vmm!.vms) {
+      const chunk = vm.devices.console.drain();
+      if (chunk.length === 0) continue;
+      if (!this.multiple) {
+        fs.writeSync(out.fd, chunk);
+        continue;
+      }
+      const text = (this.partial.get(vm.name) ?? '') + chunk.toString('utf8');
+      const lines = text.split('\n');
+      this.partial.set(vm.name, lines.pop()!);
+      if (lines.length > 0) fs.writeSync(out.fd, lines.map((l) => `[${vm.name}] ${l}\n`).join(''));
+    }
+  }
+
+  /** At the end: whatever partial lines are left. */
+  flushPartialLines(out: { readonly fd: number }): void {
+    for (const [name, rest] of this.partial) if (rest !== '') fs.writeSync(out.fd, `[${name}] ${rest}\n`);
+    this.partial.clear();
+  }
+
+  run(maxInstructions: number, onSlice?: () => boolean | void): SessionResult[] {
+    if (this.machine) {
+      const r = this.machine.run(maxInstructions, onSlice);
+      return [{ ...r, name: 'machine', mode: 'native' }];
+    }
+    return this.vmm!.run(maxInstructions, onSlice).map((r) => ({ ...r, reason: r.reason as StopReason }));
+  }
+
+  requestStop(): void {
+    if (this.machine) this.machine.cpu.requestStop();
+    else this.vmm!.requestStop();
+  }
+
+  statsJson(): Record<string, unknown> {
+    if (this.machine) return mergeStats(this.machine.stats);
+    const vms = this.vmm!.vms;
+    if (vms.length === 1) return vmStatsJson(vms[0]!);
+    return {
+      vms: Object.fromEntries(vms.map((vm) => [vm.name, vmStatsJson(vm)])),
+      total: sumStats(vms.map((vm) => vmStatsJson(vm))),
+      host: { frames: this.vmm!.host.frames, framesInUse: this.vmm!.host.inUse, peakFramesInUse: this.vmm!.host.peakInUse },
+    };
+  }
+
+  /** The VM (or bare machine) named, for per-VM reporting. */
+  vmNamed(name: string): Vm | undefined {
+    return this.vmm?.vms.find((vm) => vm.name === name);
+  }
+}
+
+/** The VMs of a command line: --machine FILE, or --vm specs, or one VM from FILE and --module. */
+export function planVms(values: Values, mode: Mode, program: string | undefined, memoryBytes: number, color: boolean): VmPlan[] {
+  const defaultModules = () => ((values.module as string[] | undefined) ?? []).map((m) => loadModule(m, color));
+  const vmMode = (m: string | undefined, where: string): VmMode => {
+    const parsed = parseMode(m ?? (mode === 'native' ? 'shadow' : mode));
+    if (parsed === 'native') throw new CliError(`${where}: a VM runs under shadow or ept, not native`);
+    return parsed;
+  };
+  if (typeof values.machine === 'string') {
+    let spec: { vms?: { name?: string; mode?: string; memory?: string | number; kernel?: string; modules?: string[] }[] };
+    try {
+      spec = JSON.parse(fs.readFileSync(values.machine, 'utf8'));
+    } catch (e) {
+      throw new CliError(`--machine ${values.machine}: ${(e as Error).message}`, EXIT_CODES.INPUT);
+    }
+    if (!Array.isArray(spec.vms) || spec.vms.length === 0) throw new CliError(`--machine ${values.machine}: needs a non-empty "vms" array`);
+    return spec.vms.map((v, i) => {
+      const kernelFile = v.kernel ?? program;
+      if (!kernelFile) throw new CliError(`--machine: VM ${i} has no kernel`);
+      return {
+        name: v.name ?? `vm${i}`,
+        mode: vmMode(v.mode, `--machine VM ${v.name ?? i}`),
+        memoryBytes: parseSize('memory', v.memory === undefined ? undefined : String(v.memory), memoryBytes),
+        kernel: loadProgram(kernelFile, color),
+        modules: (v.modules ?? []).map((m) => loadModule(m, color)),
+      };
+    });
+  }
+  const vmSpecs = (values.vm as string[] | undefined) ?? [];
+  if (vmSpecs.length > 0) {
+    return vmSpecs.map((text, i) => {
+      const [name, ...pairs] = text.trim().split(/\s+/);
+      const fields = new Map<string, string[]>();
+      for (const pair of pairs) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw new CliError(`--vm '${text}': expected key=value, got '${pair}'`);
+        const key = pair.slice(0, eq);
+        if (!['mode', 'memory', 'kernel', 'module'].includes(key)) throw new CliError(`--vm '${text}': unknown key '${key}' (mode, memory, kernel, module)`);
+        fields.set(key, [...(fields.get(key) ?? []), pair.slice(eq + 1)]);
+      }
+      const kernelFile = fields.get('kernel')?.[0] ?? program;
+      if (!kernelFile) throw new CliError(`--vm '${text}': no kernel (give FILE or kernel=…)`);
+      return {
+        name: name || `vm${i}`,
+        mode: vmMode(fields.get('mode')?.[0], `--vm ${name}`),
+        memoryBytes: parseSize('memory', fields.get('memory')?.[0], memoryBytes),
+        kernel: loadProgram(kernelFile, color),
+        modules: fields.has('module') ? fields.get('module')!.map((m) => loadModule(m, color)) : defaultModules(),
+      };
+    });
+  }
+  if (!program) throw new CliError('no program given');
+  return [{ name: mode === 'native' ? 'machine' : 'vm0', mode: mode === 'native' ? 'shadow' : mode, memoryBytes, kernel: loadProgram(program, color), modules: defaultModules() }];
+}
