@@ -238,9 +238,9 @@ export class ShadowPager extends PagerBase implements Pager {
   }
 
   private addUser<T>(users: Map<number, Set<T>>, frame: number, user: T): void {
+    const wasProtected = this.isProtected(frame);
     let set = users.get(frame);
     if (!set) users.set(frame, (set = new Set()));
-    const wasProtected = this.isProtected(frame);
     set.add(user);
     if (!wasProtected) this.writeProtect(frame);
   }

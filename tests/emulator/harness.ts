@@ -160,6 +160,21 @@ export function enterEnv(machine: Machine, env: Env): PageTables | undefined {
   return pt;
 }
 
+/**
+ * A trap whose handler traps again never retires, so no instruction budget ends it. So that a
+ * broken test (or emulator) fails instead of hanging, stop the run after `limit` traps: the run
+ * then ends with reason 'stopped'.
+ */
+export function guardTrapStorms(machine: Machine, limit = 100_000): void {
+  const cpu = machine.cpu;
+  const deliver = cpu.deliverTrap.bind(cpu);
+  let traps = 0;
+  cpu.deliverTrap = (cause: number, badva: number): void => {
+    if (++traps >= limit) cpu.requestStop();
+    deliver(cause, badva);
+  };
+}
+
 // ---------------------------------------------------------------- snippets
 
 export interface SnippetOptions {
@@ -239,6 +254,7 @@ export function runSnippet(body: string, options: SnippetOptions = {}): SnippetR
   const image = assembleOrThrow(snippetSource(body, options));
   const symbols = new Map(image.symbols.map((s) => [s.name, s.address]));
   const machine = new Machine({ memoryBytes: HARNESS_MEMORY_BYTES, ...options.machine });
+  guardTrapStorms(machine);
   machine.load(image);
   for (const [name, value] of Object.entries(options.regs ?? {})) {
     const n = regNumber(name);
@@ -280,6 +296,7 @@ export function runProgram(
 ): { machine: Machine; run: RunResult; image: Image } {
   const image = assembleOrThrow(source);
   const machine = new Machine({ memoryBytes: HARNESS_MEMORY_BYTES, ...options.machine });
+  guardTrapStorms(machine);
   machine.load(image);
   options.setup?.(machine, image);
   const run = machine.run(options.maxInstructions ?? 100_000);
