@@ -14,13 +14,34 @@ import type { MachineProfile } from './profile.ts';
 import type { Stats } from './stats.ts';
 import { DEFAULT_TLB, Tlb, type TlbConfig } from './tlb.ts';
 import {
-  StageResult, WALK_BAD_LARGE, WALK_BUS_ERROR, WALK_EPT_VIOLATION, WALK_NOT_PRESENT, WALK_OK, Walker, type NestedStage,
+  StageResult, WALK_BAD_LARGE, WALK_BUS_ERROR, WALK_EPT_VIOLATION, WALK_NOT_PRESENT, WALK_OK, Walker, type NestedStage, type WalkStep,
 } from './walker.ts';
 
 export interface MmuConfig {
   readonly tlb: TlbConfig;
   /** Separate instruction and data TLBs, each of `tlb`'s geometry. */
   readonly splitTlb: boolean;
+}
+
+/** What `Mmu.probe` reports. */
+export interface ProbeResult {
+  va: number;
+  access: AccessType;
+  /** Host-physical address (physical on bare metal), or -1 on a fault. */
+  hostPhys: number;
+  ok: boolean;
+  /** The TV32 cause of the fault, or 'ept-violation'. */
+  cause: number | 'ept-violation' | undefined;
+  faultGuestPhys: number | undefined;
+  pageShift: number;
+  leafBits: number;
+  /** Every memory reference the walk makes, in order. */
+  steps: WalkStep[];
+  /** Would the TLB hit (then no walk happens at all)? */
+  tlbHit: boolean;
+  tlbIndex: number;
+  /** What the walk costs in cycles on a miss. */
+  cycles: number;
 }
 
 export const DEFAULT_MMU: MmuConfig = { tlb: DEFAULT_TLB, splitTlb: false };
@@ -143,6 +164,8 @@ export class Mmu {
   }
 
   private finalGuestPhys = -1;
+  /** Set while `probe` walks: no A/D write-backs, no TLB fill, no statistics. */
+  private dryRun = false;
   private combinedShift = PAGE_SHIFT;
   private combinedBits = 0;
 
@@ -158,7 +181,7 @@ export class Mmu {
       this.finalGuestPhys = -1;
       if (status !== WALK_OK) return this.walkFault(status, va, access, s1.faultGuestPhys);
       if (!permits(s1.leaf, access, this.userMode)) return this.fault(PROTECTION_CAUSE[access]!, va);
-      if (walker.setAccessedDirty(s1, access === ACCESS.STORE)) this.stats.adUpdates++;
+      if (!this.dryRun && walker.setAccessedDirty(s1, access === ACCESS.STORE)) this.stats.adUpdates++;
       guestPhys = s1.output;
       shift = s1.pageShift;
       bits = s1.leaf;
@@ -201,6 +224,44 @@ export class Mmu {
     this.faultCause = cause;
     this.faultAddr = va;
     return -1;
+  }
+
+  /**
+   * What a translation of va would do now, without doing it: the walk's every memory reference
+   * (both dimensions under EPT), the outcome, and whether the TLB would hit. No A/D bit is
+   * written, the TLB and the statistics are untouched. For the debugger's `translate`.
+   */
+  probe(va: number, access: AccessType): ProbeResult {
+    va >>>= 0;
+    const tlb = access === ACCESS.FETCH ? this.itlb : this.dtlb;
+    const tlbIndex = this.translating ? tlb.find(va >>> PAGE_SHIFT, this.context) : -1;
+    const saved = [this.faultCause, this.faultAddr, this.faultGuestPhys, this.faultInTable, this.combinedShift, this.combinedBits] as const;
+    const steps: WalkStep[] = [];
+    this.walker.trace = steps;
+    this.dryRun = true;
+    let hostPhys: number;
+    try {
+      hostPhys = this.translating ? this.walkBothStages(va, access) : va;
+    } finally {
+      this.walker.trace = null;
+      this.dryRun = false;
+    }
+    const result: ProbeResult = {
+      va,
+      access,
+      hostPhys,
+      ok: hostPhys >= 0,
+      cause: hostPhys >= 0 ? undefined : this.faultCause === -1 ? 'ept-violation' : this.faultCause,
+      faultGuestPhys: hostPhys >= 0 || this.faultCause !== -1 ? undefined : this.faultGuestPhys,
+      pageShift: hostPhys >= 0 && this.translating ? this.combinedShift : PAGE_SHIFT,
+      leafBits: hostPhys >= 0 ? this.combinedBits : 0,
+      steps,
+      tlbHit: tlbIndex >= 0,
+      tlbIndex,
+      cycles: steps.length > 0 ? this.profile.walkStartCycles + steps.length * this.profile.walkRefCycles : 0,
+    };
+    [this.faultCause, this.faultAddr, this.faultGuestPhys, this.faultInTable, this.combinedShift, this.combinedBits] = saved;
+    return result;
   }
 
   // ---- What the architecture says about keeping the TLB coherent (isa/README.md, "TLB") ----

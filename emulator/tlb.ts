@@ -84,13 +84,17 @@ export class Tlb {
    * most recently used. Large-page entries live in the set their own page number indexes.
    */
   lookup(vpn: number, context: number, stamp: number): number {
+    const i = this.find(vpn, context);
+    if (i >= 0) this.lastUse[i] = stamp;
+    return i;
+  }
+
+  /** The entry that would serve a lookup, without touching its LRU stamp. */
+  find(vpn: number, context: number): number {
     const mask = this.sets - 1;
     let first = (vpn & mask) * this.ways;
     for (let i = first; i < first + this.ways; i++) {
-      if (this.matches(i, vpn, context) && !(this.flags[i]! & LARGE)) {
-        this.lastUse[i] = stamp;
-        return i;
-      }
+      if (this.matches(i, vpn, context) && !(this.flags[i]! & LARGE)) return i;
     }
     // Large entries: one probe per large page size present (superpages are 22 bits; EPT large
     // pages fold to the smaller of the two stages, never below 4 KiB).
@@ -98,10 +102,7 @@ export class Tlb {
       if (!(this.largeShiftsPresent & (1 << shift))) continue;
       first = ((vpn >>> (shift - PAGE_SHIFT)) & mask) * this.ways;
       for (let i = first; i < first + this.ways; i++) {
-        if (this.matches(i, vpn, context) && (this.flags[i]! & LARGE) && this.pageShift[i] === shift) {
-          this.lastUse[i] = stamp;
-          return i;
-        }
+        if (this.matches(i, vpn, context) && (this.flags[i]! & LARGE) && this.pageShift[i] === shift) return i;
       }
     }
     return -1;

@@ -16,6 +16,22 @@ import { VmmStats } from './vmstats.ts';
 
 export type VmMode = 'shadow' | 'ept';
 
+/** One VM exit as the debugger's `exits` shows it. */
+export interface ExitRecord {
+  /** Guest instructions retired when it happened. */
+  instructions: number;
+  pc: number;
+  /** Hardware reason (cr-write, page-fault, ept-violation, …). */
+  hardware: string;
+  /** The VMM's classification (ptbr-write, hidden-fault, pt-write, mmio, …). */
+  reason: string;
+  /** A readable qualification: address, access, value. */
+  detail: string;
+}
+
+/** How many recent exits a VM remembers. */
+export const EXIT_LOG_SIZE = 256;
+
 export class Vm implements GuestPhysicalWriter {
   readonly stats = new Stats();
   readonly vmm = new VmmStats();
@@ -26,6 +42,8 @@ export class Vm implements GuestPhysicalWriter {
   readonly sizeBytes: number;
   /** Guest frames are backed this many at a time, aligned (more than 1 for EPT large pages). */
   allocGranuleFrames = 1;
+  /** The most recent exits, oldest first (at most EXIT_LOG_SIZE). */
+  readonly exitLog: ExitRecord[] = [];
   /** Why the VM stopped, once it has. */
   stopped: 'halted' | 'max-instructions' | 'wfi-deadlock' | 'trap-loop' | 'stopped' | undefined;
 
@@ -46,6 +64,11 @@ export class Vm implements GuestPhysicalWriter {
     this.cpu = new Cpu(host.mem, mmu, this.devices, this.stats, profile);
     // The guest reaches devices only through the VMM's emulation.
     this.cpu.devicesAccessible = false;
+  }
+
+  recordExit(record: ExitRecord): void {
+    if (this.exitLog.length >= EXIT_LOG_SIZE) this.exitLog.shift();
+    this.exitLog.push(record);
   }
 
   isGuestRam(guestPhys: number): boolean {

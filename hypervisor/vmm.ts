@@ -6,7 +6,7 @@
 //
 // The VMM reacts to exits only; it never reaches into the CPU's loop (STYLE.md, "The shape").
 
-import { CR } from '../isa/arch.ts';
+import { ACCESS_NAMES, CR, CR_NAMES, causeName } from '../isa/arch.ts';
 import type { Image } from '../isa/image.ts';
 import { bootLoad, type BootLayout, type BootModule } from '../emulator/boot.ts';
 import { STOP } from '../emulator/cpu.ts';
@@ -166,6 +166,8 @@ export class Vmm {
 
   private handleExit(vm: Vm, e: ExitInfo): void {
     const stats = vm.stats;
+    const instructions = stats.instructions;
+    const detail = describeExit(e);
     stats.cyclesExit += this.profile.vmExitCycles + this.profile.vmEntryCycles;
     stats.cyclesVmm += this.profile.vmmHandlerCycles;
     const cpu = vm.cpu;
@@ -201,6 +203,7 @@ export class Vmm {
     }
     if (reason === undefined) throw new Error(`VMM bug: unhandled exit ${EXIT_NAMES.get(e.reason) ?? e.reason} in ${vm.mode} mode`);
     vm.vmm.countExit(reason);
+    vm.recordExit({ instructions, pc: e.pc, hardware: EXIT_NAMES.get(e.reason) ?? String(e.reason), reason, detail });
   }
 
   result(vm: Vm): VmResult {
@@ -217,5 +220,22 @@ export class Vmm {
   /** Isolation audit of every VM: problems found (empty when sound). */
   audit(): string[] {
     return this.vms.flatMap((vm) => this.pagerOf(vm).audit().map((p) => `${vm.name}: ${p}`));
+  }
+}
+
+const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
+
+/** The qualification of an exit in words. */
+export function describeExit(e: ExitInfo): string {
+  switch (e.reason) {
+    case EXIT.CR_READ: return `mfcr ${CR_NAMES.get(e.crn) ?? e.crn}`;
+    case EXIT.CR_WRITE: return `write ${CR_NAMES.get(e.crn) ?? e.crn} = ${hex(e.value)}`;
+    case EXIT.INVLPG: return `invlpg ${hex(e.address)}`;
+    case EXIT.TLBFLUSH: return 'tlbflush';
+    case EXIT.PAGE_FAULT: return `${causeName(e.cause)} at ${hex(e.address)} (${ACCESS_NAMES[e.access]})`;
+    case EXIT.EPT_VIOLATION: return `guest-physical ${hex(e.guestPhys)}${e.inTableWalk ? ' (a guest page table)' : ''} for ${ACCESS_NAMES[e.access]} of ${hex(e.address)}`;
+    case EXIT.WFI: return 'wfi';
+    case EXIT.HCALL: return `hcall ${e.code}`;
+    default: return '';
   }
 }

@@ -1,0 +1,160 @@
+// Test harness for the hypervisor: run one guest image natively (bare-metal Machine), under
+// shadow paging and under EPT, and collect what the guest can see (console output, exit code,
+// why it stopped, registers, pc, INSTRET and a hash of its memory) so that a test can expect the
+// same outcome in every environment (STYLE.md lesson 8: one test body, several environments).
+//
+// Native runs use a Machine whose memory is exactly the VM's memory size, so that the reset
+// stack pointer, the bus-error boundary and the memory hash are the same in all three.
+//
+// This module drives only the public Machine and Vmm APIs; it never reaches into the CPU's loop.
+
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { assemble, formatDiagnostic } from '../../assembler/index.ts';
+import type { Image } from '../../isa/image.ts';
+import { Machine } from '../../emulator/machine.ts';
+import type { Stats } from '../../emulator/stats.ts';
+import type { EptOptions } from '../../hypervisor/ept.ts';
+import type { ShadowOptions } from '../../hypervisor/shadow.ts';
+import { hashFrames, type Vm } from '../../hypervisor/vm.ts';
+import { Vmm } from '../../hypervisor/vmm.ts';
+import type { VmmStats } from '../../hypervisor/vmstats.ts';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const GUESTS_DIR = path.join(REPO, 'tests/hypervisor/guests');
+export const GUEST_PROGRAMS_DIR = path.join(REPO, 'guest-programs');
+
+export const MiB = 1024 * 1024;
+export const DEFAULT_GUEST_MEMORY = 2 * MiB;
+export const DEFAULT_HOST_MEMORY = 8 * MiB;
+
+export type Env = 'native' | 'shadow' | 'ept';
+export const ENVS: readonly Env[] = ['native', 'shadow', 'ept'];
+
+export const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+
+/**
+ * Assemble guest source. `file` names the source for diagnostics and is where `.include` paths
+ * start from: give a path in tests/hypervisor/guests/ so that `../../../guest-programs/lib/...`
+ * resolves.
+ */
+export function assembleGuest(source: string, file = path.join(GUESTS_DIR, 'generated.s'), origin?: number): Image {
+  const result = assemble(source, origin === undefined ? { file } : { file, origin });
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (!result.image || errors.length > 0) {
+    throw new Error(`guest does not assemble:\n${result.diagnostics.map(formatDiagnostic).join('\n')}`);
+  }
+  return result.image;
+}
+
+const imageCache = new Map<string, Image>();
+
+/** Assemble a guest file once per test file (paths relative to the repository). */
+export function guestImage(repoPath: string): Image {
+  let image = imageCache.get(repoPath);
+  if (!image) {
+    const file = path.join(REPO, repoPath);
+    image = assemble(readText(file), { file }).image;
+    if (!image) throw new Error(`${repoPath} does not assemble`);
+    imageCache.set(repoPath, image);
+  }
+  return image;
+}
+
+const readText = (file: string): string => readFileSync(file, 'utf8');
+
+export function symbolOf(image: Image, name: string): number {
+  const s = image.symbols.find((x) => x.name === name);
+  if (s === undefined) throw new Error(`no symbol '${name}'`);
+  return s.address;
+}
+
+export interface RunOptions {
+  /** Guest memory (the native machine's memory); default 2 MiB. */
+  readonly memoryBytes?: number;
+  /** Host memory of the VMM; default 8 MiB. */
+  readonly hostMemoryBytes?: number;
+  readonly maxInstructions?: number;
+  readonly shadow?: ShadowOptions;
+  readonly ept?: EptOptions;
+  readonly vpid?: boolean;
+}
+
+/** What the guest can see of a run, compared across environments. */
+export interface Visible {
+  readonly reason: string;
+  readonly exitCode: number;
+  readonly console: string;
+  /** r0..r15, unsigned. */
+  readonly regs: readonly number[];
+  readonly pc: number;
+  /** INSTRET: guest-visible, so the same everywhere. */
+  readonly instructions: number;
+  readonly memoryHash: string;
+}
+
+export interface Outcome {
+  readonly env: Env;
+  readonly visible: Visible;
+  readonly stats: Stats;
+  /** Under a VMM: its counters for the VM, the VM and the VMM. */
+  readonly vmm?: VmmStats;
+  readonly vm?: Vm;
+  readonly host?: Vmm;
+  readonly machine?: Machine;
+  /** Guest-physical memory as words (the native machine's, or read through the VM's p2m). */
+  word(guestPhys: number): number;
+}
+
+/** Run `image` in one environment to power-off (or the instruction budget). */
+export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome {
+  const memoryBytes = options.memoryBytes ?? DEFAULT_GUEST_MEMORY;
+  const maxInstructions = options.maxInstructions ?? 5_000_000;
+  if (env === 'native') {
+    const machine = new Machine({ memoryBytes });
+    machine.load(image);
+    const run = machine.run(maxInstructions);
+    const mem = machine.mem;
+    return {
+      env,
+      visible: {
+        reason: run.reason,
+        exitCode: run.exitCode,
+        console: machine.devices.console.drain().toString('latin1'),
+        regs: Array.from(machine.cpu.regs, (r) => r >>> 0),
+        pc: machine.cpu.pc >>> 0,
+        instructions: run.instructions,
+        memoryHash: hashFrames(mem.sizeBytes / 4096, (i) => mem.u8.subarray(i * 4096, (i + 1) * 4096)),
+      },
+      stats: machine.stats,
+      machine,
+      word: (gpa) => mem.i32[gpa >>> 2]! >>> 0,
+    };
+  }
+  const host = new Vmm({
+    hostMemoryBytes: options.hostMemoryBytes ?? DEFAULT_HOST_MEMORY,
+    ...(options.vpid === undefined ? {} : { vpid: options.vpid }),
+    ...(options.shadow === undefined ? {} : { shadow: options.shadow }),
+    ...(options.ept === undefined ? {} : { ept: options.ept }),
+  });
+  const { vm } = host.addVm({ name: 'guest', mode: env, memoryBytes, kernel: image });
+  const [result] = host.run(maxInstructions);
+  return {
+    env,
+    visible: {
+      reason: result!.reason,
+      exitCode: result!.exitCode,
+      console: vm.devices.console.drain().toString('latin1'),
+      regs: Array.from(vm.cpu.regs, (r) => r >>> 0),
+      pc: vm.cpu.pc >>> 0,
+      instructions: result!.instructions,
+      memoryHash: vm.memoryHash(),
+    },
+    stats: vm.stats,
+    vmm: vm.vmm,
+    vm,
+    host,
+    word: (gpa) => (vm.readWord(gpa) ?? 0) >>> 0,
+  };
+}
