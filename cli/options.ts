@@ -20,6 +20,8 @@ export const MACHINE_OPTIONS = {
   'tlb-replacement': { type: 'string' },
   'tlb-seed': { type: 'string' },
   'split-tlb': { type: 'boolean' },
+  pwc: { type: 'string' },
+  'no-asid': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 export const MACHINE_OPTIONS_HELP = `Machine options:
@@ -31,7 +33,9 @@ export const MACHINE_OPTIONS_HELP = `Machine options:
   --tlb-ways N              TLB associativity; = entries for fully associative (default ${DEFAULT_TLB.ways})
   --tlb-replacement lru|random   replacement policy (default lru)
   --tlb-seed N              seed of random replacement (default ${DEFAULT_TLB.seed})
-  --split-tlb               separate instruction and data TLBs, each of the geometry above`;
+  --split-tlb               separate instruction and data TLBs, each of the geometry above
+  --pwc N                   a page-walk cache of N upper-level entries (both walk dimensions; default 0: none)
+  --no-asid                 ignore PTBR ASIDs: every PTBR write drops all non-Global TLB entries`;
 
 export interface MachineSettings {
   memoryBytes: number;
@@ -101,5 +105,11 @@ export function machineSettings(values: Values): MachineSettings {
   const fitted = values['tlb-ways'] === undefined && tlb.ways > tlb.entries ? { ...tlb, ways: tlb.entries } : tlb;
   const problem = checkTlbConfig(fitted);
   if (problem) throw new CliError(problem);
-  return { memoryBytes, maxInstructions, profile, mmu: { tlb: fitted, splitTlb: values['split-tlb'] === true } };
+  const pwcEntries = parseCount('pwc', values.pwc as string | undefined, 0);
+  return {
+    memoryBytes,
+    maxInstructions,
+    profile,
+    mmu: { tlb: fitted, splitTlb: values['split-tlb'] === true, pwcEntries, asidTagging: values['no-asid'] !== true },
+  };
 }

@@ -28,6 +28,7 @@ export const HYPERVISOR_OPTIONS = {
   quantum: { type: 'string' },
   'shadow-cache': { type: 'string' },
   'shadow-flood': { type: 'string' },
+  'shadow-sync': { type: 'string' },
   'ept-levels': { type: 'string' },
   'ept-large-pages': { type: 'boolean' },
 } as const;
@@ -43,6 +44,8 @@ export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
   --quantum N               guest instructions per VM turn (default ${DEFAULT_QUANTUM.toLocaleString('en-US')})
   --shadow-cache N          shadow roots kept per VM (default ${DEFAULT_SHADOW.cacheRoots})
   --shadow-flood N          emulated writes in a row before a page table is unshadowed (default ${DEFAULT_SHADOW.floodThreshold})
+  --shadow-sync wp|oos      keep shadows in sync by write-protecting every guest page table (wp, default),
+                            or let leaf tables go out of sync until invlpg/PTBR write/tlbflush (oos)
   --ept-levels 1-4          EPT levels (default ${DEFAULT_EPT.levels})
   --ept-large-pages         map guest memory with EPT large pages`;
 
@@ -55,6 +58,11 @@ export interface VmPlan {
 }
 
 type Values = Record<string, string | boolean | string[] | undefined>;
+
+function parseSync(text: string | undefined): 'wp' | 'oos' {
+  if (text === undefined || text === 'wp' || text === 'oos') return text ?? 'wp';
+  throw new CliError(`--shadow-sync takes wp or oos (got '${text}')`);
+}
 
 export function parseMode(text: string | undefined): Mode {
   const mode = (text ?? 'native') as Mode;
@@ -96,6 +104,7 @@ export class Session {
       shadow: {
         cacheRoots: parseCount('shadow-cache', values['shadow-cache'] as string | undefined, DEFAULT_SHADOW.cacheRoots, 1),
         floodThreshold: parseCount('shadow-flood', values['shadow-flood'] as string | undefined, DEFAULT_SHADOW.floodThreshold, 1),
+        sync: parseSync(values['shadow-sync'] as string | undefined),
       },
       ept: {
         levels: parseCount('ept-levels', values['ept-levels'] as string | undefined, DEFAULT_EPT.levels, 1),

@@ -237,7 +237,8 @@ export class Cpu {
         } else {
           this.stampFastPath(fIdx, fUsed, lIdx, lUsed, sIdx, sUsed);
           fUsed = lUsed = sUsed = -1;
-          fetchPhys = mmu.translate(pc, ACCESS.FETCH);
+          // Alignment first: a misaligned pc is never translated (isa/README.md 5.1, order of checks).
+          fetchPhys = (pc & 3) !== 0 ? -1 : mmu.translate(pc, ACCESS.FETCH);
           if (fetchPhys < 0 || fetchPhys >= ramSize || (pc & 3) !== 0) {
             this.pc = pc;
             stats.instructions = instret;
@@ -738,6 +739,8 @@ export class Cpu {
     this.mmu.setUserMode(!(next & STATUS.MODE));
     this.retire(Op.SYS);
     this.pc = cr[CR.EPC]! >>> 0;
+    // Only eret can make pc misaligned: send the next fetch down the slow path, which checks.
+    if ((this.pc & 3) !== 0) this.mmu.generation++;
   }
 
   private crWriteExits(crn: number, value: number): boolean {
@@ -776,7 +779,9 @@ export class Cpu {
       case CR.TIMER:
         cr[CR.TIMER] = value;
         this.timerPending = false;
-        this.timerDeadline = value === 0 ? Infinity : this.ticks + (value >>> 0);
+        // The countdown starts after the writing instruction retires (+1): N more instructions,
+        // then the interrupt (isa/README.md 4.5).
+        this.timerDeadline = value === 0 ? Infinity : this.ticks + 1 + (value >>> 0);
         return;
       case CR.EVEC:
       case CR.EPC:
@@ -799,7 +804,7 @@ export class Cpu {
     mmu.setStage1((s & STATUS.PG) !== 0);
     const ptbr = this.cr[CR.PTBR]!;
     const root = (ptbr & PTBR_ROOT_MASK) >>> 0;
-    const context = (mmu.context & ~PTBR_ASID_MASK) | (ptbr & PTBR_ASID_MASK);
+    const context = (mmu.context & ~PTBR_ASID_MASK) | (ptbr & mmu.asidMask);
     if (mmu.stage1Root !== root || mmu.context !== context) {
       mmu.stage1Root = root;
       mmu.context = context;

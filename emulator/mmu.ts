@@ -12,6 +12,7 @@ import type { PhysicalMemory } from './memory.ts';
 import { TV32_PAGING } from './paging-mode.ts';
 import type { MachineProfile } from './profile.ts';
 import type { Stats } from './stats.ts';
+import { PageWalkCache } from './pwc.ts';
 import { DEFAULT_TLB, Tlb, type TlbConfig } from './tlb.ts';
 import {
   StageResult, WALK_BAD_LARGE, WALK_BUS_ERROR, WALK_EPT_VIOLATION, WALK_NOT_PRESENT, WALK_OK, Walker, type NestedStage, type WalkStep,
@@ -21,6 +22,10 @@ export interface MmuConfig {
   readonly tlb: TlbConfig;
   /** Separate instruction and data TLBs, each of `tlb`'s geometry. */
   readonly splitTlb: boolean;
+  /** Entries of the page-walk cache (upper-level entries of both dimensions); 0 = none. */
+  readonly pwcEntries?: number;
+  /** Tag TLB entries with the PTBR's ASID. Off: every PTBR write drops all non-Global entries. */
+  readonly asidTagging?: boolean;
 }
 
 /** What `Mmu.probe` reports. */
@@ -44,7 +49,7 @@ export interface ProbeResult {
   cycles: number;
 }
 
-export const DEFAULT_MMU: MmuConfig = { tlb: DEFAULT_TLB, splitTlb: false };
+export const DEFAULT_MMU: MmuConfig = { tlb: DEFAULT_TLB, splitTlb: false, pwcEntries: 0, asidTagging: true };
 
 const NOT_PRESENT_CAUSE = [CAUSE.FETCH_PAGE_FAULT, CAUSE.LOAD_PAGE_FAULT, CAUSE.STORE_PAGE_FAULT];
 const PROTECTION_CAUSE = [CAUSE.FETCH_PROTECTION_FAULT, CAUSE.LOAD_PROTECTION_FAULT, CAUSE.STORE_PROTECTION_FAULT];
@@ -105,7 +110,12 @@ export class Mmu {
     this.dtlb = config.splitTlb ? new Tlb(config.tlb) : this.itlb;
     this.lastTlb = this.dtlb;
     this.walker = new Walker(mem);
+    if ((config.pwcEntries ?? 0) > 0) this.walker.pwc = new PageWalkCache(config.pwcEntries!);
+    this.asidMask = config.asidTagging === false ? 0 : PTBR_ASID_MASK;
   }
+
+  /** The PTBR bits that tag TLB entries: the ASID, or nothing with ASID tagging off. */
+  readonly asidMask: number;
 
   get translating(): boolean {
     return this.stage1On || this.nested !== null;
@@ -145,8 +155,15 @@ export class Mmu {
     const walker = this.walker;
     const guestRefs0 = walker.guestRefs;
     const eptRefs0 = walker.eptRefs;
+    const pwc = walker.pwc;
+    const pwcHits0 = pwc?.hits ?? 0;
+    const pwcMisses0 = pwc?.misses ?? 0;
     stats.walks++;
     const result = this.walkBothStages(va, access);
+    if (pwc !== null) {
+      stats.pwcHits += pwc.hits - pwcHits0;
+      stats.pwcMisses += pwc.misses - pwcMisses0;
+    }
     const guestRefs = walker.guestRefs - guestRefs0;
     const eptRefs = walker.eptRefs - eptRefs0;
     stats.walkGuestRefs += guestRefs;
@@ -156,7 +173,9 @@ export class Mmu {
     if (result < 0) return -1;
     const shift = this.combinedShift;
     const mask = (1 << shift) - 1;
+    const evictions = tlb.evictions;
     const i = tlb.insert(va, shift, this.context, (result & ~mask) >>> 0, this.combinedBits, ++this.clock);
+    stats.tlbEvictions += tlb.evictions - evictions;
     this.generation++;
     this.lastIndex = i;
     this.lastTlb = tlb;
@@ -239,12 +258,16 @@ export class Mmu {
     const steps: WalkStep[] = [];
     this.walker.trace = steps;
     this.dryRun = true;
+    // Probe against a copy of the page-walk cache, so the probe changes nothing.
+    const pwc = this.walker.pwc;
+    if (pwc !== null) this.walker.pwc = pwc.clone();
     let hostPhys: number;
     try {
       hostPhys = this.translating ? this.walkBothStages(va, access) : va;
     } finally {
       this.walker.trace = null;
       this.dryRun = false;
+      this.walker.pwc = pwc;
     }
     const result: ProbeResult = {
       va,
@@ -258,7 +281,7 @@ export class Mmu {
       steps,
       tlbHit: tlbIndex >= 0,
       tlbIndex,
-      cycles: steps.length > 0 ? this.profile.walkStartCycles + steps.length * this.profile.walkRefCycles : 0,
+      cycles: steps.length > 0 ? this.profile.walkStartCycles + steps.filter((st) => !st.cached).length * this.profile.walkRefCycles : 0,
     };
     [this.faultCause, this.faultAddr, this.faultGuestPhys, this.faultInTable, this.combinedShift, this.combinedBits] = saved;
     return result;
@@ -269,15 +292,17 @@ export class Mmu {
   /** A PTBR write: new root and ASID; drop the non-Global entries of the new context. */
   writePtbr(value: number): void {
     this.stage1Root = (value & PTBR_ROOT_MASK) >>> 0;
-    this.context = (this.context & ~PTBR_ASID_MASK) | (value & PTBR_ASID_MASK);
+    this.context = (this.context & ~PTBR_ASID_MASK) | (value & this.asidMask);
     this.itlb.flushContext(this.context);
     if (this.dtlb !== this.itlb) this.dtlb.flushContext(this.context);
+    this.walker.pwc?.flushGuest();
     this.generation++;
   }
 
   flushAll(): void {
     this.itlb.flushAll();
     if (this.dtlb !== this.itlb) this.dtlb.flushAll();
+    this.walker.pwc?.flushGuest();
     this.generation++;
   }
 
@@ -285,6 +310,7 @@ export class Mmu {
     const vpid = this.context >>> 8;
     this.itlb.flushPage(va >>> 0, vpid);
     if (this.dtlb !== this.itlb) this.dtlb.flushPage(va >>> 0, vpid);
+    this.walker.pwc?.flushGuest();
     this.generation++;
   }
 
@@ -293,6 +319,7 @@ export class Mmu {
     const vpid = this.context >>> 8;
     this.itlb.flushRange(vaStart, vaEnd, vpid);
     if (this.dtlb !== this.itlb) this.dtlb.flushRange(vaStart, vaEnd, vpid);
+    this.walker.pwc?.flushGuest();
     this.generation++;
   }
 
@@ -301,6 +328,7 @@ export class Mmu {
     const vpid = this.context >>> 8;
     this.itlb.flushVpid(vpid);
     if (this.dtlb !== this.itlb) this.dtlb.flushVpid(vpid);
+    this.walker.pwc?.flushAll();
     this.generation++;
   }
 

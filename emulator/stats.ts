@@ -30,6 +30,9 @@ export class Stats {
   walkEptRefs = 0;
   /** Write-backs of Accessed/Dirty bits by the walker. */
   adUpdates = 0;
+  /** Upper-level entries found in / missing from the page-walk cache. */
+  pwcHits = 0;
+  pwcMisses = 0;
 
   /** Traps taken, by cause. */
   readonly traps = new Float64Array(32);
@@ -87,6 +90,8 @@ export class Stats {
         guestRefs: this.walkGuestRefs,
         eptRefs: this.walkEptRefs,
         adUpdates: this.adUpdates,
+        pwcHits: this.pwcHits,
+        pwcMisses: this.pwcMisses,
       },
       faults: { page: this.pageFaults },
       traps,

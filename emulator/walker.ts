@@ -8,6 +8,7 @@
 import { PAGE_SHIFT, PTE } from '../isa/arch.ts';
 import type { PhysicalMemory } from './memory.ts';
 import { levelShift, type PagingMode } from './paging-mode.ts';
+import type { PageWalkCache } from './pwc.ts';
 
 export const WALK_OK = 0;
 /** An entry on the way had V = 0. */
@@ -30,6 +31,8 @@ export interface WalkStep {
   readonly value: number;
   /** For EPT steps: which guest-physical address this EPT walk was translating. */
   readonly translating?: number;
+  /** The entry came from the page-walk cache: no memory reference. */
+  readonly cached: boolean;
 }
 
 /** The outcome of one stage's walk. Reused across walks so a walk allocates nothing. */
@@ -61,6 +64,8 @@ export class Walker {
   eptRefs = 0;
   /** Set by the debugger to record every step of the next walks; null in normal runs. */
   trace: WalkStep[] | null = null;
+  /** The page-walk cache, when the machine has one. */
+  pwc: PageWalkCache | null = null;
   private readonly eptScratch = new StageResult();
 
   constructor(private readonly mem: PhysicalMemory) {}
@@ -94,9 +99,15 @@ export class Walker {
         }
         hostAddr = this.eptScratch.output;
       }
-      const entry = this.readEntry(hostAddr);
-      if (stage === 'guest') this.guestRefs++;
-      else this.eptRefs++;
+      const last = level === levels - 1;
+      // Upper-level entries may come from the page-walk cache instead of memory.
+      let entry = !last && this.pwc !== null ? this.pwc.lookup(stage, hostAddr) : undefined;
+      const cached = entry !== undefined;
+      if (!cached) {
+        entry = this.readEntry(hostAddr);
+        if (stage === 'guest') this.guestRefs++;
+        else this.eptRefs++;
+      }
       if (entry === undefined) {
         out.status = WALK_BUS_ERROR;
         out.level = level;
@@ -104,8 +115,8 @@ export class Walker {
       }
       if (this.trace) {
         this.trace.push(stage === 'ept'
-          ? { stage, level, entryAddr, hostAddr, value: entry >>> 0, translating: addr >>> 0 }
-          : { stage, level, entryAddr, hostAddr, value: entry >>> 0 });
+          ? { stage, level, entryAddr, hostAddr, value: entry >>> 0, translating: addr >>> 0, cached }
+          : { stage, level, entryAddr, hostAddr, value: entry >>> 0, cached });
       }
       // Steps 2 and 5: an entry with V = 0 ends the walk.
       if (!(entry & PTE.V)) {
@@ -113,7 +124,6 @@ export class Walker {
         out.level = level;
         return out.status;
       }
-      const last = level === levels - 1;
       // Step 3: a large-page entry (L set where the mode allows it) is a leaf.
       if (last || ((entry & PTE.L) && mode.largeAllowed[level])) {
         // Large pages are at most 2^27 bytes (a 4-level EPT's top level), so the mask fits.
@@ -132,6 +142,7 @@ export class Walker {
         out.output = ((entry & PTE.FRAME_MASK & ~pageMask) | (addr & pageMask)) >>> 0;
         return WALK_OK;
       }
+      if (!cached && this.pwc !== null) this.pwc.insert(stage, hostAddr, entry);
       table = (entry & PTE.FRAME_MASK) >>> 0;
     }
     throw new Error('unreachable: a walk always ends at the last level');

@@ -7,7 +7,7 @@
 // backs it with a host frame (or emulates the device register it names). Levels are 1 to 4; with
 // large pages, the level above the leaf maps whole aligned runs of guest memory.
 
-import { CAUSE, CR, PAGE_SIZE, PTBR_ASID_MASK, PTE } from '../isa/arch.ts';
+import { CAUSE, CR, PAGE_SIZE, PTE } from '../isa/arch.ts';
 import { EXIT, type ExitControls, type ExitInfo } from '../emulator/exits.ts';
 import { eptPagingMode, levelShift, tableBytes, type PagingMode } from '../emulator/paging-mode.ts';
 import type { NestedStage } from '../emulator/walker.ts';
@@ -54,7 +54,7 @@ export class EptPager extends PagerBase implements Pager {
     const cpu = this.vm.cpu;
     cpu.exitControls = this.exitControls;
     cpu.vmmOwnsTranslation = false;
-    this.mmu.configure(this.mmu.stage1On, this.mmu.stage1Root, (vpid << 8) | (cpu.cr[CR.PTBR]! & PTBR_ASID_MASK), this.nested);
+    this.mmu.configure(this.mmu.stage1On, this.mmu.stage1Root, (vpid << 8) | (cpu.cr[CR.PTBR]! & this.mmu.asidMask), this.nested);
     cpu.syncMmuMode();
   }
 

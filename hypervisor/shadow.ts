@@ -13,8 +13,14 @@
 // Shadow roots are cached across context switches, keyed by guest root, up to a limit. A frame
 // written many times in a row without being walked stops being shadowed (KVM's write-flooding
 // heuristic), so a freed page table reused as data does not exit on every store.
+//
+// Two ways to keep the shadow in sync (`sync`): 'wp' write-protects every guest page table and
+// emulates every store to one; 'oos' (out of sync, as KVM's unsync pages and Xen's out-of-sync
+// shadows do) lets the guest write a leaf table freely after its first write fault and brings the
+// shadow back in line when the guest says its translations changed: on invlpg (that one entry)
+// and on a PTBR write or tlbflush (every out-of-sync table), when it is write-protected again.
 
-import { ACCESS, CAUSE, CR, PAGE_SIZE, PTBR_ASID_MASK, PTBR_ROOT_MASK, PTE, STATUS, type AccessType } from '../isa/arch.ts';
+import { ACCESS, CAUSE, CR, PAGE_SIZE, PTBR_ROOT_MASK, PTE, STATUS, type AccessType } from '../isa/arch.ts';
 import { EXIT, EXIT_CONTROL, type ExitControls, type ExitInfo } from '../emulator/exits.ts';
 import { permits } from '../emulator/mmu.ts';
 import { decodeAccess } from './emulate.ts';
@@ -26,9 +32,11 @@ export interface ShadowOptions {
   readonly cacheRoots: number;
   /** Emulated writes in a row to one page-table frame before it is unshadowed. */
   readonly floodThreshold: number;
+  /** 'wp': write-protect every guest page table; 'oos': let leaf tables go out of sync. */
+  readonly sync?: 'wp' | 'oos';
 }
 
-export const DEFAULT_SHADOW: ShadowOptions = { cacheRoots: 16, floodThreshold: 3 };
+export const DEFAULT_SHADOW: ShadowOptions = { cacheRoots: 16, floodThreshold: 3, sync: 'wp' };
 
 /** The key of the shadow used while the guest has paging off (guest-virtual = guest-physical). */
 const PAGING_OFF = -1;
@@ -81,6 +89,8 @@ export class ShadowPager extends PagerBase implements Pager {
   private readonly writableMaps = new Map<number, number[]>();
   private readonly shadowTables = new Set<number>();
   private readonly floodCount = new Map<number, number>();
+  /** Guest leaf page-table frames the guest may write without exits until the next resync ('oos'). */
+  private readonly unsync = new Set<number>();
 
   enter(vpid: number): void {
     const cpu = this.vm.cpu;
@@ -93,11 +103,12 @@ export class ShadowPager extends PagerBase implements Pager {
   }
 
   private guestAsid(): number {
-    return this.vm.cpu.cr[CR.PTBR]! & PTBR_ASID_MASK;
+    return this.vm.cpu.cr[CR.PTBR]! & this.mmu.asidMask;
   }
 
   afterCrWrite(crn: number): void {
     if (crn !== CR.PTBR && crn !== CR.STATUS) return;
+    if (crn === CR.PTBR) this.resyncAll();
     // A new guest address space (or paging turned on or off): load its shadow. The real PTBR
     // write drops this ASID's non-Global entries, as the guest's own write would natively.
     const root = this.rootForGuestState();
@@ -108,11 +119,14 @@ export class ShadowPager extends PagerBase implements Pager {
   handleExit(e: ExitInfo): string | undefined {
     switch (e.reason) {
       case EXIT.INVLPG:
-        // The shadow is kept in sync by write protection: only the hardware TLB needs the flush.
+        // With write protection the shadow is in sync and only the hardware TLB needs the flush;
+        // out of sync, the entry for this page is dropped so that it is refilled from the guest.
+        if (this.unsync.size > 0) this.resyncPage(e.address);
         this.mmu.flushPage(e.address);
         this.vm.cpu.retireEmulated(e.word);
         return 'invlpg';
       case EXIT.TLBFLUSH:
+        this.resyncAll();
         this.mmu.flushAll();
         this.vm.cpu.retireEmulated(e.word);
         return 'tlbflush';
@@ -140,7 +154,14 @@ export class ShadowPager extends PagerBase implements Pager {
     const gpa = walk.guestPhys;
     if (vm.isMmio(gpa)) return this.emulateMmio(e, gpa);
     if (!vm.isGuestRam(gpa)) return this.refuse(va);
-    if (access === ACCESS.STORE && this.isProtected(gpa >>> 12)) return this.emulatePageTableWrite(e, gpa);
+    if (access === ACCESS.STORE && this.isProtected(gpa >>> 12)) {
+      if (this.options.sync !== 'oos' || this.pdUsers.has(gpa >>> 12)) return this.emulatePageTableWrite(e, gpa);
+      // Out of sync: from now on the guest writes this leaf table without exits.
+      this.unsync.add(gpa >>> 12);
+      vm.vmm.ptUnsyncs++;
+      this.fill(va, walk);
+      return 'pt-unsync';
+    }
     this.fill(va, walk);
     vm.vmm.faultsHidden++;
     return 'hidden-fault';
@@ -253,7 +274,63 @@ export class ShadowPager extends PagerBase implements Pager {
   }
 
   private isProtected(gpaFrame: number): boolean {
-    return this.pdUsers.has(gpaFrame) || this.ptUsers.has(gpaFrame);
+    return this.pdUsers.has(gpaFrame) || (this.ptUsers.has(gpaFrame) && !this.unsync.has(gpaFrame));
+  }
+
+  // ------------------------------------------------------------------ out-of-sync tables
+
+  /** invlpg: drop the shadow entries for va that come from an out-of-sync guest table. */
+  private resyncPage(va: number): void {
+    const pdIndex = va >>> 22;
+    const ptIndex = (va >>> 12) & 1023;
+    for (const root of this.roots.values()) {
+      const table = root.pts[pdIndex]!;
+      const guestPt = root.guestPt[pdIndex]!;
+      if (table === 0 || guestPt < 0 || !this.unsync.has(guestPt >>> 12)) continue;
+      this.host.mem.i32[(table + ptIndex * 4) >>> 2] = 0;
+      this.chargePteWrites(1);
+    }
+  }
+
+  /**
+   * PTBR write or tlbflush: compare every out-of-sync table with its shadows, drop the shadow
+   * entries the guest's entries no longer justify, and write-protect the tables again.
+   */
+  private resyncAll(): void {
+    if (this.unsync.size === 0) return;
+    const mem = this.host.mem.i32;
+    for (const frame of this.unsync) {
+      for (const user of this.ptUsers.get(frame) ?? []) {
+        const root = this.rootsById.get(user >>> 10)!;
+        const table = root.pts[user & 1023]!;
+        if (table === 0) continue;
+        for (let i = 0; i < 1024; i++) {
+          const shadow = mem[(table + i * 4) >>> 2]!;
+          if (!(shadow & PTE.V)) continue;
+          const guest = this.readGuestEntry(frame * PAGE_SIZE + i * 4) ?? 0;
+          if (!this.stillJustified(shadow, guest)) {
+            mem[(table + i * 4) >>> 2] = 0;
+            this.chargePteWrites(1);
+          }
+        }
+      }
+    }
+    const frames = [...this.unsync];
+    this.unsync.clear();
+    for (const frame of frames) this.writeProtect(frame);
+    this.vm.vmm.ptResyncs++;
+    this.mmu.flushVpid();
+  }
+
+  /** Does the guest entry still justify the shadow entry built from it (same frame, no more rights, A and D as needed)? */
+  private stillJustified(shadow: number, guest: number): boolean {
+    if (!(guest & PTE.V) || !(guest & PTE.A)) return false;
+    const host = this.vm.backed((guest & PTE.FRAME_MASK) >>> 0);
+    if (host < 0 || host !== ((shadow & PTE.FRAME_MASK) >>> 0)) return false;
+    if ((shadow & PTE.U) && !(guest & PTE.U)) return false;
+    if ((shadow & PTE.X) && !(guest & PTE.X)) return false;
+    if ((shadow & PTE.W) && (!(guest & PTE.W) || !(guest & PTE.D))) return false;
+    return true;
   }
 
   /** A guest frame became a page table: take write access away from every shadow mapping of it. */

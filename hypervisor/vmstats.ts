@@ -13,6 +13,9 @@ export class VmmStats {
   ptWritesEmulated = 0;
   /** Page-table frames the VMM stopped protecting after a burst of writes (KVM's write flooding). */
   unshadowed = 0;
+  /** 'oos' sync: leaf tables let go out of sync, and resyncs of all of them. */
+  ptUnsyncs = 0;
+  ptResyncs = 0;
   mmioEmulated = 0;
   /** Shadow roots created, and dropped by the cache limit. */
   shadowRootsCreated = 0;
@@ -50,6 +53,8 @@ export class VmmStats {
         rootsCreated: this.shadowRootsCreated,
         rootsReclaimed: this.shadowRootsReclaimed,
         unshadowed: this.unshadowed,
+        unsyncs: this.ptUnsyncs,
+        resyncs: this.ptResyncs,
       },
       ept: { pages: this.eptPages },
       guestFrames: this.guestFrames,

@@ -60,7 +60,7 @@ export function insn(mnemonic: string, operands: Operands = {}): number {
 export function assembleOrThrow(source: string, origin = ORIGIN): Image {
   const result = assemble(source, { origin, file: 'snippet.s' });
   if (result.diagnostics.length > 0 || !result.image) {
-    throw new Error(`snippet does not assemble:\n${result.diagnostics.map(formatDiagnostic).join('\n')}\n${source}`);
+    throw new Error(`snippet does not assemble:\n${result.diagnostics.map((d) => formatDiagnostic(d)).join('\n')}\n${source}`);
   }
   return result.image;
 }

@@ -202,11 +202,10 @@ describe.each(ENVS)('exceptions, %s', (env) => {
 });
 
 describe('misaligned fetch after eret in supervisor mode (section 3.6)', () => {
-  // cpu.ts checks fetch alignment only when the fetch misses its one-page fast path. eret from
-  // supervisor to supervisor keeps the fetch page cached, so a misaligned EPC in that page fetches
-  // the aligned word below it and carries on with pc & 3 != 0 (under paging it traps later, at
-  // some other instruction, once a TLB fill resets the fast path).
-  it.fails.each(ENVS)('case 2: eret to target + 1, + 2, + 3 raises MISALIGNED_FETCH with EPC = BADVA = that address (%s)', (env) => {
+  // Regression: the CPU checked fetch alignment only when the fetch missed its one-page fast
+  // path, so an eret from supervisor to supervisor to a misaligned EPC in the cached page
+  // fetched the aligned word below it and carried on with pc & 3 != 0.
+  it.each(ENVS)('case 2: eret to target + 1, + 2, + 3 raises MISALIGNED_FETCH with EPC = BADVA = that address (%s)', (env) => {
     for (const low of [1, 2, 3]) {
       const r = runSnippet(`
         mfcr t0, status
@@ -414,17 +413,16 @@ describe.each(ENVS)('timer interrupt, %s', (env) => {
 });
 
 describe('timer countdown: TIMER=N fires after N instructions retire after the mtcr (section 4.5)', () => {
-  // The emulator fires one instruction early: writeCr(TIMER) sets the deadline to the retired
-  // count *before* the mtcr retires plus N, so the mtcr itself counts down the first tick.
-  // With TIMER=1 the interrupt is taken before the first instruction after the mtcr.
-  it.fails.each(ENVS)('case 2: EPC = arm + 4 * (N + 1) (%s)', (env) => {
+  // Regression: the deadline was set from the retired count before the mtcr itself retired, so
+  // the mtcr counted down the first tick and the interrupt came one instruction early.
+  it.each(ENVS)('case 2: EPC = arm + 4 * (N + 1) (%s)', (env) => {
     for (const n of [1, 2, 5]) {
       const r = runSnippet(timerBody(n), { env });
       expect(hex(r.cr('EPC') - r.symbol('arm')), `TIMER=${n}`).toBe(hex(4 * (n + 1)));
     }
   });
 
-  it.fails('case 3: wfi right after arming TIMER=50 idles 50 cycles', () => {
+  it('case 3: wfi right after arming TIMER=50 idles 50 cycles', () => {
     const r = runSnippet('li t0, 50\nmtcr timer, t0\nwfi');
     expect(r.machine.stats.cyclesIdle).toBe(50);
   });
@@ -521,10 +519,8 @@ describe('wfi', () => {
     expect(r.ended).toBe('done');
     expect(r.reg('a0')).toBe(1);
     const idle = r.machine.stats.cyclesIdle;
-    // Two instructions retire between the mtcr and the wfi: section 4.5 leaves 48 idle ticks of
-    // the countdown of 50; the emulator idles 47 because it counts the mtcr itself (see above).
-    expect(idle).toBeGreaterThanOrEqual(47);
-    expect(idle).toBeLessThanOrEqual(48);
+    // Two instructions retire between the mtcr and the wfi: 48 ticks of the countdown of 50 are left.
+    expect(idle).toBe(48);
     // CYCLE counts the idle cycles (mfcr s0, mfcr s2, wfi, idle); INSTRET does not (mfcr s2, wfi, mfcr s1).
     expect(r.reg('s1') - r.reg('s0')).toBe(1 + 1 + 1 + idle);
     expect(r.reg('s3') - r.reg('s2')).toBe(3);

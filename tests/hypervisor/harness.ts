@@ -55,8 +55,7 @@ export function guestImage(repoPath: string): Image {
   let image = imageCache.get(repoPath);
   if (!image) {
     const file = path.join(REPO, repoPath);
-    image = assemble(readText(file), { file }).image;
-    if (!image) throw new Error(`${repoPath} does not assemble`);
+    image = assembleGuest(readText(file), file);
     imageCache.set(repoPath, image);
   }
   return image;
