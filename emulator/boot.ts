@@ -51,7 +51,12 @@ export function flattenImage(image: Image): { base: number; bytes: Uint8Array } 
  * Load the kernel's segments, then after the kernel (page-aligned) each module's bytes, the
  * module table, argument arrays and names, and the boot-information block. Returns the layout.
  */
-export function bootLoad(mem: GuestPhysicalWriter, kernel: Image, modules: readonly BootModule[]): BootLayout {
+export interface BootOptions {
+  /** Boot-info word 6: the timer interval the kernel should use (0: its own default). */
+  readonly timerInterval?: number;
+}
+
+export function bootLoad(mem: GuestPhysicalWriter, kernel: Image, modules: readonly BootModule[], options: BootOptions = {}): BootLayout {
   let kernelEnd = 0;
   for (const seg of kernel.segments) {
     if (seg.address + seg.bytes.length > mem.sizeBytes) {
@@ -90,7 +95,7 @@ export function bootLoad(mem: GuestPhysicalWriter, kernel: Image, modules: reado
   });
   const freeStart = pageUp(dataAddr);
   if (freeStart > mem.sizeBytes) throw new BootError('boot modules do not fit in memory');
-  words.push(BOOT_MAGIC, mem.sizeBytes, freeStart, modules.length, tableAddr, pageUp(kernelEnd), 0, 0);
+  words.push(BOOT_MAGIC, mem.sizeBytes, freeStart, modules.length, tableAddr, pageUp(kernelEnd), options.timerInterval ?? 0, 0);
   mem.load(bootInfo, new Uint8Array(new Int32Array([...words, ...table].map((w) => w | 0)).buffer));
   for (const s of strings) mem.load(s.addr, s.bytes);
   return { bootInfo, freeStart, modules: placed };

@@ -2,7 +2,7 @@
 // an instruction budget. This is bare metal; the VMM (hypervisor/) builds VMs from the same parts.
 
 import type { Image } from '../isa/image.ts';
-import { bootLoad, type BootLayout, type BootModule } from './boot.ts';
+import { bootLoad, type BootLayout, type BootModule, type BootOptions } from './boot.ts';
 import { Devices } from './devices.ts';
 import { STOP, Cpu, type StopCode } from './cpu.ts';
 import { PhysicalMemory } from './memory.ts';
@@ -69,8 +69,8 @@ export class Machine {
    * Boot a kernel with modules: the loader places everything and the kernel starts at its entry
    * with a0 = the boot-information block (isa/README.md, "Boot information").
    */
-  boot(kernel: Image, modules: readonly BootModule[]): BootLayout {
-    const layout = bootLoad(this.mem, kernel, modules);
+  boot(kernel: Image, modules: readonly BootModule[], options: BootOptions = {}): BootLayout {
+    const layout = bootLoad(this.mem, kernel, modules, options);
     this.cpu.reset(kernel.entry, this.mem.sizeBytes);
     this.cpu.regs[3] = layout.bootInfo;
     return layout;

@@ -8,7 +8,7 @@
 
 import { ACCESS_NAMES, CR, CR_NAMES, causeName } from '../isa/arch.ts';
 import type { Image } from '../isa/image.ts';
-import { bootLoad, type BootLayout, type BootModule } from '../emulator/boot.ts';
+import { bootLoad, type BootLayout, type BootModule, type BootOptions } from '../emulator/boot.ts';
 import { STOP } from '../emulator/cpu.ts';
 import { EXIT, EXIT_CONTROL, EXIT_NAMES, type ExitInfo } from '../emulator/exits.ts';
 import { DEFAULT_MMU, Mmu, type MmuConfig } from '../emulator/mmu.ts';
@@ -26,6 +26,7 @@ export interface VmSpec {
   readonly memoryBytes: number;
   readonly kernel: Image;
   readonly modules?: readonly BootModule[];
+  readonly boot?: BootOptions;
 }
 
 export interface VmmOptions {
@@ -93,7 +94,7 @@ export class Vmm {
     }
     this.vms.push(vm);
     this.pagers.set(vm, pager);
-    const layout = bootLoad(vm, spec.kernel, spec.modules ?? []);
+    const layout = bootLoad(vm, spec.kernel, spec.modules ?? [], spec.boot ?? {});
     vm.cpu.reset(spec.kernel.entry, vm.sizeBytes);
     if ((spec.modules ?? []).length > 0) vm.cpu.regs[3] = layout.bootInfo;
     // Exits every design takes: wfi (so the host may run someone else) and hypercalls.

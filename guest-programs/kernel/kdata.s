@@ -8,6 +8,7 @@ phystop:        .word 0                     ; end of usable RAM
 freestart:      .word 0                     ; first frame the allocator owns
 nmodules:       .word 0
 modtable:       .word 0                     ; physical address of the module table
+timer_slice:    .word TIMER_SLICE           ; the TIMER interval (boot info word 6 overrides)
 
 ; ---- kalloc.s
     .global kmem_nfree

@@ -44,6 +44,10 @@ _start:
     STORE t0, nmodules, t1
     lw t0, BI_MODTABLE(s0)
     STORE t0, modtable, t1
+    lw t0, BI_TIMER(s0)                     ; the loader may choose the time slice
+    beqz t0, 3f
+    STORE t0, timer_slice, t1
+3:
     la t0, trap_entry
     mtcr evec, t0
     mtcr scratch, zero                      ; "in the kernel" (trap.s)
@@ -51,7 +55,7 @@ _start:
     call kvminithart                        ; paging on from here
     call kinit
     call userinit
-    li t0, TIMER_SLICE
+    LOAD t0, timer_slice
     mtcr timer, t0
     call scheduler
     j userret

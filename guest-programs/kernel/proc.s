@@ -430,7 +430,7 @@ scheduler:
     beq t0, t1, 9f
     mtcr ptbr, t0
     STORE t0, loaded_ptbr, t1
-    li t0, TIMER_SLICE
+    LOAD t0, timer_slice
     mtcr timer, t0
 9:  LEAVE
 

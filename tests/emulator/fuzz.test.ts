@@ -106,7 +106,7 @@ function checkCase(c: FuzzCase): void {
     expect(stepped.cpu.regs[0]).toBe(0);
     if (trapsTaken(stepped) > trapsBefore) expect(DEFINED_CAUSES.has(stepped.cpu.cr[CR.CAUSE]!), `CAUSE ${stepped.cpu.cr[CR.CAUSE]}`).toBe(true);
     if (result.reason !== 'max-instructions') {
-      expect(['halted', 'wfi-deadlock', 'stopped']).toContain(result.reason);
+      expect(['halted', 'wfi-deadlock', 'trap-loop', 'stopped']).toContain(result.reason);
       expect(stepped.stats.instructions - before).toBeLessThanOrEqual(1);
       ended = result.reason;
       break;
@@ -121,7 +121,7 @@ function checkCase(c: FuzzCase): void {
   // 3: one run of the same length.
   const whole = build(c);
   const result = whole.run(ended === 'max-instructions' ? STEPS : retired + 1);
-  if (ended === 'stopped' || result.reason === 'stopped') return; // a trap storm: the guard stopped it
+  if (ended === 'stopped' || result.reason === 'stopped') return; // the harness's trap-storm guard stopped it
   expect(result.reason).toBe(ended);
   expect(state(whole)).toEqual(state(stepped));
   expect(Buffer.from(whole.mem.u8.buffer).equals(Buffer.from(stepped.mem.u8.buffer)), 'memory differs').toBe(true);

@@ -161,9 +161,10 @@ export function enterEnv(machine: Machine, env: Env): PageTables | undefined {
 }
 
 /**
- * A trap whose handler traps again never retires, so no instruction budget ends it. So that a
- * broken test (or emulator) fails instead of hanging, stop the run after `limit` traps: the run
- * then ends with reason 'stopped'.
+ * Belt and braces: the emulator stops a run whose handler keeps trapping (reason 'trap-loop'),
+ * but if that ever regressed, a trap storm would retire nothing and no instruction budget would
+ * end it. Stop the run after `limit` traps in all (reason 'stopped'), so that a test fails
+ * instead of hanging. This wraps `cpu.deliverTrap`; it changes nothing else.
  */
 export function guardTrapStorms(machine: Machine, limit = 100_000): void {
   const cpu = machine.cpu;

@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { CAUSE, CR, STATUS } from '../../isa/arch.ts';
+import { TRAP_LOOP_LIMIT } from '../../emulator/cpu.ts';
 import { DEFAULT_PROFILE } from '../../emulator/profile.ts';
 import { ENVS, hex, insn, runProgram, runSnippet, type Env, type SnippetResult } from './harness.ts';
 
@@ -619,6 +620,13 @@ handler:
     expect(run.instructions).toBe(5000);
     expect(machine.stats.traps[CAUSE.SYSCALL]).toBeGreaterThan(100);
     expect(machine.stats.traps[CAUSE.TIMER_INTERRUPT]).toBeGreaterThan(100);
+  });
+
+  it("case 9: a handler that traps again stops the run with 'trap-loop' instead of spinning", () => {
+    const r = runSnippet('syscall', { handler: '.word 0' });
+    expect(r.run.reason).toBe('trap-loop');
+    expect(r.cr('CAUSE')).toBe(CAUSE.ILLEGAL_INSTRUCTION);
+    expect(r.machine.stats.traps[CAUSE.SYSCALL]! + r.machine.stats.traps[CAUSE.ILLEGAL_INSTRUCTION]!).toBe(TRAP_LOOP_LIMIT);
   });
 
   it('case 8: slices of any size give the same result as one run', () => {

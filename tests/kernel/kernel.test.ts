@@ -55,7 +55,16 @@ interface Run {
 }
 
 /** Boot the kernel with modules given as "name" or "name:1,2,3", run to completion. */
-function boot(specs: readonly string[], options: { memoryBytes?: number; maxInstructions?: number } = {}): Run {
+interface BootRunOptions {
+  memoryBytes?: number;
+  maxInstructions?: number;
+  /** Set the kernel's shutdown_report flag. */
+  report?: boolean;
+  /** Boot-info word 6: the time slice the kernel should use. */
+  timerInterval?: number;
+}
+
+function boot(specs: readonly string[], options: BootRunOptions = {}): Run {
   const machine = new Machine(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {});
   machine.boot(
     kernel,
@@ -63,7 +72,9 @@ function boot(specs: readonly string[], options: { memoryBytes?: number; maxInst
       const [name, args] = spec.split(':') as [string, string | undefined];
       return { name, image: program(name), args: args ? args.split(',').map(Number) : [] };
     }),
+    options.timerInterval ? { timerInterval: options.timerInterval } : {},
   );
+  if (options.report) machine.mem.writeWord(symbol('shutdown_report'), 1);
   const result = machine.run(options.maxInstructions ?? 20_000_000);
   const out = machine.devices.console.drain().toString();
   const kernelWord = (name: string) => machine.mem.readWord(symbol(name)) >>> 0;
@@ -224,10 +235,28 @@ describe('kernel: processes', () => {
     expect(writes[1]! - writes[0]!).toBeGreaterThanOrEqual(2 * 150 - 4);
   });
 
+  it('takes its time slice from the boot information when the loader gives one', () => {
+    const interrupts = [0, 1000].map((timerInterval) => {
+      const run = boot(['primes'], { timerInterval });
+      expectHalted(run, 0);
+      expect(run.out).toBe(primesLine() + '\n');
+      return run.machine.stats.traps[16]!;
+    });
+    // The default slice is 5000 instructions; primes alone runs for several hundred thousand.
+    expect(interrupts[1]).toBeGreaterThan(4 * interrupts[0]!);
+  });
+
   it('powers off with 0 and prints nothing when there are no modules', () => {
     const run = boot([]);
     expectHalted(run, 0);
     expect(run.out).toBe('');
+  });
+
+  it('prints a statistics line at power-off only when shutdown_report is set', () => {
+    const run = boot(['memwalk:10,4096,1'], { report: true });
+    expectHalted(run, 0);
+    const frames = (run.kernelWord('phystop') - run.kernelWord('freestart')) / 4096;
+    expect(lines(run.out)).toEqual([memwalk(10, 4096, 1).line, `[kernel] shutdown: demand-paged frames 10, free frames ${frames}`]);
   });
 
   it('a top-level process that exits with a non-zero status makes the exit code 1', () => {
