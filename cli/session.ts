@@ -76,6 +76,9 @@ export interface SessionResult extends RunResult {
   mode: Mode;
 }
 
+/** Instructions per slice between event-loop turns (a few milliseconds of guest time). */
+const SLICE = 2_000_000;
+
 export class Session {
   readonly machine?: Machine;
   readonly vmm?: Vmm;
@@ -112,10 +115,11 @@ export class Session {
       },
     });
     if (vmm.options.ept.levels > 4) throw new CliError('--ept-levels takes 1 to 4');
+    const guestTotal = plans.reduce((sum, p) => sum + p.memoryBytes, 0);
+    if (guestTotal > vmm.host.mem.sizeBytes) {
+      throw new CliError(`the VMs' guest memory (${guestTotal / 2 ** 20} MiB in all) is more than the host's ${vmm.host.mem.sizeBytes / 2 ** 20} MiB (--host-memory)`);
+    }
     for (const plan of plans) {
-      if (plan.memoryBytes > vmm.host.mem.sizeBytes) {
-        throw new CliError(`VM ${plan.name}: ${plan.memoryBytes} bytes of guest memory do not fit in the host (--host-memory)`);
-      }
       vmm.addVm({ name: plan.name, mode: plan.mode, memoryBytes: plan.memoryBytes, kernel: plan.kernel, modules: plan.modules });
     }
     this.vmm = vmm;
@@ -160,7 +164,38 @@ export class Session {
     return this.vmm!.run(maxInstructions, onSlice).map((r) => ({ ...r, reason: r.reason as StopReason }));
   }
 
+  /**
+   * The same, yielding to the event loop between slices so that Ctrl-C (SIGINT) can reach
+   * requestStop while a long guest runs.
+   */
+  async runAsync(maxInstructions: number, onSlice: () => void): Promise<SessionResult[]> {
+    const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.machine) {
+      const machine = this.machine;
+      const endAt = machine.stats.instructions + maxInstructions;
+      let r = machine.run(Math.min(SLICE, maxInstructions), onSlice);
+      while (r.reason === 'max-instructions' && machine.stats.instructions < endAt && !this.stopRequested) {
+        await yieldToEvents();
+        if (this.stopRequested) break;
+        r = machine.run(Math.min(SLICE, endAt - machine.stats.instructions), onSlice);
+      }
+      if (this.stopRequested && r.reason === 'max-instructions' && machine.stats.instructions < endAt) r = { ...r, reason: 'stopped' };
+      return [{ ...r, name: 'machine', mode: 'native' }];
+    }
+    const vmm = this.vmm!;
+    let rounds = 0;
+    while (vmm.runRound(maxInstructions)) {
+      onSlice();
+      if (++rounds % 16 === 0) await yieldToEvents();
+      if (this.stopRequested) vmm.stopAll();
+    }
+    return vmm.vms.map((vm) => ({ ...vmm.result(vm), reason: vmm.result(vm).reason as StopReason }));
+  }
+
+  private stopRequested = false;
+
   requestStop(): void {
+    this.stopRequested = true;
     if (this.machine) this.machine.cpu.requestStop();
     else this.vmm!.requestStop();
   }

@@ -125,22 +125,33 @@ export class Vmm {
 
   /**
    * Run every VM round-robin until each has stopped or used `maxInstructions`. `onSlice` runs
-   * after each quantum (to stream console output); returning false stops everything.
+   * after each round (to stream console output); returning false stops everything.
    */
   run(maxInstructions: number, onSlice?: () => boolean | void): VmResult[] {
-    const quantum = this.vms.length === 1 ? 1_000_000 : this.options.quantum;
-    for (;;) {
-      const runnable = this.vms.filter((vm) => vm.stopped === undefined);
-      if (runnable.length === 0) break;
-      for (const vm of runnable) {
-        this.runSlice(vm, Math.min(quantum, maxInstructions - vm.stats.instructions));
-        if (vm.stopped === undefined && vm.stats.instructions >= maxInstructions) vm.stopped = 'max-instructions';
-      }
-      if (onSlice && onSlice() === false) {
-        for (const vm of this.vms) if (vm.stopped === undefined) vm.stopped = 'stopped';
-      }
+    while (this.runRound(maxInstructions)) {
+      if (onSlice && onSlice() === false) this.stopAll();
     }
     return this.vms.map((vm) => this.result(vm));
+  }
+
+  /**
+   * One round of the host scheduler: each VM that can run gets one quantum (at most up to
+   * `maxInstructions` retired in all). Returns false once every VM has stopped.
+   */
+  runRound(maxInstructions: number): boolean {
+    const quantum = this.vms.length === 1 ? 1_000_000 : this.options.quantum;
+    let ran = false;
+    for (const vm of this.vms) {
+      if (vm.stopped !== undefined) continue;
+      ran = true;
+      this.runSlice(vm, Math.min(quantum, maxInstructions - vm.stats.instructions));
+      if (vm.stopped === undefined && vm.stats.instructions >= maxInstructions) vm.stopped = 'max-instructions';
+    }
+    return ran && this.vms.some((vm) => vm.stopped === undefined);
+  }
+
+  stopAll(): void {
+    for (const vm of this.vms) if (vm.stopped === undefined) vm.stopped = 'stopped';
   }
 
   /** Run one VM for up to `budget` guest instructions, handling its exits. */

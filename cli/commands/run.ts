@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { TRAP_LOOP_LIMIT } from '../../emulator/cpu.ts';
 import type { RunResult } from '../../emulator/machine.ts';
 import { BootError } from '../../emulator/boot.ts';
+import { OutOfHostMemory } from '../../hypervisor/host.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { bold, fmtInt, statsTable, useColor } from '../format.ts';
 import { MACHINE_OPTIONS, MACHINE_OPTIONS_HELP, machineSettings, parseCommandLine } from '../options.ts';
@@ -53,7 +54,7 @@ export function sessionFrom(values: Record<string, string | boolean | string[] |
   }
 }
 
-export function runCommand(argv: string[]): number {
+export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, RUN_OPTIONS);
   if (values.help) {
     console.log(RUN_HELP);
@@ -68,7 +69,13 @@ export function runCommand(argv: string[]): number {
   process.on('SIGINT', onSigint);
   let results: SessionResult[];
   try {
-    results = session.run(session.settings.maxInstructions, () => session.flushConsoles(consoleOut));
+    results = await session.runAsync(session.settings.maxInstructions, () => session.flushConsoles(consoleOut));
+  } catch (e) {
+    if (e instanceof OutOfHostMemory) {
+      session.flushConsoles(consoleOut);
+      throw new CliError(`${e.message}: the VMs and their shadow/EPT tables need more (raise --host-memory)`, EXIT_CODES.INPUT);
+    }
+    throw e;
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -12,8 +12,9 @@ timer_slice:    .word TIMER_SLICE           ; the TIMER interval (boot info word
 
 ; ---- kalloc.s
     .global kmem_nfree
-kmem_freelist:  .word 0                     ; physical address of the first free frame
-kmem_nfree:     .word 0                     ; frames on the free list
+kmem_freelist:  .word 0                     ; physical address of the first freed frame
+kmem_next:      .word 0                     ; frames from here to phystop were never handed out
+kmem_nfree:     .word 0                     ; free frames: on the list and above kmem_next
 
 ; ---- vm.s
     .global demand_pages, loaded_ptbr

@@ -37,7 +37,8 @@ _start:
     li t1, DIRECTMAP_MAX
     bleu t0, t1, 2f
     mv t0, t1                               ; RAM past the direct map goes unused
-2:  STORE t0, phystop, t1
+2:  PGROUNDDOWN t0, t0
+    STORE t0, phystop, t1
     lw t0, BI_FREESTART(s0)
     STORE t0, freestart, t1
     lw t0, BI_NMODULES(s0)
