@@ -7,7 +7,7 @@
 // The MMU never decodes instructions and never decides what a fault means to the OS: it reports
 // the fault and the CPU (or the VMM, through an exit) acts on it.
 
-import { ACCESS, CAUSE, PAGE_SHIFT, PTBR_ASID_MASK, PTBR_ROOT_MASK, PTE, type AccessType } from '../isa/arch.ts';
+import { ACCESS, CAUSE, PAGE_SHIFT, PTBR_ASID_MASK, PTBR_KEEP, PTBR_ROOT_MASK, PTE, type AccessType } from '../isa/arch.ts';
 import type { PhysicalMemory } from './memory.ts';
 import { TV32_PAGING } from './paging-mode.ts';
 import type { MachineProfile } from './profile.ts';
@@ -289,13 +289,16 @@ export class Mmu {
 
   // ---- What the architecture says about keeping the TLB coherent (isa/README.md, "TLB") ----
 
-  /** A PTBR write: new root and ASID; drop the non-Global entries of the new context. */
+  /** A PTBR write: new root and ASID; drop the non-Global entries of the new context, unless KEEP is set. */
   writePtbr(value: number): void {
     this.stage1Root = (value & PTBR_ROOT_MASK) >>> 0;
     this.context = (this.context & ~PTBR_ASID_MASK) | (value & this.asidMask);
-    this.itlb.flushContext(this.context);
-    if (this.dtlb !== this.itlb) this.dtlb.flushContext(this.context);
-    this.walker.pwc?.flushGuest();
+    // KEEP is honoured only when entries are tagged: without ASIDs every entry could be stale.
+    if (!(value & PTBR_KEEP) || this.asidMask === 0) {
+      this.itlb.flushContext(this.context);
+      if (this.dtlb !== this.itlb) this.dtlb.flushContext(this.context);
+      this.walker.pwc?.flushGuest();
+    }
     this.generation++;
   }
 

@@ -14,8 +14,8 @@ export interface Pager {
   readonly exitControls: ExitControls;
   /** Point the MMU at this VM's translation (every VM entry). `vpid` tags its TLB entries. */
   enter(vpid: number): void;
-  /** A control register changed (the VMM emulated the write): resynchronise translation. */
-  afterCrWrite(crn: number): void;
+  /** A control register changed (the VMM emulated the write of `value`): resynchronise translation. */
+  afterCrWrite(crn: number, value: number): void;
   /** Handle a paging exit; returns the exit's classification, or undefined when it is not one. */
   handleExit(e: ExitInfo): string | undefined;
   /** Isolation audit: every problem found (empty when the VM reaches only its own frames). */

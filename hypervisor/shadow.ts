@@ -20,7 +20,7 @@
 // shadow back in line when the guest says its translations changed: on invlpg (that one entry)
 // and on a PTBR write or tlbflush (every out-of-sync table), when it is write-protected again.
 
-import { ACCESS, CAUSE, CR, PAGE_SIZE, PTBR_ROOT_MASK, PTE, STATUS, type AccessType } from '../isa/arch.ts';
+import { ACCESS, CAUSE, CR, PAGE_SIZE, PTBR_KEEP, PTBR_ROOT_MASK, PTE, STATUS, type AccessType } from '../isa/arch.ts';
 import { EXIT, EXIT_CONTROL, type ExitControls, type ExitInfo } from '../emulator/exits.ts';
 import { permits } from '../emulator/mmu.ts';
 import { decodeAccess } from './emulate.ts';
@@ -106,14 +106,16 @@ export class ShadowPager extends PagerBase implements Pager {
     return this.vm.cpu.cr[CR.PTBR]! & this.mmu.asidMask;
   }
 
-  afterCrWrite(crn: number): void {
+  afterCrWrite(crn: number, value: number): void {
     if (crn !== CR.PTBR && crn !== CR.STATUS) return;
     if (crn === CR.PTBR) this.resyncAll();
     // A new guest address space (or paging turned on or off): load its shadow. The real PTBR
     // write drops this ASID's non-Global entries, as the guest's own write would natively.
     const root = this.rootForGuestState();
     this.current = root;
-    this.mmu.writePtbr(root.pd | this.guestAsid());
+    // The guest's KEEP bit passes through: the shadow is coherent with the hardware TLB.
+    const keep = crn === CR.PTBR ? value & PTBR_KEEP : 0;
+    this.mmu.writePtbr(root.pd | this.guestAsid() | keep);
   }
 
   handleExit(e: ExitInfo): string | undefined {

@@ -195,7 +195,7 @@ export class Vmm {
         cpu.writeCr(e.crn, e.value);
         if (e.rd !== 0) cpu.regs[e.rd] = old;
         cpu.retireEmulated(e.word);
-        this.pagerOf(vm).afterCrWrite(e.crn);
+        this.pagerOf(vm).afterCrWrite(e.crn, e.value);
         reason = e.crn === CR.PTBR ? 'ptbr-write' : 'cr-write';
         break;
       }

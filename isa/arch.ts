@@ -103,6 +103,12 @@ export const PTE = {
 /** PTBR: bits [31:12] are the root table's physical address, bits [7:0] the ASID. */
 export const PTBR_ROOT_MASK = 0xfffff000 | 0;
 export const PTBR_ASID_MASK = 0xff;
+/**
+ * Written with PTBR, bit 8 (KEEP) asks the MMU to keep the TLB entries of the ASID being
+ * written (x86's CR3 no-flush bit does the same for PCIDs). It is an action, not state: PTBR
+ * reads it as 0.
+ */
+export const PTBR_KEEP = 1 << 8;
 
 /** The device region: physical addresses 0xF000_0000 to 0xF000_FFFF. */
 export const MMIO_BASE = 0xf0000000;

@@ -429,6 +429,11 @@ scheduler:
     LOAD t1, loaded_ptbr
     beq t0, t1, 9f
     mtcr ptbr, t0
+    ; From now on this process's TLB entries stay valid across switches (its ASID is its own,
+    ; and every PTE change is followed by invlpg): later loads ask the MMU to KEEP them. The
+    ; first load, without KEEP, drops whatever an earlier owner of the ASID left behind.
+    ori t0, t0, PTBR_KEEP
+    sw t0, P_PTBR(a0)
     STORE t0, loaded_ptbr, t1
     LOAD t0, timer_slice
     mtcr timer, t0
