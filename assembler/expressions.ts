@@ -1,15 +1,15 @@
 // Expressions: parsing tokens into a tree, and evaluating the tree against a symbol table.
 //
-// C operators and precedence (unary - ~ + !; * / %; + -; << >>; < <= > >=; == !=; &; ^; |; &&; ||);
+// C operators and precedence (unary - ~ + !; * / %; + -; << >> >>>; < <= > >=; == !=; &; ^; |; &&; ||);
 // comparisons and logical operators give 1 or 0, && and || short-circuit. Every value is a 32-bit integer held as a
 // signed JS number (`| 0`), so arithmetic wraps modulo 2^32; `/` and `%` truncate toward zero and
-// `>>` is arithmetic, as in C on int32. `%hi(x)` / `%lo(x)` split x for a `lui`/`addi` pair.
+// `>>` is arithmetic, as in C on int32; `>>>` is logical, as in JavaScript. `%hi(x)` / `%lo(x)` split x for a `lui`/`addi` pair.
 // This module knows nothing of instructions or layout: it asks the caller for symbol values.
 
 import type { Token } from './lexer.ts';
 
 export type BinaryOp =
-  | '*' | '/' | '%' | '+' | '-' | '<<' | '>>' | '<' | '<=' | '>' | '>=' | '==' | '!=' | '&' | '^' | '|' | '&&' | '||';
+  | '*' | '/' | '%' | '+' | '-' | '<<' | '>>' | '>>>' | '<' | '<=' | '>' | '>=' | '==' | '!=' | '&' | '^' | '|' | '&&' | '||';
 
 export type Expr =
   | { readonly kind: 'num'; readonly value: number; readonly col: number }
@@ -37,7 +37,7 @@ export type UnaryOp = '-' | '~' | '+' | '!';
 
 /** Binary operators from loosest to tightest binding, as in C. */
 const PRECEDENCE: readonly (readonly BinaryOp[])[] = [
-  ['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '<=', '>', '>='], ['<<', '>>'], ['+', '-'], ['*', '/', '%'],
+  ['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '<=', '>', '>='], ['<<', '>>', '>>>'], ['+', '-'], ['*', '/', '%'],
 ];
 const UNARY_OPS: readonly string[] = ['-', '~', '+', '!'];
 
@@ -188,6 +188,7 @@ function applyBinary(op: BinaryOp, a: number, b: number, col: number): number {
     // Shift counts use the low 5 bits, as JS and most 32-bit hardware do.
     case '<<': return a << b;
     case '>>': return a >> b;
+    case '>>>': return (a >>> b) | 0;
     case '&': return a & b;
     case '^': return a ^ b;
     case '|': return a | b;

@@ -29,6 +29,7 @@ export type LexResult = { tokens: Token[]; error?: undefined } | { tokens?: unde
 
 const IDENT_START = /[A-Za-z_.$]/;
 const IDENT_PART = /[A-Za-z0-9_.$]/;
+const THREE_CHAR_PUNCT = ['>>>'];
 const TWO_CHAR_PUNCT = ['<<', '>>', '<=', '>=', '==', '!=', '&&', '||'];
 const ONE_CHAR_PUNCT = ',()+-*/%&|^~:<>!';
 
@@ -76,7 +77,8 @@ function lex(text: string): Token[] {
       i = end;
     } else {
       const two = text.slice(i, i + 2);
-      const punct = TWO_CHAR_PUNCT.includes(two) ? two : ONE_CHAR_PUNCT.includes(c) ? c : undefined;
+      const three = text.slice(i, i + 3);
+      const punct = THREE_CHAR_PUNCT.includes(three) ? three : TWO_CHAR_PUNCT.includes(two) ? two : ONE_CHAR_PUNCT.includes(c) ? c : undefined;
       if (punct === undefined) throw new LexFailure(col, `unexpected character '${c}'`);
       tokens.push({ kind: 'punct', text: punct, col });
       i += punct.length;

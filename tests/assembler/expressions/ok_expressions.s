@@ -18,6 +18,9 @@
     .word 0x7fffffff + 1                    ; = 0x80000000
     .word 0xffffffff * 0xffffffff           ; = 0x00000001
     .word -8 >> 1                           ; = 0xfffffffc
+    .word -8 >>> 1                          ; = 0x7ffffffc
+    .word 0xF0000000 >>> 22                 ; = 0x000003c0
+    .word 1 << 4 >>> 2                      ; = 0x00000004
     .word 1 << 31                           ; = 0x80000000
     .word 'a'                               ; = 0x00000061
     .word '\n'                              ; = 0x0000000a
@@ -46,5 +49,5 @@
 here:
     .word . - here + 4                    ; = 0x00000004
     .word end - here                      ; = 0x0000000c
-    .word -here                           ; = 0xffffef58
+    .word -here                           ; = 0xffffef4c
 end:
