@@ -15,6 +15,7 @@ export function isSource(path: string): boolean {
 
 /** Assemble a source file, printing every diagnostic; throws CliError when there are errors. */
 export function assembleOrFail(path: string, color: boolean, origin?: number): { image: Image; listing: string } {
+  if (!fs.existsSync(path)) throw new CliError(`cannot read '${path}': no such file`, EXIT_CODES.INPUT);
   const result = assembleFile(path, origin !== undefined ? { origin } : {});
   for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d, color) + '\n');
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
