@@ -13,7 +13,7 @@
 import {
   ACCESS, CAUSE, CR, CR_COUNT, PTBR_ASID_MASK, PTBR_ROOT_MASK, READ_ONLY_CRS, RESET_STATUS, STATUS, STATUS_WRITABLE_MASK, USER_READABLE_CRS,
 } from '../isa/arch.ts';
-import { opcodeCheckTables, opcodeOf } from '../isa/encoding.ts';
+import { fixedMask, opcodeCheckTables, opcodeOf } from '../isa/encoding.ts';
 import { INSTRUCTIONS } from '../isa/table.ts';
 import type { Devices } from './devices.ts';
 import { EXIT, EXIT_CONTROL, ExitInfo, type ExitControls } from './exits.ts';
@@ -75,6 +75,24 @@ const F_ERET = SYS_FUNCT.get('eret')!;
 const F_WFI = SYS_FUNCT.get('wfi')!;
 const F_TLBFLUSH = SYS_FUNCT.get('tlbflush')!;
 const F_HCALL = SYS_FUNCT.get('hcall')!;
+
+/** The reserved bits (must be 0) of the R and SH formats, from the table; checked in the hot loop. */
+function reservedBits(format: string): number {
+  const specs = INSTRUCTIONS.filter((s) => s.format === format);
+  const bits = new Set(specs.map((s) => fixedMask(s) & 0x3ffffff));
+  if (bits.size !== 1) throw new Error(`cpu.ts: format ${format} has no single reserved-bit mask`);
+  return [...bits][0]! | 0;
+}
+const R_RESERVED = reservedBits('R');
+const SH_RESERVED = reservedBits('SH');
+for (const spec of INSTRUCTIONS) {
+  // The hot loop checks reserved bits only for R and SH: every other format it executes there must have none.
+  const hot = spec.cls !== 'cr' && spec.cls !== 'system';
+  if (hot && spec.format !== 'R' && spec.format !== 'SH' && (fixedMask(spec) & 0x3ffffff) !== 0) {
+    throw new Error(`cpu.ts: '${spec.mnemonic}' has reserved bits the hot loop does not check`);
+  }
+  if (hot && spec.format === 'R' && spec.opcode > 0x11) throw new Error(`cpu.ts: R-format '${spec.mnemonic}' is outside the checked opcode range`);
+}
 
 /** Bytes accessed by each load/store opcode, from 0x20 (lb) to 0x27 (sw). */
 const MEM_SIZE = new Int32Array([1, 2, 4, 1, 2, 1, 2, 4]);
@@ -178,8 +196,6 @@ export class Cpu {
     const m32 = mem.i32;
     const mmu = this.mmu;
     const ramSize = mem.sizeBytes;
-    const fixedMask = this.fixedMask;
-    const fixedMatch = this.fixedMatch;
     const opCycles = this.opCycles;
     const takenCycles = this.profile.branchTakenCycles;
 
@@ -196,6 +212,9 @@ export class Cpu {
     let lVpn = -1, lBase = 0, lIdx = -1, lUsed = -1;
     let sVpn = -1, sBase = 0, sIdx = -1, sUsed = -1;
     let fHits = 0, lHits = 0, sHits = 0;
+    // Fetch hits are counted without a branch; a stretch run with paging off (fIdx < 0) is
+    // taken back out when the stretch ends (fHitsAtFill: the count when the stretch began).
+    let fHitsAtFill = 0;
     this.stopCode = STOP.BUDGET;
     this.stopRequested = false;
 
@@ -230,13 +249,12 @@ export class Cpu {
         let fetchPhys: number;
         if ((pc >>> 12) === fVpn) {
           fetchPhys = fBase | (pc & 0xfff);
-          if (fIdx >= 0) {
-            fUsed = instret;
-            fHits++;
-          }
+          fUsed = instret;
+          fHits++;
         } else {
           this.stampFastPath(fIdx, fUsed, lIdx, lUsed, sIdx, sUsed);
           fUsed = lUsed = sUsed = -1;
+          if (fIdx < 0) fHits = fHitsAtFill;
           // Alignment first: a misaligned pc is never translated (isa/README.md 5.1, order of checks).
           fetchPhys = (pc & 3) !== 0 ? -1 : mmu.translate(pc, ACCESS.FETCH);
           if (fetchPhys < 0 || fetchPhys >= ramSize || (pc & 3) !== 0) {
@@ -253,10 +271,14 @@ export class Cpu {
           fVpn = pc >>> 12;
           fBase = fetchPhys & ~0xfff;
           fIdx = mmu.lastIndex;
+          fHitsAtFill = fHits;
         }
         const w = m32[fetchPhys >>> 2]!;
         const op = w >>> 26;
-        if ((w & fixedMask[op]!) !== fixedMatch[op]!) {
+        // Decoding is this validity check plus field shifts. Only two hot formats have reserved
+        // bits (R and SH); reserved opcodes and the privileged formats go to the slow path, which
+        // checks the whole word against the table.
+        if (op <= Op.REMU ? op === 0 || (w & R_RESERVED) !== 0 : op >= Op.SLLI && op <= Op.SRAI && (w & SH_RESERVED) !== 0) {
           this.pc = pc;
           stats.instructions = instret;
           this.trap(CAUSE.ILLEGAL_INSTRUCTION, w);
@@ -417,6 +439,7 @@ export class Cpu {
         pc = next;
       }
     }
+    if (fIdx < 0) fHits = fHitsAtFill;
     stats.tlbHits[ACCESS.FETCH] += fHits;
     stats.tlbHits[ACCESS.LOAD] += lHits;
     stats.tlbHits[ACCESS.STORE] += sHits;
@@ -612,6 +635,7 @@ export class Cpu {
   /** Control registers, MMU maintenance and the SYS group, at this.pc. */
   private system(w: number, op: number): void {
     this.currentWord = w;
+    if ((w & this.fixedMask[op]!) !== this.fixedMatch[op]!) return this.trap(CAUSE.ILLEGAL_INSTRUCTION, w);
     const cr = this.cr;
     const rd = (w >>> 22) & 15;
     const rs1 = (w >>> 18) & 15;
