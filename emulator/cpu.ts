@@ -215,7 +215,8 @@ export class Cpu {
     // Fetch hits are counted without a branch; a stretch run with paging off (fIdx < 0) is
     // taken back out when the stretch ends (fHitsAtFill: the count when the stretch began).
     let fHitsAtFill = 0;
-    this.stopCode = STOP.BUDGET;
+    // A trap loop found outside the loop (a VMM injecting faults) stays found.
+    this.stopCode = this.trapStreak >= TRAP_LOOP_LIMIT ? STOP.TRAP_LOOP : STOP.BUDGET;
     this.stopRequested = false;
 
     // Each pass of this loop handles the events between instructions (budget, timer, interrupts,

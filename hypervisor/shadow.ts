@@ -113,8 +113,9 @@ export class ShadowPager extends PagerBase implements Pager {
     // write drops this ASID's non-Global entries, as the guest's own write would natively.
     const root = this.rootForGuestState();
     this.current = root;
-    // The guest's KEEP bit passes through: the shadow is coherent with the hardware TLB.
-    const keep = crn === CR.PTBR ? value & PTBR_KEEP : 0;
+    // The guest's KEEP bit passes through: the shadow is coherent with the hardware TLB. A
+    // STATUS.PG change flushes nothing natively, so it keeps too (the two spaces are tagged apart).
+    const keep = crn === CR.PTBR ? value & PTBR_KEEP : PTBR_KEEP;
     this.mmu.writePtbr(root.pd | this.guestAsid() | keep);
   }
 

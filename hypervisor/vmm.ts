@@ -8,7 +8,7 @@
 
 import { ACCESS_NAMES, CR, CR_NAMES, causeName } from '../isa/arch.ts';
 import type { Image } from '../isa/image.ts';
-import { bootLoad, type BootLayout, type BootModule, type BootOptions } from '../emulator/boot.ts';
+import { BootError, bootLoad, type BootLayout, type BootModule, type BootOptions } from '../emulator/boot.ts';
 import { STOP } from '../emulator/cpu.ts';
 import { EXIT, EXIT_CONTROL, EXIT_NAMES, type ExitInfo } from '../emulator/exits.ts';
 import { DEFAULT_MMU, Mmu, type MmuConfig } from '../emulator/mmu.ts';
@@ -94,9 +94,11 @@ export class Vmm {
     }
     this.vms.push(vm);
     this.pagers.set(vm, pager);
-    const layout = bootLoad(vm, spec.kernel, spec.modules ?? [], spec.boot ?? {});
+    // A kernel with modules gets the boot-information block; a plain program is just loaded, as on bare metal.
+    const withModules = (spec.modules ?? []).length > 0;
+    const layout = withModules ? bootLoad(vm, spec.kernel, spec.modules!, spec.boot ?? {}) : loadPlain(vm, spec.kernel);
     vm.cpu.reset(spec.kernel.entry, vm.sizeBytes);
-    if ((spec.modules ?? []).length > 0) vm.cpu.regs[3] = layout.bootInfo;
+    if (withModules) vm.cpu.regs[3] = layout.bootInfo;
     // Exits every design takes: wfi (so the host may run someone else) and hypercalls.
     vm.cpu.exitControls = { ...pager.exitControls, events: pager.exitControls.events | EXIT_CONTROL.WFI | EXIT_CONTROL.HCALL };
     return { vm, layout };
@@ -233,6 +235,17 @@ export class Vmm {
   audit(): string[] {
     return this.vms.flatMap((vm) => this.pagerOf(vm).audit().map((p) => `${vm.name}: ${p}`));
   }
+}
+
+/** Load a program's segments into guest memory with no boot information (Machine.load's way). */
+function loadPlain(vm: Vm, image: Image): BootLayout {
+  for (const seg of image.segments) {
+    if (seg.address + seg.bytes.length > vm.sizeBytes) {
+      throw new BootError(`segment at 0x${seg.address.toString(16)} does not fit in the VM's ${vm.sizeBytes} bytes`);
+    }
+    vm.load(seg.address, seg.bytes);
+  }
+  return { bootInfo: 0, freeStart: 0, modules: [] };
 }
 
 const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
