@@ -1,11 +1,15 @@
 // The `vmmlab` command: dispatch to a subcommand; every error is one line and an exit code.
 
+import * as fs from 'node:fs';
+import { debugCommand } from '../debugger/index.ts';
 import { asmCommand, disasmCommand } from './commands/asm.ts';
+import { expCommand } from './commands/exp.ts';
 import { runCommand } from './commands/run.ts';
 import { CliError } from './errors.ts';
 import { red, useColor } from './format.ts';
 
-export const VERSION = '0.1.0';
+/** The version in package.json: experiment results record it. */
+export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const HELP = `vmmlab ${VERSION}: an emulator of the TV32 toy ISA with a virtualizable MMU
 
@@ -15,6 +19,8 @@ Commands:
   run FILE.s|IMAGE      run a program (assembled on the fly if it is a .s file)
   asm FILE.s -o IMAGE   assemble to an image; --listing shows addresses and words
   disasm IMAGE|FILE.s   disassemble an image
+  debug FILE.s|IMAGE    the debugger: step, break, watch, translate, time travel (same options as run)
+  exp STUDY.json        run an experiment matrix (workloads x modes x parameters); exp merge FILES…
 
 Run 'vmmlab COMMAND --help' for a command's options.`;
 
@@ -24,6 +30,8 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   asm: asmCommand,
   disasm: disasmCommand,
+  debug: debugCommand,
+  exp: expCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

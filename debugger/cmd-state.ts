@@ -1,0 +1,268 @@
+// Commands that show or change state: registers (with, under a VMM, the real MMU state beside
+// the guest's virtual control registers), memory in three address spaces, disassembly with
+// symbols and source lines, statistics, VM exits, the VMs and the mode, and `set`.
+
+import { CR, CR_NAMES, PTBR_ASID_MASK, PTBR_ROOT_MASK, STATUS, causeName } from '../isa/arch.ts';
+import { REGISTER_ABI_NAMES, REGISTER_NUMBERS } from '../isa/table.ts';
+import { statsTable } from '../cli/format.ts';
+import type { Command } from './commands.ts';
+import { describeBreakpoint } from './breakpoints.ts';
+import type { Debugger } from './debugger.ts';
+import { CommandError, columns, hex8, parseCount, parseNumber } from './format.ts';
+import { readMemory, readString, SPACE_NAMES } from './memory.ts';
+import type { CpuView } from './target.ts';
+import { parseAddress } from './symbols.ts';
+
+function statusText(status: number): string {
+  const flags = (['MODE', 'IE', 'PMODE', 'PIE', 'PG'] as const).filter((f) => status & STATUS[f]);
+  return flags.length ? flags.join(' ') : '-';
+}
+
+/** One line on the CPU: mode, paging, interrupts. */
+export function cpuSummary(view: CpuView): string {
+  const s = view.cpu.cr[CR.STATUS]!;
+  return `${s & STATUS.MODE ? 'supervisor' : 'user'} mode, paging ${s & STATUS.PG ? 'on' : 'off'}, interrupts ${s & STATUS.IE ? 'on' : 'off'}`;
+}
+
+function regs(dbg: Debugger, args: string[]): void {
+  if (args.length > 0) throw new CommandError('regs takes no arguments');
+  const view = dbg.view;
+  const cpu = view.cpu;
+  dbg.print(`pc ${dbg.describe(view, cpu.pc)}   ${cpuSummary(view)}   instructions ${view.stats.instructions.toLocaleString('en-US')}`);
+  const cells = REGISTER_ABI_NAMES.map((name, i) => [name, hex8(cpu.regs[i]!)]);
+  const rows: string[][] = [];
+  for (let i = 0; i < 16; i += 4) rows.push(cells.slice(i, i + 4).flat());
+  for (const line of columns(rows)) dbg.print(line);
+  const cr = cpu.cr;
+  const ptbr = cr[CR.PTBR]!;
+  const timer = cr[CR.TIMER]! >>> 0;
+  dbg.print(view.vm ? 'guest control registers (virtual: the VM\'s own values)' : 'control registers');
+  const crRows = [
+    ['status', hex8(cr[CR.STATUS]!), statusText(cr[CR.STATUS]!), 'ptbr', hex8(ptbr), `root ${hex8(ptbr & PTBR_ROOT_MASK)}, asid ${ptbr & PTBR_ASID_MASK}`],
+    ['evec', hex8(cr[CR.EVEC]!), dbg.symbolFor(view, cr[CR.EVEC]!) ?? '', 'epc', hex8(cr[CR.EPC]!), dbg.symbolFor(view, cr[CR.EPC]!) ?? ''],
+    ['cause', hex8(cr[CR.CAUSE]!), view.stats.traps.some((n) => n > 0) ? causeName(cr[CR.CAUSE]!) : '(no trap yet)', 'badva', hex8(cr[CR.BADVA]!), ''],
+    ['scratch', hex8(cr[CR.SCRATCH]!), '', 'timer', hex8(timer), timer === 0 ? 'off' : `next at tick ${cpu.timerDeadline}${cpu.timerPending ? ', pending' : ''}`],
+    ['cycle', String(cpu.readCr(CR.CYCLE) >>> 0), '', 'instret', String(cpu.readCr(CR.INSTRET) >>> 0), ''],
+  ];
+  for (const line of columns(crRows)) dbg.print(line);
+  if (view.vm) for (const line of realMmu(dbg, view)) dbg.print(line);
+}
+
+/** Under a VMM: what the hardware MMU holds for this VM (shadow root, context, EPT). */
+export function realMmu(dbg: Debugger, view: CpuView): string[] {
+  const target = dbg.target;
+  if (!target.mmuHolds(view)) {
+    const loaded = target.loadedVm;
+    return [`real MMU: ${loaded ? `holds ${loaded.name}'s state (${view.name} is not loaded)` : `not set up yet (${view.name} has not run)`}`];
+  }
+  const mmu = target.mmu;
+  const rows: string[][] = [
+    ['stage 1', mmu.stage1On ? 'on' : 'off', view.mode === 'shadow'
+      ? `root ${hex8(mmu.stage1Root)} (host-physical: the shadow page directory)`
+      : `root ${hex8(mmu.stage1Root)} (guest-physical: the guest's own table)`],
+    ['context', `0x${mmu.context.toString(16).padStart(4, '0')}`, `vpid ${mmu.context >>> 8}, asid ${mmu.context & 0xff}`],
+    ['nested', mmu.nested ? `EPT root ${hex8(mmu.nested.root)}` : 'none', mmu.nested ? `host-physical, ${mmu.nested.mode.levelBits.length} levels (${mmu.nested.mode.levelBits.join('+')} bits)` : ''],
+    ['user mode', mmu.userMode ? 'yes' : 'no', ''],
+  ];
+  return [`real MMU (${view.mode}, hardware state for ${view.name})`, ...columns(rows)];
+}
+
+/** `x[/w|/b|/s] ADDR [N]`: words, bytes or a string, in any address space. */
+function examine(dbg: Debugger, args: string[], suffix: string): void {
+  const format = suffix || 'w';
+  if (!['w', 'b', 's'].includes(format)) throw new CommandError(`x/${suffix}: the formats are x/w (words), x/b (bytes), x/s (string)`);
+  if (args.length < 1 || args.length > 2) throw new CommandError('usage: x[/w|/b|/s] ADDR [N]');
+  const view = dbg.view;
+  const address = parseAddress(args[0]!, dbg.exprContext());
+  const space = address.space;
+  const label = (addr: number) => (space === 'v' ? dbg.describe(view, addr) : `${space}:${hex8(addr)}`);
+  if (format === 's') {
+    const s = readString(dbg.target, view, address);
+    if (typeof s !== 'string') throw new CommandError(s.error);
+    dbg.print(`${label(address.addr)}:  ${JSON.stringify(s)}`);
+    return;
+  }
+  const size = format === 'b' ? 1 : 4;
+  const n = parseCount(args[1], 'x N', format === 'b' ? 16 : 8);
+  if (n > 4096) throw new CommandError('x shows at most 4096 units at a time');
+  const perLine = format === 'b' ? 16 : 4;
+  let firstError: string | undefined;
+  const start = size === 4 ? address.addr & ~3 : address.addr;
+  for (let i = 0; i < n; i += perLine) {
+    const cells: string[] = [];
+    for (let j = i; j < Math.min(n, i + perLine); j++) {
+      const v = readMemory(dbg.target, view, { space, addr: start + j * size }, size);
+      if (typeof v === 'number') cells.push(size === 4 ? hex8(v) : v.toString(16).padStart(2, '0'));
+      else {
+        firstError ??= v.error;
+        cells.push(size === 4 ? '----------' : '--');
+      }
+    }
+    dbg.print(`${label(start + i * size)}:  ${cells.join(' ')}`);
+  }
+  if (firstError) dbg.print(`(${firstError})`);
+}
+
+function disas(dbg: Debugger, args: string[]): void {
+  if (args.length > 2) throw new CommandError('usage: disas [ADDR] [N]');
+  const view = dbg.view;
+  const start = args[0] === undefined ? view.cpu.pc >>> 0 : parseAddress(args[0], dbg.exprContext()).addr & ~3;
+  if (args[0] !== undefined && parseAddress(args[0], dbg.exprContext()).space !== 'v') throw new CommandError('disas reads guest-virtual addresses');
+  const n = parseCount(args[1], 'disas N', 10);
+  const symbols = dbg.symbols[view.index]!;
+  for (let i = 0; i < n; i++) {
+    const addr = (start + i * 4) >>> 0;
+    const table = symbols.tableFor(addr, dbg.wordAt(view));
+    const name = table?.byAddress.get(addr);
+    if (name) dbg.print(`${name}:`);
+    dbg.print(dbg.instructionLine(view, addr, addr === view.cpu.pc >>> 0 ? '=> ' : '   '));
+  }
+}
+
+/** Control registers the debugger may set: the ones with no effect on translation or the VMM. */
+const SETTABLE_CRS = [CR.EVEC, CR.EPC, CR.CAUSE, CR.BADVA, CR.SCRATCH];
+
+function set(dbg: Debugger, args: string[]): void {
+  const [what, where, valueText, extra] = args;
+  const [kind, sizeSuffix] = (what ?? '').split('/');
+  if (extra !== undefined || valueText === undefined || (kind !== 'reg' && kind !== 'mem')) {
+    throw new CommandError('usage: set reg NAME VALUE | set mem[/b|/h|/w] ADDR VALUE');
+  }
+  const value = parseNumber(valueText) ?? parseAddress(valueText, dbg.exprContext()).addr;
+  const cpu = dbg.focus;
+  if (kind === 'reg') {
+    const name = where!.replace(/^\$/, '').toLowerCase();
+    if (name === 'pc') return dbg.mutate({ kind: 'set-reg', cpu, reg: 'pc', value });
+    const n = REGISTER_NUMBERS.get(name);
+    if (n !== undefined) {
+      if (n === 0) throw new CommandError('zero is always 0');
+      return dbg.mutate({ kind: 'set-reg', cpu, reg: n, value });
+    }
+    const crn = [...CR_NAMES].find(([, crName]) => crName === name)?.[0];
+    if (crn === undefined) throw new CommandError(`no register '${where}'`);
+    if (!SETTABLE_CRS.includes(crn as (typeof SETTABLE_CRS)[number])) {
+      throw new CommandError(`${name} cannot be set from the debugger (it drives translation or the VMM); settable: ${SETTABLE_CRS.map((c) => CR_NAMES.get(c)).join(', ')}`);
+    }
+    return dbg.mutate({ kind: 'set-reg', cpu, reg: `cr${crn}`, value });
+  }
+  const size = sizeSuffix === undefined || sizeSuffix === 'w' ? 4 : sizeSuffix === 'h' ? 2 : sizeSuffix === 'b' ? 1 : 0;
+  if (size === 0) throw new CommandError(`set mem/${sizeSuffix}: the sizes are /b, /h and /w`);
+  const address = parseAddress(where!, dbg.exprContext());
+  dbg.mutate({ kind: 'set-mem', cpu, space: address.space, addr: address.addr, size, value });
+}
+
+function stats(dbg: Debugger, args: string[]): void {
+  if (args.length > 1 || (args[0] !== undefined && args[0] !== 'all')) throw new CommandError('usage: stats [all]');
+  const views = args[0] === 'all' ? dbg.target.views : [dbg.view];
+  for (const view of views) {
+    dbg.print(view.vm ? `statistics: ${view.name} (${view.mode})` : 'statistics');
+    dbg.print(statsTable(view.stats, view.vmmStats));
+  }
+}
+
+function exits(dbg: Debugger, args: string[]): void {
+  if (args.length > 1) throw new CommandError('usage: exits [N]');
+  const view = dbg.view;
+  if (!view.vm) throw new CommandError('there are no VM exits on bare metal (run with --mode shadow or ept)');
+  const n = parseCount(args[0], 'exits N', 10);
+  const log = view.vm.exitLog;
+  const shown = log.slice(-n);
+  const first = view.vm.vmm.exitsTotal - shown.length + 1;
+  dbg.print(`${view.name}: ${view.vm.vmm.exitsTotal.toLocaleString('en-US')} VM exits; the last ${shown.length}:`);
+  const rows = [['#', 'instructions', 'pc', 'exit', 'reason', 'detail']];
+  shown.forEach((r, i) => rows.push([String(first + i), r.instructions.toLocaleString('en-US'), dbg.describe(view, r.pc), r.hardware, r.reason, r.detail || '-']));
+  if (shown.length > 0) for (const line of columns(rows)) dbg.print(line);
+}
+
+function vmCmd(dbg: Debugger, args: string[]): void {
+  if (args.length > 1) throw new CommandError('usage: vm [NAME]');
+  if (args.length === 1) {
+    const view = dbg.target.views.find((v) => v.name === args[0]);
+    if (!view) throw new CommandError(`no VM '${args[0]}' (${dbg.target.views.map((v) => v.name).join(', ')})`);
+    dbg.focus = view.index;
+    dbg.print(dbg.location(view));
+    return;
+  }
+  for (const line of vmList(dbg)) dbg.print(line);
+}
+
+function vmList(dbg: Debugger): string[] {
+  return columns(dbg.target.views.map((v) => [
+    v.index === dbg.focus ? '*' : ' ',
+    v.name,
+    v.mode,
+    dbg.target.stopState(v) ?? 'runnable',
+    `${v.stats.instructions.toLocaleString('en-US')} instructions`,
+    dbg.describe(v, v.cpu.pc),
+  ]));
+}
+
+function mode(dbg: Debugger, args: string[]): void {
+  if (args.length > 0) throw new CommandError('mode takes no arguments');
+  const target = dbg.target;
+  const view = dbg.view;
+  const vmm = target.session.vmm;
+  if (!vmm) dbg.print('mode: native (bare metal: the guest\'s page tables are the hardware\'s)');
+  else {
+    const what = view.mode === 'shadow' ? 'shadow paging (the VMM builds shadow tables from the guest\'s; PTBR writes and faults exit)' : 'EPT (nested paging: the hardware walks guest tables and the EPT)';
+    dbg.print(`mode: ${what}`);
+    dbg.print(`VM ${view.name} (${view.index + 1} of ${target.views.length}), VPID ${vmm.options.vpid ? 'on' : 'off'}, quantum ${vmm.options.quantum.toLocaleString('en-US')}`);
+    if (view.mode === 'ept') dbg.print(`EPT: ${vmm.options.ept.levels} levels${vmm.options.ept.largePages ? ', large pages' : ''}`);
+    else dbg.print(`shadow: ${vmm.options.shadow.cacheRoots} cached roots, unshadow after ${vmm.options.shadow.floodThreshold} writes`);
+  }
+  const { on, root, asid } = target.guestPaging(view);
+  dbg.print(`guest: ${cpuSummary(view)}${on ? `, root ${hex8(root)}, asid ${asid}` : ''}`);
+}
+
+function info(dbg: Debugger, args: string[]): void {
+  const [what, ...rest] = args;
+  const view = dbg.view;
+  switch (what) {
+    case 'breakpoints': case 'b': case 'break': case 'watchpoints': {
+      const list = dbg.breakpoints.list;
+      if (list.length === 0) return dbg.print('no breakpoints');
+      const rows = [['#', 'on', 'hits', 'what']];
+      for (const bp of list) rows.push([String(bp.id), bp.enabled ? 'y' : 'n', String(bp.hits), describeBreakpoint(bp, (a) => dbg.describe(view, a))]);
+      for (const line of columns(rows)) dbg.print(line);
+      return;
+    }
+    case 'checkpoints':
+      if (dbg.checkpoints.length === 0) return dbg.print('no checkpoints');
+      for (const cp of dbg.checkpoints) dbg.print(`  ${cp.id}  ${cp.where}`);
+      return;
+    case 'vms':
+      for (const line of vmList(dbg)) dbg.print(line);
+      return;
+    case 'hash':
+      dbg.print(`${view.name} guest-physical memory sha256 ${dbg.target.memoryHash(view)}`);
+      return;
+    case 'symbols': case 'symbol': {
+      const pattern = rest[0];
+      const names = dbg.symbols[view.index]!.names().filter((n) => pattern === undefined || n.includes(pattern));
+      for (const n of names) dbg.print(`  ${hex8(dbg.symbols[view.index]!.lookup(n))}  ${n}`);
+      return;
+    }
+    case 'spaces':
+      for (const [k, v] of Object.entries(SPACE_NAMES)) dbg.print(`  ${k}:ADDR  ${v}`);
+      return;
+    default:
+      throw new CommandError(`info what? (breakpoints, checkpoints, vms, hash, symbols [PATTERN], spaces)`);
+  }
+}
+
+export const STATE_COMMANDS: readonly Command[] = [
+  { name: 'regs', aliases: ['r', 'registers', 'info-registers'], usage: 'regs', summary: 'registers; under a VMM also the real MMU state', run: regs },
+  {
+    name: 'x', usage: 'x[/w|/b|/s] ADDR [N]', summary: 'memory as words, bytes or a string',
+    help: 'ADDR is guest-virtual (through the guest\'s tables), p:ADDR guest-physical or h:ADDR\nhost-physical; expressions such as $sp+8 or proc+64 work. x/w N words (default 8), x/b N\nbytes (default 16), x/s a NUL-terminated string.',
+    complete: (dbg) => dbg.symbols[dbg.focus]!.names(), run: examine,
+  },
+  { name: 'disas', aliases: ['disassemble', 'l', 'list'], usage: 'disas [ADDR] [N]', summary: 'N instructions (default 10) from ADDR (default pc), with source', complete: (dbg) => dbg.symbols[dbg.focus]!.names(), run: disas },
+  { name: 'set', usage: 'set reg|mem[/b|/h] WHERE VALUE', summary: 'change a register or memory word (recorded: replays redo it)',
+    help: 'set reg NAME VALUE             a general register, pc, or evec/epc/cause/badva/scratch\nset mem[/b|/h|/w] ADDR VALUE   a byte, half or word of memory (any address space)\nA memory write goes around the MMU and the VMM: no TLB flush, and a shadow built from a\npage table it changes is not updated. Both are recorded, so replays (reverse-step) redo them.', complete: (_dbg, args) => (args.length === 0 ? ['reg', 'mem'] : []), run: set },
+  { name: 'stats', usage: 'stats [all]', summary: 'statistics, as run --stats prints them', complete: () => ['all'], run: stats },
+  { name: 'exits', usage: 'exits [N]', summary: 'the last N VM exits (default 10) with reason and qualification', run: exits },
+  { name: 'vm', usage: 'vm [NAME]', summary: 'list the VMs, or focus one', complete: (dbg) => dbg.target.views.map((v) => v.name), run: vmCmd },
+  { name: 'mode', usage: 'mode', summary: 'native, shadow or EPT, and the guest\'s paging state', run: mode },
+  { name: 'info', aliases: ['i'], usage: 'info WHAT', summary: 'breakpoints, checkpoints, vms, hash (memory SHA-256), symbols [PATTERN]', complete: () => ['breakpoints', 'checkpoints', 'vms', 'hash', 'symbols', 'spaces'], run: info },
+];

@@ -1,0 +1,205 @@
+// The debugger's state and its command loop body: the machine (target.ts), symbols per CPU,
+// breakpoints, the replay log and checkpoints, which CPU has the focus, and the output. One
+// line of input goes through `execute`: it finds the command in the table (commands.ts), runs
+// it, and turns a CommandError into one `error:` line, so a bad command never ends a session.
+//
+// The debugger attaches from outside: it runs the machine through Target and reads its state;
+// the emulator and the VMM know nothing of it.
+
+import { CR } from '../isa/arch.ts';
+import { REGISTER_NUMBERS } from '../isa/table.ts';
+import { disassemble } from '../assembler/index.ts';
+import { red } from '../cli/format.ts';
+import { Breakpoints, type CheckContext } from './breakpoints.ts';
+import { findCommand } from './commands.ts';
+import { CommandError, hex8 } from './format.ts';
+import { History, type LogEntry, type Mutation } from './history.ts';
+import { readMemory, writeMemory } from './memory.ts';
+import { SymbolTable, shortLocation, sourceText, type ExprContext, type WordAt } from './symbols.ts';
+import { Target, type CpuView, type TargetPlan } from './target.ts';
+
+/** Where the debugger writes (stdout, or a string in tests). */
+export interface DebugOutput {
+  write(text: string): void;
+  readonly color: boolean;
+}
+
+export interface Checkpoint {
+  readonly id: number;
+  readonly log: readonly LogEntry[];
+  readonly focus: number;
+  readonly where: string;
+}
+
+export class Debugger {
+  readonly target: Target;
+  readonly symbols: SymbolTable[];
+  readonly breakpoints = new Breakpoints();
+  readonly history = new History();
+  readonly checkpoints: Checkpoint[] = [];
+  nextCheckpoint = 1;
+  /** Index of the CPU commands look at. */
+  focus = 0;
+  /** Round-robin position of `continue` across VMs: the VM whose turn it is and what it used. */
+  turn = { index: 0, used: 0 };
+  /** Set by Ctrl-C (interrupt()); a running command stops at its next slice boundary. */
+  interrupted = false;
+  running = false;
+  /** The command an empty line repeats. */
+  lastRepeatable: string | undefined;
+  /** Commands that failed (the exit status of a script). */
+  errors = 0;
+  private atLineStart = true;
+  /** What breakpoint checks need: the machine and how to name an address. */
+  readonly checkContext: CheckContext;
+
+  constructor(plan: TargetPlan, readonly out: DebugOutput) {
+    this.target = new Target(plan);
+    this.symbols = plan.plans.map((p) => new SymbolTable(p));
+    this.checkContext = { target: this.target, describe: (view, addr) => this.describe(view, addr) };
+  }
+
+  get view(): CpuView {
+    return this.target.views[this.focus]!;
+  }
+
+  get multiple(): boolean {
+    return this.target.views.length > 1;
+  }
+
+  // ---------------------------------------------------------------- output
+
+  print(text = ''): void {
+    this.write(text + '\n');
+  }
+
+  private write(text: string): void {
+    if (!this.atLineStart) text = '\n' + text;
+    this.out.write(text);
+    this.atLineStart = true;
+  }
+
+  /** Guest console output since the last call, as it came (prefixed by VM name with several VMs). */
+  flushConsole(): void {
+    for (const view of this.target.views) {
+      const chunk = this.target.drainConsole(view).toString('utf8');
+      if (chunk === '') continue;
+      const text = this.multiple ? chunk.replace(/^(?=.)/gm, `[${view.name}] `) : chunk;
+      this.out.write(text);
+      this.atLineStart = text.endsWith('\n');
+    }
+  }
+
+  // ---------------------------------------------------------------- naming addresses
+
+  /** Reads code at a virtual address of a CPU (to tell user modules apart). */
+  wordAt(view: CpuView): WordAt {
+    return (va) => {
+      const w = readMemory(this.target, view, { space: 'v', addr: va }, 4);
+      return typeof w === 'number' ? w : undefined;
+    };
+  }
+
+  /** `scheduler+12`, or undefined. */
+  symbolFor(view: CpuView, addr: number): string | undefined {
+    return this.symbols[view.index]!.describe(addr, this.wordAt(view));
+  }
+
+  /** `0x00002f10 <scheduler+12>`. */
+  describe(view: CpuView, addr: number): string {
+    const name = this.symbolFor(view, addr);
+    return name ? `${hex8(addr)} <${name}>` : hex8(addr);
+  }
+
+  /** One instruction: address, symbol, disassembly, source line. */
+  instructionLine(view: CpuView, addr: number, marker = ''): string {
+    const w = readMemory(this.target, view, { space: 'v', addr }, 4);
+    const table = this.symbols[view.index]!.tableFor(addr, this.wordAt(view));
+    const text = typeof w === 'number' ? disassemble(w, addr, table?.byAddress) : `(${w.error})`;
+    const word = typeof w === 'number' ? w.toString(16).padStart(8, '0') : '--------';
+    const loc = this.symbols[view.index]!.location(addr, this.wordAt(view));
+    const source = loc ? `${shortLocation(loc)}  ${sourceText(loc) ?? ''}`.trimEnd() : '';
+    return `${marker}${this.describe(view, addr).padEnd(32)} ${word}  ${text.padEnd(24)} ${source}`.trimEnd();
+  }
+
+  /** Where a CPU is stopped. */
+  location(view: CpuView): string {
+    const prefix = this.multiple ? `[${view.name}] ` : '';
+    return prefix + this.instructionLine(view, view.cpu.pc >>> 0);
+  }
+
+  prompt(): string {
+    const view = this.view;
+    const pc = view.cpu.pc >>> 0;
+    const name = this.symbolFor(view, pc);
+    return `vmmlab[${this.multiple ? `${view.name} ` : ''}${hex8(pc)}${name ? ` ${name}` : ''}]> `;
+  }
+
+  // ---------------------------------------------------------------- expressions and changes
+
+  exprContext(view: CpuView = this.view): ExprContext {
+    return { symbols: this.symbols[view.index]!, register: (name) => readRegister(view, name) };
+  }
+
+  /** Apply a change the user made and record it, so replays make it again. */
+  mutate(m: Mutation): void {
+    this.apply(m);
+    this.history.recordMutation(m);
+  }
+
+  readonly apply = (m: Mutation): void => {
+    const view = this.target.views[m.cpu]!;
+    if (m.kind === 'set-reg') {
+      if (m.reg === 'pc') view.cpu.pc = m.value >>> 0;
+      else if (typeof m.reg === 'number') view.cpu.regs[m.reg] = m.reg === 0 ? 0 : m.value;
+      else view.cpu.cr[Number(m.reg.slice(2))] = m.value;
+    } else {
+      writeMemory(this.target, view, { space: m.space, addr: m.addr }, m.value, m.size);
+    }
+  };
+
+  // ---------------------------------------------------------------- the loop body
+
+  /** Stop a running command at its next slice boundary (Ctrl-C). */
+  interrupt(): void {
+    this.interrupted = true;
+  }
+
+  /** Run one line of input. Returns 'quit' when the session should end. */
+  async execute(line: string): Promise<'quit' | undefined> {
+    let text = line.trim();
+    if (text.startsWith('#')) return undefined;
+    if (text === '') {
+      if (this.lastRepeatable === undefined) return undefined;
+      text = this.lastRepeatable;
+    }
+    const [word, ...args] = text.split(/\s+/);
+    const slash = word!.indexOf('/');
+    const name = slash > 0 ? word!.slice(0, slash) : word!;
+    const suffix = slash > 0 ? word!.slice(slash + 1) : '';
+    const command = findCommand(name);
+    try {
+      if (!command) throw new CommandError(`unknown command '${name}' (try 'help')`);
+      const result = await command.run(this, args, suffix);
+      if (command.repeats) this.lastRepeatable = text;
+      return result === 'quit' ? 'quit' : undefined;
+    } catch (e) {
+      this.errors++;
+      const label = red(this.out.color, e instanceof CommandError ? 'error:' : 'internal error:');
+      const detail = e instanceof CommandError || !process.env.VMMLAB_DEBUG ? (e as Error).message : (e as Error).stack;
+      this.print(`${label} ${detail}`);
+      return undefined;
+    } finally {
+      this.flushConsole();
+    }
+  }
+}
+
+/** A register by name: pc, general (r0-r15, ABI names), control (status, ptbr, …). */
+export function readRegister(view: CpuView, name: string): number | undefined {
+  if (name === 'pc') return view.cpu.pc >>> 0;
+  const n = REGISTER_NUMBERS.get(name);
+  if (n !== undefined) return view.cpu.regs[n]! >>> 0;
+  const crn = (CR as Record<string, number>)[name.toUpperCase()];
+  return crn === undefined ? undefined : view.cpu.readCr(crn) >>> 0;
+}

@@ -1,0 +1,230 @@
+// Running the machine under the debugger: forward (step, next, finish, until, continue) and
+// backward (reverse-step, reverse-continue, restore), and the report of where and why it stopped.
+//
+// Forward: with nothing to watch the CPUs run in large slices, so the hot loop pays nothing for
+// the debugger; with a breakpoint, watchpoint or event break enabled (or a goal such as `next`)
+// they run one instruction at a time and every step is checked from outside (breakpoints.ts).
+// Between slices the loop yields to the event loop, so Ctrl-C (interrupt()) stops a running
+// guest at the next slice boundary. Several VMs take turns of the VMM's quantum, as under `run`.
+//
+// Backward: replay (history.ts). Every run made here is recorded in the debugger's history.
+
+import { TRAP_LOOP_LIMIT } from '../emulator/cpu.ts';
+import { Counters, delta, describeExit, describeTrap, peek, type Delta, type Peek } from './events.ts';
+import { CommandError, plural } from './format.ts';
+import { replay, type LogEntry } from './history.ts';
+import type { Debugger } from './debugger.ts';
+import type { Hit, Pending } from './breakpoints.ts';
+import type { CpuView } from './target.ts';
+
+/** Instructions per slice when nothing is checked. */
+const SLICE = 200_000;
+/** Yield to the event loop (Ctrl-C, timers) at least this often, in milliseconds. */
+const YIELD_MS = 25;
+
+/** What a forward command wants. */
+export interface Goal {
+  /** Only the focused CPU runs (step, next, finish, until); otherwise every runnable VM takes turns. */
+  readonly focusedOnly: boolean;
+  /** Stop after the focused CPU retired this many instructions. */
+  readonly steps?: number;
+  /** Look at the instruction before each step (next, finish). */
+  readonly before?: (view: CpuView, p: Peek) => void;
+  /** A stop test of the command itself after each step: a reason to stop, or undefined. */
+  readonly after?: (view: CpuView, d: Delta) => string | undefined;
+  /** Say which traps and VM exits happened in each step (a single `step`). */
+  readonly verbose?: boolean;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
+  const target = dbg.target;
+  const focused = dbg.view;
+  if (goal.focusedOnly && target.stopState(focused) !== undefined) throw new CommandError(stoppedMessage(dbg, focused));
+  if (!goal.focusedOnly && target.views.every((v) => target.stopState(v) !== undefined)) throw new CommandError(stoppedMessage(dbg, focused));
+  const checked = goal.after !== undefined || goal.before !== undefined || goal.verbose === true || dbg.breakpoints.active;
+  const wantPeek = goal.before !== undefined || dbg.breakpoints.watching;
+  const limit = target.plan.settings.maxInstructions;
+  const quantum = target.session.vmm?.options.quantum ?? Infinity;
+  const before = new Counters();
+  const after = new Counters();
+  const lines: string[] = [];
+  let stopView = focused;
+  let focusRetired = 0;
+  let total = 0;
+  let lastYield = performance.now();
+  dbg.interrupted = false;
+  dbg.running = true;
+  try {
+    for (;;) {
+      if (dbg.interrupted) {
+        lines.push(`interrupted (Ctrl-C) after ${plural(total, 'instruction')}`);
+        break;
+      }
+      const view = goal.focusedOnly ? focused : nextTurn(dbg, quantum);
+      if (!view) break;
+      let budget = checked ? 1 : SLICE;
+      if (!goal.focusedOnly && dbg.multiple) budget = Math.min(budget, quantum - dbg.turn.used);
+      if (goal.steps !== undefined) budget = Math.min(budget, goal.steps - focusRetired);
+      budget = Math.min(budget, limit - total);
+      let pending: Pending[] = [];
+      if (checked) {
+        if (wantPeek) {
+          const p = peek(target, view);
+          goal.before?.(view, p);
+          if (dbg.breakpoints.watching) pending = dbg.breakpoints.pending(dbg.checkContext, view, p);
+        }
+        before.capture(view);
+      }
+      const r = target.run(view, budget);
+      dbg.history.recordRun(view.index, r.retired, r.stopped);
+      total += r.retired;
+      if (view === focused) focusRetired += r.retired;
+      if (!goal.focusedOnly) dbg.turn.used += r.retired;
+      if (checked) {
+        const d = delta(view, before, after.capture(view));
+        const hits: Hit[] = dbg.breakpoints.check(dbg.checkContext, view, d, pending);
+        // What happened in a single step, unless a breakpoint says it already.
+        if (goal.verbose && hits.length === 0) lines.push(...stepEvents(dbg, view, d));
+        const own = goal.after?.(view, d);
+        if (hits.length > 0 || own !== undefined) {
+          lines.push(...hits.map((h) => h.message));
+          if (own) lines.push(own);
+          stopView = view;
+          break;
+        }
+      }
+      if (r.stopped) {
+        stopView = view;
+        break;
+      }
+      if (goal.steps !== undefined && focusRetired >= goal.steps) break;
+      if (total >= limit) {
+        lines.push(`stopped: ${plural(limit, 'instruction')} ran in this command (the --max-instructions budget)`);
+        break;
+      }
+      if (r.retired === 0) throw new Error(`${view.name} made no progress and did not stop`);
+      if (performance.now() - lastYield >= YIELD_MS) {
+        dbg.flushConsole();
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
+    }
+  } finally {
+    dbg.running = false;
+    dbg.interrupted = false;
+    dbg.flushConsole();
+  }
+  dbg.focus = stopView.index;
+  for (const line of lines) dbg.print(line);
+  reportStop(dbg, stopView);
+}
+
+/** The VM whose turn it is (round robin with the VMM's quantum), skipping stopped ones. */
+function nextTurn(dbg: Debugger, quantum: number): CpuView | undefined {
+  const views = dbg.target.views;
+  if (views.length === 1) return dbg.target.stopState(views[0]!) === undefined ? views[0] : undefined;
+  for (let tries = 0; tries <= views.length; tries++) {
+    const view = views[dbg.turn.index]!;
+    if (dbg.target.stopState(view) === undefined && dbg.turn.used < quantum) return view;
+    dbg.turn = { index: (dbg.turn.index + 1) % views.length, used: 0 };
+  }
+  return undefined;
+}
+
+/** The traps and exits of one step, for `step`. */
+function stepEvents(dbg: Debugger, view: CpuView, d: Delta): string[] {
+  const describe = (addr: number) => dbg.describe(view, addr);
+  const out = d.exitRecords().map((r) => `VM exit: ${describeExit(r, describe)}`);
+  if (d.exits > out.length) out.unshift(`${d.exits - out.length} earlier VM exits not in the log`);
+  if (d.traps > 0) out.push(`trap: ${describeTrap(view, d.traps, describe)}`);
+  return out;
+}
+
+/** Why a CPU can run no more. */
+export function stoppedMessage(dbg: Debugger, view: CpuView): string {
+  const state = dbg.target.stopState(view);
+  const who = dbg.multiple ? view.name : 'the machine';
+  switch (state) {
+    case 'halted': return `${who} powered off (exit code ${dbg.target.exitCode(view)}): reverse-step, restore a checkpoint, or quit`;
+    case 'trap-loop': return `${who} is in a trap loop: reverse-step to before it, or quit`;
+    case 'wfi-deadlock': return `${who} waits for an interrupt that can never come: reverse-step, or quit`;
+    default: return `${who} has stopped`;
+  }
+}
+
+/** The report after any movement: a stopped CPU's state, then where it is. */
+export function reportStop(dbg: Debugger, view: CpuView): void {
+  const state = dbg.target.stopState(view);
+  const name = dbg.multiple ? view.name : 'the machine';
+  const describe = (addr: number) => dbg.describe(view, addr);
+  if (state === 'halted') dbg.print(`${name} powered off: exit code ${dbg.target.exitCode(view)} after ${plural(view.stats.instructions, 'instruction')}`);
+  if (state === 'trap-loop') {
+    dbg.print(`${name} stopped: trap loop (${TRAP_LOOP_LIMIT} traps in a row, nothing retired): ${describeTrap(view, 1, describe)}`);
+    dbg.print('(reverse-step goes back to the instruction whose trap started it)');
+  }
+  if (state === 'wfi-deadlock') dbg.print(`${name} stopped: wfi with interrupts impossible (timer off, no input)`);
+  dbg.print(dbg.location(view));
+}
+
+// ------------------------------------------------------------------ backward
+
+/** Replay a log from a fresh machine; the focus moves to `focus`. */
+export function travelTo(dbg: Debugger, log: readonly LogEntry[], focus: number): void {
+  replay(dbg.target, dbg.history, log, dbg.apply);
+  dbg.focus = focus;
+  dbg.turn = { index: focus, used: 0 };
+}
+
+export function reverseStep(dbg: Debugger, n: number): void {
+  const view = dbg.view;
+  const now = view.stats.instructions;
+  const state = dbg.target.stopState(view);
+  // A trap loop or a wfi deadlock ends without retiring: the first step back is to just before it.
+  const retiredNothing = state === 'trap-loop' || state === 'wfi-deadlock';
+  if (now === 0 && !retiredNothing) throw new CommandError('at the start of the recorded history: nothing to undo');
+  const back = retiredNothing ? n - 1 : n;
+  const log = back === 0 ? dbg.history.cutBeforeStop(view.index) : dbg.history.cutAt(view.index, Math.max(0, now - back));
+  travelTo(dbg, log, view.index);
+  if (now - back < 0) dbg.print(`reached the start of the recorded history`);
+  reportStop(dbg, dbg.view);
+}
+
+/**
+ * Run backward to the last point before now where a breakpoint fires: replay the history one
+ * instruction at a time with the checks on, note every hit, then replay again up to the last.
+ */
+export function reverseContinue(dbg: Debugger): void {
+  const log = dbg.history.snapshot();
+  const target = dbg.target;
+  const saved = dbg.breakpoints.list.map((b) => b.hits);
+  const before = new Counters();
+  const after = new Counters();
+  const hits: { cpu: number; count: number; step: number; messages: string[] }[] = [];
+  let step = 0;
+  const stepOnce = (view: CpuView): boolean => {
+    const pending = dbg.breakpoints.watching ? dbg.breakpoints.pending(dbg.checkContext, view, peek(target, view)) : [];
+    before.capture(view);
+    const r = target.run(view, 1);
+    step++;
+    const found = dbg.breakpoints.check(dbg.checkContext, view, delta(view, before, after.capture(view)), pending);
+    if (found.length > 0) hits.push({ cpu: view.index, count: view.stats.instructions, step, messages: found.map((h) => h.message) });
+    return r.stopped;
+  };
+  replay(target, dbg.history, log, dbg.apply, (e) => {
+    const view = target.views[e.cpu]!;
+    for (let i = 0; i < e.count; i++) if (stepOnce(view)) return;
+    if (e.stop && target.stopState(view) === undefined) stepOnce(view);
+  });
+  dbg.breakpoints.list.forEach((b, i) => (b.hits = saved[i] ?? b.hits));
+  const last = [...hits].reverse().find((h) => h.step < step);
+  if (!last) {
+    travelTo(dbg, [], dbg.focus);
+    dbg.print('reached the start of the recorded history (no breakpoint fires before now)');
+  } else {
+    travelTo(dbg, dbg.history.cutAt(last.cpu, last.count), last.cpu);
+    for (const m of last.messages) dbg.print(m);
+  }
+  reportStop(dbg, dbg.view);
+}

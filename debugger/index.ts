@@ -1,0 +1,119 @@
+// `vmmlab debug FILE [run options]`: a debugger REPL on a machine stopped before its first
+// instruction. This module parses the command line, builds the debugger, and feeds it: a script
+// (-x FILE) first, then the terminal (interactive), or stdin when it is not a terminal. With
+// --batch it never goes interactive and exits at the end of its input.
+//
+// `runScript` and `openDebugger` are the same thing as a library, for tests and tools.
+
+import * as readline from 'node:readline';
+import { CliError } from '../cli/errors.ts';
+import { parseCommandLine } from '../cli/options.ts';
+import { RUN_HELP, RUN_OPTIONS } from '../cli/commands/run.ts';
+import { useColor } from '../cli/format.ts';
+import { Debugger, type DebugOutput } from './debugger.ts';
+import { CommandError } from './format.ts';
+import { interactive } from './repl.ts';
+import { runLines, runScriptFile, scriptLines } from './script.ts';
+import { planTarget } from './target.ts';
+
+export const DEBUG_OPTIONS = {
+  ...RUN_OPTIONS,
+  x: { type: 'string', short: 'x' },
+  batch: { type: 'boolean' },
+} as const;
+
+export const DEBUG_HELP = `Usage: vmmlab debug FILE.s|IMAGE [options]
+
+A debugger on the emulated machine, stopped before its first instruction: step, break on
+addresses, memory and events (page faults, traps, PTBR writes, TLB misses, VM exits), inspect
+registers, memory, page tables and the TLB, watch a translation step by step, and go back in
+time (reverse-step, checkpoints). Type 'help' at the prompt for the commands.
+
+When stdin is not a terminal the commands are read from it, echoed after the prompt.
+
+Debugger options:
+  -x FILE                   run the commands in FILE first
+  --batch                   never read a terminal: exit at the end of the script and stdin
+                            (exit status 1 if a command failed)
+  History: ~/.vmmlab_history, or the file named by $VMMLAB_HISTORY.
+
+Every option of 'vmmlab run' is accepted (--stats and --json are ignored: use the stats command):
+
+${RUN_HELP.slice(RUN_HELP.indexOf('Options:'))}`;
+
+type Parsed = ReturnType<typeof parseCommandLine<typeof DEBUG_OPTIONS>>;
+
+function parse(argv: string[]): Parsed {
+  const parsed = parseCommandLine(argv, DEBUG_OPTIONS);
+  const { values, positionals } = parsed;
+  if (values.help) return parsed;
+  if (positionals.length > 1) throw new CliError('debug takes one program file (see vmmlab debug --help)');
+  if (positionals.length === 0 && values.machine === undefined) throw new CliError('debug needs a program file (see vmmlab debug --help)');
+  return parsed;
+}
+
+/** A debugger on the machine `argv` describes, writing to `out`; prints the opening lines. */
+export function openDebugger(argv: string[], out: DebugOutput, diagnosticsColor = false): Debugger {
+  const { values, positionals } = parse(argv);
+  const dbg = new Debugger(planTarget(values, positionals[0], diagnosticsColor), out);
+  const what = positionals[0] ?? values.machine;
+  const mode = dbg.target.mode === 'native' ? 'native (bare metal)' : `${dbg.target.mode} (${dbg.target.views.map((v) => v.name).join(', ')})`;
+  dbg.print(`vmmlab debug: ${what}, ${mode}; stopped before the first instruction ('help' lists the commands)`);
+  dbg.print(dbg.location(dbg.view));
+  return dbg;
+}
+
+async function runStartScript(dbg: Debugger, file: string | undefined): Promise<'quit' | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    return await runScriptFile(dbg, file);
+  } catch (e) {
+    if (!(e instanceof CommandError)) throw e;
+    dbg.errors++;
+    dbg.print(`error: ${e.message}`);
+    return undefined;
+  }
+}
+
+/** Run a debugger on `argv` with `script` as its input, as `vmmlab debug … --batch` would. */
+export async function runScript(argv: string[], script: string): Promise<{ output: string; exitCode: number }> {
+  let output = '';
+  try {
+    const dbg = openDebugger(argv, { write: (t) => void (output += t), color: false });
+    const { values } = parse(argv);
+    if ((await runStartScript(dbg, values.x)) !== 'quit') await runLines(dbg, scriptLines(script));
+    return { output, exitCode: dbg.errors > 0 ? 1 : 0 };
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    return { output: output + `vmmlab: error: ${e.message}\n`, exitCode: e.exitCode };
+  }
+}
+
+export async function debugCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv);
+  if (values.help) {
+    console.log(DEBUG_HELP);
+    return 0;
+  }
+  const terminal = Boolean(process.stdin.isTTY) && values.batch !== true;
+  const stdout = process.stdout;
+  const dbg = openDebugger(argv, { write: (t) => void stdout.write(t), color: terminal && useColor(stdout) }, useColor(process.stderr));
+  // Outside a terminal Ctrl-C arrives as a signal: stop a running guest, or end the session.
+  const onSigint = () => (dbg.running ? dbg.interrupt() : process.exit(130));
+  process.on('SIGINT', onSigint);
+  try {
+    if ((await runStartScript(dbg, values.x)) === 'quit') return 0;
+    if (terminal) {
+      await interactive(dbg, process.stdin, stdout);
+      return 0;
+    }
+    if (!process.stdin.isTTY) {
+      const rl = readline.createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity });
+      await runLines(dbg, rl);
+      rl.close();
+    }
+    return dbg.errors > 0 ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

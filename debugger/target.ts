@@ -1,0 +1,203 @@
+// The machine under the debugger: one bare-metal Machine or a VMM with its VMs, built from the
+// same command line as `vmmlab run`, seen as a list of CPUs ("views") the commands address by
+// index. This is the only module that runs guest code (`run`), and it can throw the whole
+// machine away and build it again from the same plans (`rebuild`): the emulator is
+// deterministic, so replaying the same runs reaches the same state (see history.ts).
+//
+// It reads memory without side effects: a guest-physical frame the VMM has not backed yet reads
+// as zeros and is not backed by looking at it (backing allocates host frames, which would change
+// what the VMM does next).
+
+import { CR, MMIO_BASE, PAGE_SIZE, PTBR_ASID_MASK, PTBR_ROOT_MASK, STATUS } from '../isa/arch.ts';
+import { BootError } from '../emulator/boot.ts';
+import { STOP, type Cpu } from '../emulator/cpu.ts';
+import type { PhysicalMemory } from '../emulator/memory.ts';
+import type { Stats } from '../emulator/stats.ts';
+import { EptPager } from '../hypervisor/ept.ts';
+import { hashFrames, type Vm } from '../hypervisor/vm.ts';
+import type { VmmStats } from '../hypervisor/vmstats.ts';
+import { CliError, EXIT_CODES } from '../cli/errors.ts';
+import { machineSettings, type MachineSettings } from '../cli/options.ts';
+import { Session, parseMode, planVms, type Mode, type VmPlan } from '../cli/session.ts';
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** One CPU the debugger can focus: the bare machine, or one VM's vCPU. */
+export interface CpuView {
+  readonly index: number;
+  readonly name: string;
+  readonly mode: Mode;
+  readonly cpu: Cpu;
+  readonly stats: Stats;
+  /** Under a VMM: the VM and its VMM counters. */
+  readonly vm: Vm | undefined;
+  readonly vmmStats: VmmStats | undefined;
+}
+
+/** Why a CPU stopped for good (until a reverse command rebuilds it). */
+export type StopState = 'halted' | 'wfi-deadlock' | 'trap-loop' | 'stopped' | 'max-instructions';
+
+export interface RunOutcome {
+  /** Instructions the CPU retired in this call. */
+  retired: number;
+  /** The CPU stopped in this call (halt, trap loop, wfi deadlock). */
+  stopped: boolean;
+}
+
+/** What `vmmlab debug` was asked to build: the plans are kept so the machine can be rebuilt. */
+export interface TargetPlan {
+  readonly settings: MachineSettings;
+  readonly mode: Mode;
+  readonly plans: readonly VmPlan[];
+  readonly values: Values;
+}
+
+/** Plan a target from parsed run options, exactly as `vmmlab run` does (cli/commands/run.ts). */
+export function planTarget(values: Values, program: string | undefined, color: boolean): TargetPlan {
+  const settings = machineSettings(values);
+  const mode = parseMode(values.mode as string | undefined);
+  const plans = planVms(values, mode, program, settings.memoryBytes, color);
+  const effectiveMode = plans.length > 1 || values.vm !== undefined || values.machine !== undefined ? plans[0]!.mode : mode;
+  return { settings, mode: effectiveMode, plans, values };
+}
+
+export class Target {
+  session!: Session;
+  views!: CpuView[];
+  private machineStop: StopState | undefined;
+  /** The VM whose state the shared MMU holds: the last one this target ran. */
+  private entered: Vm | undefined;
+
+  constructor(readonly plan: TargetPlan) {
+    this.rebuild();
+  }
+
+  get mode(): Mode {
+    return this.plan.mode;
+  }
+
+  /** Throw the machine away and build it again, stopped before its first instruction. */
+  rebuild(): void {
+    try {
+      this.session = new Session(this.plan.settings, this.plan.mode, [...this.plan.plans], this.plan.values);
+    } catch (e) {
+      if (e instanceof BootError || e instanceof RangeError) throw new CliError(e.message, EXIT_CODES.INPUT);
+      throw e;
+    }
+    this.machineStop = undefined;
+    this.entered = undefined;
+    const { machine, vmm } = this.session;
+    if (machine) {
+      this.views = [{ index: 0, name: 'machine', mode: 'native', cpu: machine.cpu, stats: machine.stats, vm: undefined, vmmStats: undefined }];
+    } else {
+      this.views = vmm!.vms.map((vm, index) => ({ index, name: vm.name, mode: vm.mode, cpu: vm.cpu, stats: vm.stats, vm, vmmStats: vm.vmm }));
+    }
+  }
+
+  stopState(view: CpuView): StopState | undefined {
+    return view.vm ? view.vm.stopped : this.machineStop;
+  }
+
+  exitCode(view: CpuView): number {
+    return view.vm ? view.vm.devices.exitCode : this.session.machine!.devices.exitCode;
+  }
+
+  /** Run one CPU until `budget` more instructions retire or it stops. The only place guest code runs. */
+  run(view: CpuView, budget: number): RunOutcome {
+    const before = view.stats.instructions;
+    if (this.stopState(view) !== undefined || budget <= 0) return { retired: 0, stopped: false };
+    if (view.vm) {
+      this.session.vmm!.runSlice(view.vm, budget);
+      this.entered = view.vm;
+      return { retired: view.stats.instructions - before, stopped: view.vm.stopped !== undefined };
+    }
+    const code = view.cpu.run(budget);
+    switch (code) {
+      case STOP.HALT: this.machineStop = 'halted'; break;
+      case STOP.WFI_DEADLOCK: this.machineStop = 'wfi-deadlock'; break;
+      case STOP.TRAP_LOOP: this.machineStop = 'trap-loop'; break;
+      case STOP.REQUESTED: this.machineStop = 'stopped'; break;
+      case STOP.EXIT: throw new Error('a VM exit on bare metal');
+      default: break;
+    }
+    return { retired: view.stats.instructions - before, stopped: this.machineStop !== undefined };
+  }
+
+  /** Does the hardware MMU hold this CPU's translation state now (so mmu.probe speaks for it)? */
+  mmuHolds(view: CpuView): boolean {
+    return view.vm === undefined || this.entered === view.vm;
+  }
+
+  /** The VM whose state the MMU holds, if any. */
+  get loadedVm(): Vm | undefined {
+    return this.entered;
+  }
+
+  get mmu() {
+    return this.session.machine ? this.session.machine.mmu : this.session.vmm!.mmu;
+  }
+
+  /** Host-physical memory (physical memory on bare metal). */
+  get hostMemory(): PhysicalMemory {
+    return this.session.machine ? this.session.machine.mem : this.session.vmm!.host.mem;
+  }
+
+  /** The EPT of a VM in EPT mode: root (host-physical) and paging mode. */
+  ept(view: CpuView): EptPager | undefined {
+    if (!view.vm) return undefined;
+    const pager = this.session.vmm!.pagerOf(view.vm);
+    return pager instanceof EptPager ? pager : undefined;
+  }
+
+  /** Guest-physical memory size of a CPU. */
+  memoryBytes(view: CpuView): number {
+    return view.vm ? view.vm.sizeBytes : this.session.machine!.mem.sizeBytes;
+  }
+
+  /** Host address of a guest-physical one, without backing anything: -1 outside RAM or unbacked. */
+  guestPhysToHost(view: CpuView, guestPhys: number): number {
+    guestPhys >>>= 0;
+    if (view.vm) return view.vm.backed(guestPhys);
+    return guestPhys < this.hostMemory.sizeBytes && guestPhys < MMIO_BASE ? guestPhys : -1;
+  }
+
+  /** A guest-physical word; unbacked guest RAM reads as 0; undefined outside RAM. */
+  readGuestPhysWord(view: CpuView, guestPhys: number): number | undefined {
+    guestPhys >>>= 0;
+    if (guestPhys >= this.memoryBytes(view)) return undefined;
+    const host = this.guestPhysToHost(view, guestPhys & ~3);
+    return host < 0 ? 0 : this.hostMemory.i32[host >>> 2]!;
+  }
+
+  /** A guest-physical byte, as readGuestPhysWord. */
+  readGuestPhysByte(view: CpuView, guestPhys: number): number | undefined {
+    guestPhys >>>= 0;
+    if (guestPhys >= this.memoryBytes(view)) return undefined;
+    const host = this.guestPhysToHost(view, guestPhys);
+    return host < 0 ? 0 : this.hostMemory.u8[host]!;
+  }
+
+  /** Host address for a debugger write: backs an unbacked guest frame (a recorded, replayed change). */
+  guestPhysForWrite(view: CpuView, guestPhys: number): number {
+    if (view.vm) return view.vm.backing(guestPhys);
+    return this.guestPhysToHost(view, guestPhys);
+  }
+
+  /** SHA-256 of the CPU's guest-physical memory (what the hypervisor tests compare across modes). */
+  memoryHash(view: CpuView): string {
+    if (view.vm) return view.vm.memoryHash();
+    const mem = this.hostMemory;
+    return hashFrames(mem.sizeBytes / PAGE_SIZE, (f) => mem.u8.subarray(f * PAGE_SIZE, (f + 1) * PAGE_SIZE));
+  }
+
+  /** Console output since the last drain. */
+  drainConsole(view: CpuView): Buffer {
+    return view.vm ? view.vm.devices.console.drain() : this.session.machine!.devices.console.drain();
+  }
+
+  /** The guest's root table (guest-physical) and whether its paging is on. */
+  guestPaging(view: CpuView): { on: boolean; root: number; asid: number } {
+    const cr = view.cpu.cr;
+    return { on: (cr[CR.STATUS]! & STATUS.PG) !== 0, root: (cr[CR.PTBR]! & PTBR_ROOT_MASK) >>> 0, asid: cr[CR.PTBR]! & PTBR_ASID_MASK };
+  }
+}

@@ -1,0 +1,123 @@
+// Running one cell of a study: turn the cell's mode and parameters into a bare Machine or a Vmm
+// with one VM, boot the kernel with the workload's modules, run it under the study's budget, and
+// keep everything it counted as plain JSON (so results cross worker threads and files unchanged).
+//
+// A cell is deterministic: the same cell gives the same result in any thread, in any order. This
+// module never schedules cells (runner.ts does) and never formats them (report.ts does).
+
+import * as path from 'node:path';
+import type { Image } from '../isa/image.ts';
+import type { BootModule } from '../emulator/boot.ts';
+import { Machine } from '../emulator/machine.ts';
+import type { MmuConfig } from '../emulator/mmu.ts';
+import type { MachineProfile } from '../emulator/profile.ts';
+import { mergeStats, vmStatsJson } from '../hypervisor/report.ts';
+import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
+import { Vmm } from '../hypervisor/vmm.ts';
+import { bootModule, findFile, imageOf, parseModuleSpec, BUNDLED_KERNEL } from './images.ts';
+import { StudyError, withDefaults, type ParamValue } from './params.ts';
+import { studyProfile, type Cell, type Study, type Workload } from './study.ts';
+
+export type Json = Record<string, unknown>;
+
+/** What one cell's run needs: everything is plain data, so it can be posted to a worker. */
+export interface CellJob {
+  readonly study: Study;
+  readonly baseDir: string;
+  readonly cell: Cell;
+}
+
+/** The machine a cell ran on, in full, so that a result says how to reproduce it. */
+export interface CellConfig {
+  readonly memoryBytes: number;
+  readonly maxInstructions: number;
+  /** Every parameter's value, including those the grid did not sweep. */
+  readonly params: Record<string, ParamValue>;
+  readonly mmu: MmuConfig;
+  readonly vmExitCycles: number;
+  readonly vmEntryCycles: number;
+}
+
+export interface CellResult extends Cell {
+  readonly config: CellConfig;
+  /** Why the run ended: 'halted' when the guest powered off. */
+  readonly reason: string;
+  readonly exitCode: number;
+  /** The guest's console output (the same in every mode when virtualization is correct). */
+  readonly console: string;
+  /** Statistics as hypervisor/report.ts writes them (the machine's counters, plus the VMM's). */
+  readonly stats: Json;
+}
+
+/** The profile of a cell: the study's, with an exit latency split like the profile's own exit:entry ratio. */
+export function cellProfile(base: MachineProfile, params: Record<string, ParamValue>, swept: boolean): MachineProfile {
+  if (!swept) return base;
+  const latency = params.exitLatency as number;
+  const baseTotal = base.vmExitCycles + base.vmEntryCycles;
+  const exitShare = baseTotal > 0 ? base.vmExitCycles / baseTotal : 0.6;
+  const vmExitCycles = Math.round(latency * exitShare);
+  return { ...base, vmExitCycles, vmEntryCycles: latency - vmExitCycles };
+}
+
+export function cellConfig(study: Study, cell: Cell): { config: CellConfig; profile: MachineProfile } {
+  const params = withDefaults(cell.params);
+  const profile = cellProfile(studyProfile(study), params, cell.params.exitLatency !== undefined);
+  params.exitLatency = profile.vmExitCycles + profile.vmEntryCycles;
+  const entries = params.tlbEntries as number;
+  const replacement = params.tlbReplacement as 'lru' | 'random';
+  const mmu: MmuConfig = {
+    tlb: { entries, ways: Math.min(params.tlbWays as number, entries), replacement, seed: replacement === 'random' ? cell.rep + 1 : 1 },
+    splitTlb: false,
+    pwcEntries: params.pwc as number,
+    asidTagging: params.asid as boolean,
+  };
+  const config: CellConfig = {
+    memoryBytes: study.memory,
+    maxInstructions: study.maxInstructions,
+    params,
+    mmu,
+    vmExitCycles: profile.vmExitCycles,
+    vmEntryCycles: profile.vmEntryCycles,
+  };
+  return { config, profile };
+}
+
+/** The kernel and a workload's boot modules, assembled (once per thread). */
+export function workloadImages(study: Study, baseDir: string, workload: Workload): { kernel: Image; modules: BootModule[] } {
+  const kernelFile = study.kernel ? findFile(study.kernel, baseDir, path.dirname(BUNDLED_KERNEL)) : BUNDLED_KERNEL;
+  return { kernel: imageOf(kernelFile), modules: workload.modules.map((spec) => bootModule(parseModuleSpec(spec, baseDir))) };
+}
+
+/** Run one cell to completion (or its instruction budget). */
+export function runCell(job: CellJob): CellResult {
+  const { study, baseDir, cell } = job;
+  const { config, profile } = cellConfig(study, cell);
+  const workload = study.workloads.find((w) => w.name === cell.workload);
+  if (!workload) throw new StudyError(`cell ${cell.index}: no workload '${cell.workload}'`);
+  const { kernel, modules } = workloadImages(study, baseDir, workload);
+  const p = config.params;
+  const boot = { timerInterval: p.timerInterval as number };
+  if (cell.mode === 'native') {
+    const machine = new Machine({ memoryBytes: config.memoryBytes, profile, mmu: config.mmu });
+    machine.boot(kernel, modules, boot);
+    const r = machine.run(config.maxInstructions);
+    return {
+      ...cell, config, reason: r.reason, exitCode: r.exitCode,
+      console: machine.devices.console.drain().toString('utf8'), stats: mergeStats(machine.stats),
+    };
+  }
+  const vmm = new Vmm({
+    hostMemoryBytes: config.memoryBytes * 2 + (16 << 20),
+    profile,
+    mmu: config.mmu,
+    vpid: p.vpid as boolean,
+    shadow: { cacheRoots: p.shadowCache as number, floodThreshold: DEFAULT_SHADOW.floodThreshold, sync: p.shadowSync as 'wp' | 'oos' },
+    ept: { levels: p.eptLevels as number, largePages: p.eptLargePages as boolean },
+  });
+  const { vm } = vmm.addVm({ name: cell.workload, mode: cell.mode, memoryBytes: config.memoryBytes, kernel, modules, boot });
+  const [r] = vmm.run(config.maxInstructions);
+  return {
+    ...cell, config, reason: r!.reason, exitCode: r!.exitCode,
+    console: vm.devices.console.drain().toString('utf8'), stats: vmStatsJson(vm),
+  };
+}

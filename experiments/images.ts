@@ -1,0 +1,82 @@
+// Guest images for experiments: the kernel and the boot modules a workload names, assembled once
+// per thread and kept. Module specs read like `vmmlab run --module`: `PROG.s[:ARG,ARG…]`, a path
+// relative to the study file, else a bundled program in guest-programs/user/.
+//
+// Errors are StudyErrors carrying every assembler diagnostic; nothing here prints.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { assembleFile, formatDiagnostic } from '../assembler/index.ts';
+import { USER_ORIGIN, type BootModule } from '../emulator/boot.ts';
+import { parseImage, type Image } from '../isa/image.ts';
+import { StudyError } from './params.ts';
+
+/**
+ * The repository root as this module sees it. From the sources that is experiments/..; from the
+ * esbuild bundle (dist/vmmlab.js) it is dist/.., so both find guest-programs/ beside them.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BUNDLED_KERNEL = path.join(ROOT, 'guest-programs/kernel/kernel.s');
+export const BUNDLED_USER_DIR = path.join(ROOT, 'guest-programs/user');
+
+const cache = new Map<string, Image>();
+
+/** Assemble (or read) one image, once per thread. */
+export function imageOf(file: string, origin?: number): Image {
+  const key = `${file}@${origin ?? ''}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  let image: Image;
+  if (/\.(s|asm)$/i.test(file)) {
+    const result = assembleFile(file, origin !== undefined ? { origin } : {});
+    if (!result.image) {
+      throw new StudyError(`${file} does not assemble:\n${result.diagnostics.map((d) => formatDiagnostic(d)).join('\n')}`);
+    }
+    image = result.image;
+  } else {
+    try {
+      image = parseImage(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new StudyError(`${file}: ${(e as Error).message}`);
+    }
+  }
+  cache.set(key, image);
+  return image;
+}
+
+/** Where a study's file reference points: relative to the study, else bundled. */
+export function findFile(file: string, baseDir: string, bundledDir?: string): string {
+  const local = path.resolve(baseDir, file);
+  if (fs.existsSync(local)) return local;
+  if (bundledDir && !path.isAbsolute(file)) {
+    const bundled = path.join(bundledDir, file);
+    if (fs.existsSync(bundled)) return bundled;
+    if (!/\.[a-z]+$/i.test(file) && fs.existsSync(`${bundled}.s`)) return `${bundled}.s`;
+  }
+  throw new StudyError(`'${file}' not found (looked beside the study in ${baseDir}${bundledDir ? ` and in ${bundledDir}` : ''})`);
+}
+
+export interface ModuleSpec {
+  readonly file: string;
+  readonly name: string;
+  readonly args: readonly number[];
+}
+
+/** Parse `PROG.s[:A,B…]`; the module's name is the file name without its extension. */
+export function parseModuleSpec(spec: string, baseDir: string): ModuleSpec {
+  const colon = spec.lastIndexOf(':');
+  const file = colon > 0 ? spec.slice(0, colon) : spec;
+  const argText = colon > 0 ? spec.slice(colon + 1) : '';
+  const args = argText === '' ? [] : argText.split(',').map((a) => {
+    const t = a.trim();
+    const v = /^-?0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^-?\d+$/.test(t) ? Number(t) : NaN;
+    if (!Number.isSafeInteger(v) || v < -0x80000000 || v > 0xffffffff) throw new StudyError(`module '${spec}': argument '${a}' is not a 32-bit integer`);
+    return v;
+  });
+  return { file: findFile(file, baseDir, BUNDLED_USER_DIR), name: path.basename(file).replace(/\.[^.]*$/, ''), args };
+}
+
+export function bootModule(spec: ModuleSpec): BootModule {
+  return { name: spec.name, image: imageOf(spec.file, USER_ORIGIN), args: spec.args };
+}

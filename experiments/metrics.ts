@@ -1,0 +1,86 @@
+// The numbers a study compares, derived from a cell's statistics JSON alone (so a merged shard
+// file gives the same numbers as the run that wrote it). Each metric has a name the findings,
+// the CSV header and the tables share; `exits.REASON` names the VM exits of one reason.
+//
+// Nothing here runs or prints anything.
+
+import type { CellResult, Json } from './cell.ts';
+
+interface StatsView {
+  instructions: number;
+  cycles: { total: number; insn: number; walk: number; trap: number; mmio: number; idle: number; exit: number; vmm: number };
+  tlb: { hits: number; misses: number };
+  walk: { walks: number; refs: number; guestRefs: number; eptRefs: number; adUpdates: number; pwcHits: number; pwcMisses: number };
+  faults: { page: number; hidden?: number };
+  ptbrWrites: number;
+  exits?: { total: number; byReason: Record<string, number> };
+  shadow?: { peakPages: number };
+  ept?: { pages: number };
+}
+
+const view = (stats: Json) => stats as unknown as StatsView;
+const ratio = (a: number, b: number) => (b > 0 ? a / b : undefined);
+
+/** Metric name → how to compute it from a cell (and the cycles of its native baseline, if any). */
+export const METRICS: Record<string, { help: string; of: (s: StatsView, nativeCycles?: number) => number | undefined }> = {
+  instructions: { help: 'guest instructions retired', of: (s) => s.instructions },
+  cycles: { help: 'cycles, everything included', of: (s) => s.cycles.total },
+  cpi: { help: 'cycles per instruction', of: (s) => ratio(s.cycles.total, s.instructions) },
+  slowdown: { help: 'cycles / the native cycles of the same workload and parameters', of: (s, n) => (n === undefined ? undefined : ratio(s.cycles.total, n)) },
+  tlbMisses: { help: 'TLB misses', of: (s) => s.tlb.misses },
+  tlbMissRate: { help: 'TLB misses / TLB lookups', of: (s) => ratio(s.tlb.misses, s.tlb.hits + s.tlb.misses) },
+  walkRefs: { help: 'memory references of page walks', of: (s) => s.walk.refs },
+  refsPerMiss: { help: 'page-walk references per TLB miss', of: (s) => ratio(s.walk.refs, s.tlb.misses) },
+  guestRefsPerMiss: { help: 'guest-dimension (or native/shadow) references per miss', of: (s) => ratio(s.walk.guestRefs, s.tlb.misses) },
+  eptRefsPerMiss: { help: 'EPT-dimension references per miss', of: (s) => ratio(s.walk.eptRefs, s.tlb.misses) },
+  refsPerWalk: { help: 'page-walk references per walk, A/D write-backs excluded', of: (s) => ratio(s.walk.refs - s.walk.adUpdates, s.walk.walks) },
+  pwcHitRate: { help: 'page-walk cache hits / lookups', of: (s) => ratio(s.walk.pwcHits, s.walk.pwcHits + s.walk.pwcMisses) },
+  pageFaults: { help: 'page faults the guest saw', of: (s) => s.faults.page },
+  hiddenFaults: { help: 'faults the VMM handled without the guest seeing them', of: (s) => s.faults.hidden ?? 0 },
+  exits: { help: 'VM exits', of: (s) => s.exits?.total ?? 0 },
+  ptbrWrites: { help: 'PTBR writes (context switches)', of: (s) => s.ptbrWrites },
+  vmmShare: { help: 'share of cycles in VM exits/entries and VMM work', of: (s) => ratio(s.cycles.exit + s.cycles.vmm, s.cycles.total) },
+  walkShare: { help: 'share of cycles in page walks', of: (s) => ratio(s.cycles.walk, s.cycles.total) },
+  shadowPages: { help: 'shadow page-table pages at the peak', of: (s) => s.shadow?.peakPages ?? 0 },
+  eptPages: { help: 'EPT pages', of: (s) => s.ept?.pages ?? 0 },
+  insnCycles: { help: 'cycles executing instructions', of: (s) => s.cycles.insn },
+  walkCycles: { help: 'cycles in page walks', of: (s) => s.cycles.walk },
+  exitCycles: { help: 'cycles of VM exit/entry transitions', of: (s) => s.cycles.exit },
+  vmmCycles: { help: 'cycles of VMM software', of: (s) => s.cycles.vmm },
+  otherCycles: { help: 'cycles in traps, device accesses and idle', of: (s) => s.cycles.trap + s.cycles.mmio + s.cycles.idle },
+};
+
+/** Is `name` a metric (including `exits.REASON`)? */
+export function isMetric(name: string): boolean {
+  return name in METRICS || /^exits\.[a-z][a-z-]*$/.test(name);
+}
+
+/** One metric of a cell; `nativeCycles` is its baseline's cycles (for slowdown). */
+export function metric(cell: CellResult, name: string, nativeCycles?: number): number | undefined {
+  const s = view(cell.stats);
+  if (name.startsWith('exits.')) return s.exits?.byReason[name.slice(6)] ?? 0;
+  const m = METRICS[name];
+  if (!m) throw new Error(`unknown metric '${name}'`);
+  return m.of(s, nativeCycles);
+}
+
+/** Exit reasons seen in any of the cells, sorted. */
+export function exitReasons(cells: readonly CellResult[]): string[] {
+  const all = new Set<string>();
+  for (const c of cells) for (const k of Object.keys(view(c.stats).exits?.byReason ?? {})) all.add(k);
+  return [...all].sort();
+}
+
+/** Exits of a cell by reason, most frequent first. */
+export function exitsByReason(cell: CellResult): [string, number][] {
+  return Object.entries(view(cell.stats).exits?.byReason ?? {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+/** Where the cycles went, in the order the stacked chart draws them. */
+export const CYCLE_PARTS = [
+  { metric: 'insnCycles', label: 'instructions' },
+  { metric: 'walkCycles', label: 'page walks' },
+  { metric: 'exitCycles', label: 'VM exits/entries' },
+  { metric: 'vmmCycles', label: 'VMM work' },
+  { metric: 'otherCycles', label: 'traps, devices, idle' },
+] as const;

@@ -1,0 +1,27 @@
+// The shipped studies (guest-programs/studies/) reproduce their qualitative findings on vmmlab's
+// own measurements: each study's checks compare directions and ratios, not fixed numbers. They run
+// in full here (a few seconds each on two cores).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadStudy } from '../../experiments/study.ts';
+import { runStudy } from '../../experiments/runner.ts';
+import { findingText, warnings } from '../../experiments/report.ts';
+import { STUDIES_DIR } from './fixtures.ts';
+
+const studies = fs.readdirSync(STUDIES_DIR).filter((f) => f.endsWith('.json')).sort();
+
+describe('shipped studies', () => {
+  it('are the four classic findings', () => {
+    expect(studies).toEqual(['compute-bound.json', 'ept-levels.json', 'mmu-intensive.json', 'tlb-pressure.json']);
+  });
+
+  it.each(studies)('%s: every cell runs to the end and the finding holds', async (file) => {
+    const source = loadStudy(path.join(STUDIES_DIR, file));
+    expect(source.study.finding).toBeDefined();
+    const result = await runStudy(source, { jobs: 2 });
+    expect(warnings(result)).toEqual([]);
+    expect(result.finding?.holds, findingText(result.finding, result)).toBe(true);
+  });
+});
