@@ -295,9 +295,12 @@ function tlb(dbg: Debugger, args: string[]): void {
     const bySet = new Map<number, typeof entries>();
     for (const e of entries) bySet.set(e.set, [...(bySet.get(e.set) ?? []), e]);
     for (const list of bySet.values()) [...list].sort((a, b) => b.lastUse - a.lastUse).forEach((e, i) => rank.set(e.index, i));
+    // Translations made with the guest's paging off (guest-physical identities) are tagged apart.
+    const pagingOff = (e: (typeof entries)[number]) => (e as { pagingOff?: boolean }).pagingOff === true;
     const rows = [['set', 'way', 'vpid', 'asid', 'virtual', '', 'physical', 'size', 'bits', 'lru']];
     for (const e of entries) {
-      rows.push([String(e.set), String(e.way), String(e.vpid), String(e.asid), hex8(e.va), '→', hex8(e.pa), pageSize(e.pageBytes), pteBits(e.bits), String(rank.get(e.index))]);
+      const asid = pagingOff(e) ? 'pg-off' : String(e.asid);
+      rows.push([String(e.set), String(e.way), String(e.vpid), asid, hex8(e.va), '→', hex8(e.pa), pageSize(e.pageBytes), pteBits(e.bits), String(rank.get(e.index))]);
     }
     for (const line of columns(rows)) dbg.print(line);
   }

@@ -51,6 +51,9 @@ export interface ProbeResult {
 
 export const DEFAULT_MMU: MmuConfig = { tlb: DEFAULT_TLB, splitTlb: false, pwcEntries: 0, asidTagging: true };
 
+/** Tag bit of translations made while the guest's paging is off (see Mmu.tag). */
+export const PAGING_OFF_TAG = 1 << 16;
+
 const NOT_PRESENT_CAUSE = [CAUSE.FETCH_PAGE_FAULT, CAUSE.LOAD_PAGE_FAULT, CAUSE.STORE_PAGE_FAULT];
 const PROTECTION_CAUSE = [CAUSE.FETCH_PROTECTION_FAULT, CAUSE.LOAD_PROTECTION_FAULT, CAUSE.STORE_PROTECTION_FAULT];
 /** With the first stage off, every page is readable, writable and executable from any mode. */
@@ -73,8 +76,22 @@ export class Mmu {
   stage1On = false;
   /** Physical (guest-physical under EPT) address of the first-stage root table. */
   stage1Root = 0;
-  /** TLB tag: ASID in bits [7:0], VPID in bits [15:8]. */
+  /** The current context: ASID in bits [7:0], VPID in bits [15:8]. */
   context = 0;
+  /**
+   * Set by a shadow-paging VMM while the guest runs with paging off (on its physical-mode
+   * shadow): its translations then live in the paging-off space, like an EPT guest's with PG = 0.
+   */
+  pagingOffSpace = false;
+
+  /**
+   * The tag of the TLB entries filled now: the context, plus PAGING_OFF_TAG when the guest's own
+   * paging is off (EPT with PG = 0, or a shadow VMM's physical-mode shadow). Those translations
+   * are guest-physical identities and must never meet the guest's paged ones, Global or not.
+   */
+  get tag(): number {
+    return this.stage1On && !this.pagingOffSpace ? this.context : this.context | PAGING_OFF_TAG;
+  }
   userMode = false;
   /** The EPT stage, or null when translation has one stage. */
   nested: NestedStage | null = null;
@@ -132,7 +149,7 @@ export class Mmu {
       return va;
     }
     const tlb = access === ACCESS.FETCH ? this.itlb : this.dtlb;
-    const i = tlb.lookup(va >>> PAGE_SHIFT, this.context, ++this.clock);
+    const i = tlb.lookup(va >>> PAGE_SHIFT, this.tag, ++this.clock);
     if (i >= 0) {
       const bits = tlb.flags[i]!;
       // A hit that lacks the right (or, for a store, the Dirty bit) is dropped and walked again,
@@ -174,7 +191,7 @@ export class Mmu {
     const shift = this.combinedShift;
     const mask = (1 << shift) - 1;
     const evictions = tlb.evictions;
-    const i = tlb.insert(va, shift, this.context, (result & ~mask) >>> 0, this.combinedBits, ++this.clock);
+    const i = tlb.insert(va, shift, this.tag, (result & ~mask) >>> 0, this.combinedBits, ++this.clock);
     stats.tlbEvictions += tlb.evictions - evictions;
     this.generation++;
     this.lastIndex = i;
@@ -253,7 +270,7 @@ export class Mmu {
   probe(va: number, access: AccessType): ProbeResult {
     va >>>= 0;
     const tlb = access === ACCESS.FETCH ? this.itlb : this.dtlb;
-    const tlbIndex = this.translating ? tlb.find(va >>> PAGE_SHIFT, this.context) : -1;
+    const tlbIndex = this.translating ? tlb.find(va >>> PAGE_SHIFT, this.tag) : -1;
     const saved = [this.faultCause, this.faultAddr, this.faultGuestPhys, this.faultInTable, this.combinedShift, this.combinedBits] as const;
     const steps: WalkStep[] = [];
     this.walker.trace = steps;
@@ -310,7 +327,7 @@ export class Mmu {
   }
 
   flushPage(va: number): void {
-    const vpid = this.context >>> 8;
+    const vpid = (this.context >>> 8) & 0xff;
     this.itlb.flushPage(va >>> 0, vpid);
     if (this.dtlb !== this.itlb) this.dtlb.flushPage(va >>> 0, vpid);
     this.walker.pwc?.flushGuest();
@@ -319,7 +336,7 @@ export class Mmu {
 
   /** Drop the current VPID's entries for [vaStart, vaEnd): the VMM's tool when a shadow table goes. */
   flushRange(vaStart: number, vaEnd: number): void {
-    const vpid = this.context >>> 8;
+    const vpid = (this.context >>> 8) & 0xff;
     this.itlb.flushRange(vaStart, vaEnd, vpid);
     if (this.dtlb !== this.itlb) this.dtlb.flushRange(vaStart, vaEnd, vpid);
     this.walker.pwc?.flushGuest();
@@ -328,7 +345,7 @@ export class Mmu {
 
   /** Drop every entry of the current VPID. */
   flushVpid(): void {
-    const vpid = this.context >>> 8;
+    const vpid = (this.context >>> 8) & 0xff;
     this.itlb.flushVpid(vpid);
     if (this.dtlb !== this.itlb) this.dtlb.flushVpid(vpid);
     this.walker.pwc?.flushAll();

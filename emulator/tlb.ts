@@ -76,6 +76,7 @@ export class Tlb {
     const shift = this.pageShift[i]!;
     if (this.tag[i] !== vpn >>> (shift - PAGE_SHIFT)) return false;
     const c = this.context[i]!;
+    // A Global entry matches every ASID of its VPID, within the same paging space (bit 16).
     return c === context || ((f & PTE.G) !== 0 && c >>> 8 === context >>> 8);
   }
 
@@ -173,13 +174,13 @@ export class Tlb {
 
   /** Drop the non-Global and Global entries of every context in one VPID (a VM switch without VPIDs flushes all). */
   flushVpid(vpid: number): void {
-    for (let i = 0; i < this.flags.length; i++) if (this.context[i]! >>> 8 === vpid) this.flags[i] = 0;
+    for (let i = 0; i < this.flags.length; i++) if (((this.context[i]! >>> 8) & 0xff) === vpid) this.flags[i] = 0;
   }
 
   /** invlpg: drop every entry mapping the page that holds va, in every ASID of the VPID. */
   flushPage(va: number, vpid: number): void {
     for (let i = 0; i < this.flags.length; i++) {
-      if (!(this.flags[i]! & VALID) || this.context[i]! >>> 8 !== vpid) continue;
+      if (!(this.flags[i]! & VALID) || ((this.context[i]! >>> 8) & 0xff) !== vpid) continue;
       if (this.tag[i] === va >>> this.pageShift[i]!) this.flags[i] = 0;
     }
   }
@@ -187,7 +188,7 @@ export class Tlb {
   /** Drop every entry of a VPID whose page overlaps [vaStart, vaEnd). */
   flushRange(vaStart: number, vaEnd: number, vpid: number): void {
     for (let i = 0; i < this.flags.length; i++) {
-      if (!(this.flags[i]! & VALID) || this.context[i]! >>> 8 !== vpid) continue;
+      if (!(this.flags[i]! & VALID) || ((this.context[i]! >>> 8) & 0xff) !== vpid) continue;
       const shift = this.pageShift[i]!;
       const start = this.tag[i]! * 2 ** shift;
       if (start < vaEnd && start + 2 ** shift > vaStart) this.flags[i] = 0;
@@ -212,7 +213,8 @@ export class Tlb {
         pa: this.base[i]! >>> 0,
         pageBytes: 2 ** shift,
         asid: this.context[i]! & 0xff,
-        vpid: this.context[i]! >>> 8,
+        vpid: (this.context[i]! >>> 8) & 0xff,
+        pagingOff: (this.context[i]! & (1 << 16)) !== 0,
         bits: this.flags[i]! & 0xff,
         lastUse: this.lastUse[i]!,
       });
@@ -230,6 +232,8 @@ export interface TlbEntryView {
   pageBytes: number;
   asid: number;
   vpid: number;
+  /** Filled while the guest's paging was off (guest-physical identity). */
+  pagingOff: boolean;
   bits: number;
   lastUse: number;
 }

@@ -54,6 +54,7 @@ export class EptPager extends PagerBase implements Pager {
     const cpu = this.vm.cpu;
     cpu.exitControls = this.exitControls;
     cpu.vmmOwnsTranslation = false;
+    this.mmu.pagingOffSpace = false;
     this.mmu.configure(this.mmu.stage1On, this.mmu.stage1Root, (vpid << 8) | (cpu.cr[CR.PTBR]! & this.mmu.asidMask), this.nested);
     cpu.syncMmuMode();
   }
@@ -81,7 +82,11 @@ export class EptPager extends PagerBase implements Pager {
     const mode = this.mode;
     const levels = mode.levelBits.length;
     const hostAddr = this.vm.backing(gpa);
-    const leafLevel = this.largeLevel >= 0 ? this.largeLevel : levels - 1;
+    // A large page only where all of it is guest RAM: past the end of RAM the guest must still
+    // get bus errors, so the last partial run is mapped page by page.
+    const largeBytes = this.largeLevel >= 0 ? 2 ** levelShift(mode, this.largeLevel) : 0;
+    const largeFits = largeBytes > 0 && gpa - (gpa % largeBytes) + largeBytes <= this.vm.sizeBytes;
+    const leafLevel = largeFits ? this.largeLevel : levels - 1;
     const mem = this.host.mem.i32;
     let table = this.root;
     for (let level = 0; level <= leafLevel; level++) {

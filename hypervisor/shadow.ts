@@ -99,6 +99,7 @@ export class ShadowPager extends PagerBase implements Pager {
     const root = this.rootForGuestState();
     this.current = root;
     this.mmu.configure(true, root.pd, (vpid << 8) | this.guestAsid(), null);
+    this.mmu.pagingOffSpace = root.key === PAGING_OFF;
     cpu.syncMmuMode();
   }
 
@@ -116,6 +117,7 @@ export class ShadowPager extends PagerBase implements Pager {
     // The guest's KEEP bit passes through: the shadow is coherent with the hardware TLB. A
     // STATUS.PG change flushes nothing natively, so it keeps too (the two spaces are tagged apart).
     const keep = crn === CR.PTBR ? value & PTBR_KEEP : PTBR_KEEP;
+    this.mmu.pagingOffSpace = root.key === PAGING_OFF;
     this.mmu.writePtbr(root.pd | this.guestAsid() | keep);
   }
 

@@ -13,8 +13,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assemble, formatDiagnostic } from '../../assembler/index.ts';
 import type { Image } from '../../isa/image.ts';
-import { bootLoad } from '../../emulator/boot.ts';
 import { Machine } from '../../emulator/machine.ts';
+import type { MmuConfig } from '../../emulator/mmu.ts';
 import type { Stats } from '../../emulator/stats.ts';
 import type { EptOptions } from '../../hypervisor/ept.ts';
 import type { ShadowOptions } from '../../hypervisor/shadow.ts';
@@ -44,7 +44,7 @@ export function assembleGuest(source: string, file = path.join(GUESTS_DIR, 'gene
   const result = assemble(source, origin === undefined ? { file } : { file, origin });
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (!result.image || errors.length > 0) {
-    throw new Error(`guest does not assemble:\n${result.diagnostics.map(formatDiagnostic).join('\n')}`);
+    throw new Error(`guest does not assemble:\n${result.diagnostics.map((d) => formatDiagnostic(d)).join('\n')}`);
   }
   return result.image;
 }
@@ -79,19 +79,29 @@ export interface RunOptions {
   readonly shadow?: ShadowOptions;
   readonly ept?: EptOptions;
   readonly vpid?: boolean;
+  /** The VMM's MMU (TLB geometry, page-walk cache, ASID tagging); native runs keep the default. */
+  readonly mmu?: MmuConfig;
   /**
-   * How the native machine is loaded: 'like-vmm' (default) as Vmm.addVm loads a VM without
-   * modules (the boot loader, which also writes a boot-information block after the kernel, and
-   * a0 = 0), or 'machine-load' as `vmmlab run` does natively (segments only). The default keeps
-   * the known difference between the two (equivalence.test.ts, "boot") from masking others.
+   * How the native machine is loaded: 'like-vmm' (default) starts it from exactly the state
+   * Vmm.addVm gives a VM without modules (its memory and registers, copied from a throwaway VM),
+   * or 'machine-load' as `vmmlab run` loads a program natively (Machine.load). The default keeps
+   * a difference in loading (tested once, in equivalence.test.ts, "boot") from masking others.
    */
   readonly nativeLoad?: 'like-vmm' | 'machine-load';
 }
 
-/** Load a native machine exactly as Vmm.addVm loads a VM that has no boot modules. */
+/** Start a native machine from the state Vmm.addVm gives a VM (no modules) loaded with `image`. */
 export function loadLikeVmm(machine: Machine, image: Image): void {
-  bootLoad(machine.mem, image, []);
-  machine.cpu.reset(image.entry, machine.mem.sizeBytes);
+  const memoryBytes = machine.mem.sizeBytes;
+  const vmm = new Vmm({ hostMemoryBytes: memoryBytes + 64 * 1024 });
+  const { vm } = vmm.addVm({ name: 'loader', mode: 'shadow', memoryBytes, kernel: image });
+  machine.cpu.reset(image.entry, memoryBytes);
+  for (let frame = 0; frame < memoryBytes / 4096; frame++) {
+    const host = vm.backed(frame * 4096);
+    if (host >= 0) machine.mem.u8.set(vmm.host.mem.u8.subarray(host, host + 4096), frame * 4096);
+  }
+  machine.cpu.regs.set(vm.cpu.regs);
+  machine.cpu.pc = vm.cpu.pc;
 }
 
 /** What the guest can see of a run, compared across environments. */
@@ -151,13 +161,15 @@ export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome
     ...(options.vpid === undefined ? {} : { vpid: options.vpid }),
     ...(options.shadow === undefined ? {} : { shadow: options.shadow }),
     ...(options.ept === undefined ? {} : { ept: options.ept }),
+    ...(options.mmu === undefined ? {} : { mmu: options.mmu }),
   });
   const { vm } = host.addVm({ name: 'guest', mode: env, memoryBytes, kernel: image });
+  const watchdog = installWatchdog(vm, maxInstructions);
   const [result] = host.run(maxInstructions);
   return {
     env,
     visible: {
-      reason: result!.reason,
+      reason: watchdog.tripped ? WATCHDOG_REASON : result!.reason,
       exitCode: result!.exitCode,
       console: vm.devices.console.drain().toString('latin1'),
       regs: Array.from(vm.cpu.regs, (r) => r >>> 0),
@@ -171,4 +183,29 @@ export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome
     host,
     word: (gpa) => (vm.readWord(gpa) ?? 0) >>> 0,
   };
+}
+
+/** The reason reported when the watchdog had to stop a VM (no environment reports it itself). */
+export const WATCHDOG_REASON = 'host-watchdog: the VMM kept resuming a guest that made no progress';
+
+/**
+ * A VM whose every resumption ends in an exit that retires nothing (say, a fault the VMM injects
+ * into a handler that faults again) never uses up its instruction budget, so Vmm.run would not
+ * return and the test would hang (a synchronous loop: vitest's timeout cannot stop it). Count
+ * the times the VMM resumes the vCPU, and stop the VM when that exceeds anything a guest within
+ * its budget could need. Only the public `cpu.run` and `vm.stopped` are touched.
+ */
+export function installWatchdog(vm: Vm, maxInstructions: number, limit = Math.max(200_000, 4 * maxInstructions)): { tripped: boolean } {
+  const state = { tripped: false };
+  const cpu = vm.cpu;
+  const run = cpu.run.bind(cpu);
+  let resumptions = 0;
+  cpu.run = (budget: number) => {
+    if (++resumptions > limit) {
+      state.tripped = true;
+      vm.stopped = 'stopped';
+    }
+    return run(budget);
+  };
+  return state;
 }

@@ -1,8 +1,11 @@
 ; paging-kernel.s: a small paging kernel for the native / shadow / EPT equivalence tests.
 ;
 ; Two user processes, each with its own page directory and ASID, share a Global kernel page
-; table and a Global 4 MiB device superpage. They are preempted by the timer (so PTBR is written
-; on every switch), demand-page their data and stack, take a copy-on-write fault on a shared
+; table and map the devices with a 4 MiB superpage each. (Not Global: a device access always
+; walks under a VMM, which never caches device translations, so with one Global entry the other
+; directory's A/D bits would differ from a native run in which the TLB kept that entry, a
+; difference the architecture allows, since TLB replacement is not architectural.) They are preempted by the timer (so PTBR is written
+; on every switch, with KEEP after a process's first run), demand-page their data and stack, take a copy-on-write fault on a shared
 ; page, and make system calls whose strings the kernel reads through the user mapping. Process 2
 ; ends by loading from kernel memory and is killed (exit 128 + cause).
 ; Then the kernel prints the user PTEs (with their A and D bits), remaps, unmaps and
@@ -48,6 +51,7 @@
     .equ P_STATE, 72
     .equ P_EXIT, 76
     .equ P_ID, 80
+    .equ P_KEEP, 84                 ; 0, then PTBR_KEEP once the process has run
     .equ P_SIZE, 128
 
     .global _start
@@ -103,7 +107,7 @@ setup_pd:
     sw t0, 0(a0)
     ori t0, a1, PTE_V
     sw t0, 8(a0)                ; directory index 2: 0x00800000..0x00BFFFFF
-    li t0, 0xF0000000 | PTE_V | PTE_W | PTE_L | PTE_G
+    li t0, 0xF0000000 | PTE_V | PTE_W | PTE_L   ; not Global: see the header
     li t1, 0x3C0 * 4
     add t1, a0, t1
     sw t0, 0(t1)
@@ -131,7 +135,11 @@ resume:
     la t0, cur_proc
     sw a0, 0(t0)
     lw t1, P_PTBR(a0)
-    mtcr ptbr, t1
+    lw t2, P_KEEP(a0)
+    or t1, t1, t2
+    mtcr ptbr, t1               ; KEEP after the first time: the ASID's entries are still good
+    li t2, 0x100
+    sw t2, P_KEEP(a0)
     lw t1, P_EPC(a0)
     mtcr epc, t1
     li t1, STATUS_MODE | STATUS_PG | STATUS_PIE

@@ -25,6 +25,8 @@ _start:
     sw t1, 8(t0)
     li t1, 0x6000 | PTE_V | PTE_W
     sw t1, 0x14(t0)                 ; VA 0x5000 -> 0x6000
+    li t1, PT | PTE_V
+    sw t1, 0x20(t0)                 ; the page table itself, identity (read below)
     li t0, 0xF0000000 | PTE_V | PTE_W | PTE_L
     li t1, PD + 0x3c0 * 4
     sw t0, 0(t1)                    ; devices
