@@ -16,12 +16,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../../isa/image.ts';
 import { Machine } from '../../emulator/machine.ts';
+import { DEFAULT_MMU } from '../../emulator/mmu.ts';
 import type { Stats } from '../../emulator/stats.ts';
 import type { EptOptions } from '../../hypervisor/ept.ts';
 import { Vmm } from '../../hypervisor/vmm.ts';
 import { MiB, guestImage, installWatchdog, loadLikeVmm, runIn, symbolOf } from './harness.ts';
 
 const image = guestImage('tests/hypervisor/guests/ept-walk.s');
+/** A whole 4 MiB: EPT large pages (up to 4 MiB, with 2 levels) map only pages that are all RAM. */
+const GUEST_MEMORY = 4 * MiB;
 
 interface WalkCost {
   walks: number;
@@ -42,15 +45,18 @@ interface Stepper {
   readonly stats: Stats;
 }
 
+/** Cold walks: no page-walk cache, whatever the default becomes. */
+const NO_PWC = { ...DEFAULT_MMU, pwcEntries: 0 };
+
 function nativeStepper(img: Image): Stepper {
-  const machine = new Machine({ memoryBytes: 2 * MiB });
+  const machine = new Machine({ memoryBytes: GUEST_MEMORY, mmu: NO_PWC });
   loadLikeVmm(machine, img);
   return { step: () => void machine.run(1), pc: () => machine.cpu.pc >>> 0, stats: machine.stats };
 }
 
 function vmStepper(img: Image, mode: 'shadow' | 'ept', ept?: EptOptions): Stepper {
-  const vmm = new Vmm({ hostMemoryBytes: 16 * MiB, ...(ept ? { ept } : {}) });
-  const { vm } = vmm.addVm({ name: 'walker', mode, memoryBytes: 2 * MiB, kernel: img });
+  const vmm = new Vmm({ hostMemoryBytes: 16 * MiB, mmu: NO_PWC, ...(ept ? { ept } : {}) });
+  const { vm } = vmm.addVm({ name: 'walker', mode, memoryBytes: GUEST_MEMORY, kernel: img });
   installWatchdog(vm, 1000);
   return { step: () => vmm.runSlice(vm, 1), pc: () => vm.cpu.pc >>> 0, stats: vm.stats };
 }

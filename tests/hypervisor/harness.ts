@@ -6,6 +6,8 @@
 // Native runs use a Machine whose memory is exactly the VM's memory size, so that the reset
 // stack pointer, the bus-error boundary and the memory hash are the same in all three.
 //
+// A watchdog stops a VM the VMM keeps resuming without progress (a guest stuck in injected
+// faults never uses up its budget, and Vmm.run would not return): see installWatchdog.
 // This module drives only the public Machine and Vmm APIs; it never reaches into the CPU's loop.
 
 import { readFileSync } from 'node:fs';
@@ -24,7 +26,6 @@ import type { VmmStats } from '../../hypervisor/vmstats.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const GUESTS_DIR = path.join(REPO, 'tests/hypervisor/guests');
-export const GUEST_PROGRAMS_DIR = path.join(REPO, 'guest-programs');
 
 export const MiB = 1024 * 1024;
 export const DEFAULT_GUEST_MEMORY = 2 * MiB;
