@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { assembleFile, formatDiagnostic } from '../assembler/index.ts';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { USER_ORIGIN, type BootModule } from '../emulator/boot.ts';
+import { BootError, USER_ORIGIN, parseModuleSpec, type BootModule } from '../emulator/boot.ts';
 import { ImageFormatError, parseImage, type Image } from '../isa/image.ts';
 import { CliError, EXIT_CODES } from './errors.ts';
 
@@ -47,20 +47,16 @@ export function loadProgram(path: string, color: boolean): Image {
  * without its extension; the arguments are integers (decimal or 0x hex).
  */
 export function loadModule(spec: string, color: boolean): BootModule {
-  const colon = spec.lastIndexOf(':');
-  const file = colon > 0 ? spec.slice(0, colon) : spec;
-  const argText = colon > 0 ? spec.slice(colon + 1) : '';
-  const args = argText === '' ? [] : argText.split(',').map((a) => {
-    const t = a.trim();
-    const v = /^-?0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^-?\d+$/.test(t) ? Number(t) : NaN;
-    if (!Number.isSafeInteger(v) || v < -0x80000000 || v > 0xffffffff) {
-      throw new CliError(`--module ${spec}: argument '${a}' is not a 32-bit integer`);
-    }
-    return v;
-  });
-  const found = findModuleFile(file);
+  let parsed: ReturnType<typeof parseModuleSpec>;
+  try {
+    parsed = parseModuleSpec(spec);
+  } catch (e) {
+    if (e instanceof BootError) throw new CliError(`--module ${e.message}`);
+    throw e;
+  }
+  const found = findModuleFile(parsed.file);
   const image = isSource(found) ? assembleOrFail(found, color, USER_ORIGIN).image : loadProgram(found, color);
-  return { name: path.basename(file).replace(/\.[^.]*$/, ''), image, args };
+  return { name: parsed.name, image, args: parsed.args };
 }
 
 /** The bundled user programs, so `--module primes.s` works from any directory. */

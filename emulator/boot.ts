@@ -34,6 +34,26 @@ export interface BootLayout {
 
 export class BootError extends Error {}
 
+/**
+ * A boot-module spec as users write it: `PROG.s[:ARG,ARG…]`. The name is the file name without
+ * its extension; the arguments are 32-bit integers (decimal or 0x hex). Throws BootError.
+ */
+export function parseModuleSpec(spec: string): { file: string; name: string; args: number[] } {
+  const colon = spec.lastIndexOf(':');
+  const file = colon > 0 ? spec.slice(0, colon) : spec;
+  const argText = colon > 0 ? spec.slice(colon + 1) : '';
+  const args = argText === '' ? [] : argText.split(',').map((a) => {
+    const t = a.trim();
+    const v = /^-?0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^-?\d+$/.test(t) ? Number(t) : NaN;
+    if (!Number.isSafeInteger(v) || v < -0x80000000 || v > 0xffffffff) {
+      throw new BootError(`module '${spec}': argument '${a}' is not a 32-bit integer`);
+    }
+    return v;
+  });
+  const base = file.split(/[\\/]/).pop() ?? file;
+  return { file, name: base.replace(/\.[^.]*$/, ''), args };
+}
+
 const PAGE = 4096;
 const pageUp = (n: number) => Math.ceil(n / PAGE) * PAGE;
 

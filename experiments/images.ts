@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assembleFile, formatDiagnostic } from '../assembler/index.ts';
-import { USER_ORIGIN, type BootModule } from '../emulator/boot.ts';
+import { BootError, USER_ORIGIN, parseModuleSpec as splitModuleSpec, type BootModule } from '../emulator/boot.ts';
 import { parseImage, type Image } from '../isa/image.ts';
 import { StudyError } from './params.ts';
 
@@ -65,16 +65,14 @@ export interface ModuleSpec {
 
 /** Parse `PROG.s[:A,B…]`; the module's name is the file name without its extension. */
 export function parseModuleSpec(spec: string, baseDir: string): ModuleSpec {
-  const colon = spec.lastIndexOf(':');
-  const file = colon > 0 ? spec.slice(0, colon) : spec;
-  const argText = colon > 0 ? spec.slice(colon + 1) : '';
-  const args = argText === '' ? [] : argText.split(',').map((a) => {
-    const t = a.trim();
-    const v = /^-?0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^-?\d+$/.test(t) ? Number(t) : NaN;
-    if (!Number.isSafeInteger(v) || v < -0x80000000 || v > 0xffffffff) throw new StudyError(`module '${spec}': argument '${a}' is not a 32-bit integer`);
-    return v;
-  });
-  return { file: findFile(file, baseDir, BUNDLED_USER_DIR), name: path.basename(file).replace(/\.[^.]*$/, ''), args };
+  let parsed: ReturnType<typeof splitModuleSpec>;
+  try {
+    parsed = splitModuleSpec(spec);
+  } catch (e) {
+    if (e instanceof BootError) throw new StudyError(e.message);
+    throw e;
+  }
+  return { file: findFile(parsed.file, baseDir, BUNDLED_USER_DIR), name: parsed.name, args: parsed.args };
 }
 
 export function bootModule(spec: ModuleSpec): BootModule {
