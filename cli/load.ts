@@ -51,7 +51,7 @@ export function loadModule(spec: string, color: boolean): BootModule {
   try {
     parsed = parseModuleSpec(spec);
   } catch (e) {
-    if (e instanceof BootError) throw new CliError(`--module ${e.message}`);
+    if (e instanceof BootError) throw new CliError(`--${e.message}`);
     throw e;
   }
   const found = findModuleFile(parsed.file);
