@@ -10,7 +10,7 @@ import { Machine, type RunResult, type StopReason } from '../emulator/machine.ts
 import { mergeStats, sumStats, vmStatsJson } from '../hypervisor/report.ts';
 import { DEFAULT_EPT } from '../hypervisor/ept.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
-import type { Vm, VmMode } from '../hypervisor/vm.ts';
+import type { VmMode } from '../hypervisor/vm.ts';
 import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, Vmm } from '../hypervisor/vmm.ts';
 import { CliError, EXIT_CODES } from './errors.ts';
 import { loadModule, loadProgram } from './load.ts';
@@ -209,11 +209,6 @@ export class Session {
       total: sumStats(vms.map((vm) => vmStatsJson(vm))),
       host: { frames: this.vmm!.host.frames, framesInUse: this.vmm!.host.inUse, peakFramesInUse: this.vmm!.host.peakInUse },
     };
-  }
-
-  /** The VM (or bare machine) named, for per-VM reporting. */
-  vmNamed(name: string): Vm | undefined {
-    return this.vmm?.vms.find((vm) => vm.name === name);
   }
 }
 

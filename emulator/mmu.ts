@@ -101,9 +101,8 @@ export class Mmu {
   /** LRU clock; the CPU's fast path advances its own copy and hands it back around calls. */
   clock = 0;
 
-  /** After a successful translate: the TLB slot used (-1 with paging off) and its TLB. */
+  /** After a successful translate: the TLB slot used (-1 with paging off). */
   lastIndex = -1;
-  lastTlb: Tlb;
 
   /** After a failed translate: a TV32 cause and the faulting virtual address... */
   faultCause = 0;
@@ -117,7 +116,7 @@ export class Mmu {
   private readonly stage2 = new StageResult();
 
   constructor(
-    private readonly mem: PhysicalMemory,
+    mem: PhysicalMemory,
     /** Where TLB and walk statistics go: the VMM points it at the running VM's. */
     public stats: Stats,
     private readonly profile: MachineProfile,
@@ -125,7 +124,6 @@ export class Mmu {
   ) {
     this.itlb = new Tlb(config.tlb);
     this.dtlb = config.splitTlb ? new Tlb(config.tlb) : this.itlb;
-    this.lastTlb = this.dtlb;
     this.walker = new Walker(mem);
     if ((config.pwcEntries ?? 0) > 0) this.walker.pwc = new PageWalkCache(config.pwcEntries!);
     this.asidMask = config.asidTagging === false ? 0 : PTBR_ASID_MASK;
@@ -157,7 +155,6 @@ export class Mmu {
       if (permits(bits, access, this.userMode) && (access !== ACCESS.STORE || (bits & PTE.D))) {
         this.stats.tlbHits[access]++;
         this.lastIndex = i;
-        this.lastTlb = tlb;
         return (tlb.base[i]! | (va & ((1 << tlb.pageShift[i]!) - 1))) >>> 0;
       }
       tlb.invalidate(i);
@@ -195,7 +192,6 @@ export class Mmu {
     stats.tlbEvictions += tlb.evictions - evictions;
     this.generation++;
     this.lastIndex = i;
-    this.lastTlb = tlb;
     return result;
   }
 
@@ -373,10 +369,5 @@ export class Mmu {
     this.context = context;
     this.nested = nested;
     this.generation++;
-  }
-
-  /** Is a host-physical page plain RAM (so the CPU may cache it in its fast path)? */
-  isRamPage(hostPhys: number): boolean {
-    return hostPhys + 4096 <= this.mem.sizeBytes;
   }
 }
