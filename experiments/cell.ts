@@ -11,7 +11,7 @@ import type { BootModule } from '../emulator/boot.ts';
 import { Machine } from '../emulator/machine.ts';
 import type { MmuConfig } from '../emulator/mmu.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
-import { mergeStats, vmStatsJson } from '../hypervisor/report.ts';
+import { mergeStats, sumStats, vmStatsJson } from '../hypervisor/report.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import { Vmm } from '../hypervisor/vmm.ts';
 import { bootModule, findFile, imageOf, parseModuleSpec, BUNDLED_KERNEL } from './images.ts';
@@ -97,27 +97,40 @@ export function runCell(job: CellJob): CellResult {
   const { kernel, modules } = workloadImages(study, baseDir, workload);
   const p = config.params;
   const boot = { timerInterval: p.timerInterval as number };
+  // `vms` copies of the workload: in VMs sharing one host, or natively one machine after another.
+  const copies = p.vms as number;
   if (cell.mode === 'native') {
-    const machine = new Machine({ memoryBytes: config.memoryBytes, profile, mmu: config.mmu });
-    machine.boot(kernel, modules, boot);
-    const r = machine.run(config.maxInstructions);
-    return {
-      ...cell, config, reason: r.reason, exitCode: r.exitCode,
-      console: machine.devices.console.drain().toString('utf8'), stats: mergeStats(machine.stats),
-    };
+    const runs = Array.from({ length: copies }, () => {
+      const machine = new Machine({ memoryBytes: config.memoryBytes, profile, mmu: config.mmu });
+      machine.boot(kernel, modules, boot);
+      const r = machine.run(config.maxInstructions);
+      return { reason: r.reason, exitCode: r.exitCode, console: machine.devices.console.drain().toString('utf8'), stats: mergeStats(machine.stats) };
+    });
+    return { ...cell, config, ...combine(runs) };
   }
   const vmm = new Vmm({
-    hostMemoryBytes: config.memoryBytes * 2 + (16 << 20),
+    hostMemoryBytes: config.memoryBytes * (copies + 1) + (16 << 20),
     profile,
     mmu: config.mmu,
     vpid: p.vpid as boolean,
+    quantum: p.quantum as number,
     shadow: { cacheRoots: p.shadowCache as number, floodThreshold: DEFAULT_SHADOW.floodThreshold, sync: p.shadowSync as 'wp' | 'oos' },
     ept: { levels: p.eptLevels as number, largePages: p.eptLargePages as boolean },
   });
-  const { vm } = vmm.addVm({ name: cell.workload, mode: cell.mode, memoryBytes: config.memoryBytes, kernel, modules, boot });
-  const [r] = vmm.run(config.maxInstructions);
+  const vms = Array.from({ length: copies }, (_, i) => vmm.addVm({
+    name: copies === 1 ? cell.workload : `${cell.workload}${i}`, mode: cell.mode as 'shadow' | 'ept', memoryBytes: config.memoryBytes, kernel, modules, boot,
+  }).vm);
+  const results = vmm.run(config.maxInstructions);
   return {
-    ...cell, config, reason: r!.reason, exitCode: r!.exitCode,
-    console: vm.devices.console.drain().toString('utf8'), stats: vmStatsJson(vm),
+    ...cell, config,
+    ...combine(vms.map((vm, i) => ({ reason: results[i]!.reason, exitCode: results[i]!.exitCode, console: vm.devices.console.drain().toString('utf8'), stats: vmStatsJson(vm) }))),
   };
+}
+
+/** One cell's result from its copies: the first copy's console, the worst stop, summed statistics. */
+function combine(runs: { reason: string; exitCode: number; console: string; stats: Json }[]): Pick<CellResult, 'reason' | 'exitCode' | 'console' | 'stats'> {
+  const first = runs[0]!;
+  if (runs.length === 1) return first;
+  const failed = runs.find((r) => r.reason !== 'halted' || r.exitCode !== 0);
+  return { reason: (failed ?? first).reason, exitCode: (failed ?? first).exitCode, console: first.console, stats: sumStats(runs.map((r) => r.stats)) };
 }

@@ -9,6 +9,7 @@ import { DEFAULT_TLB } from '../emulator/tlb.ts';
 import { DEFAULT_PROFILE } from '../emulator/profile.ts';
 import { DEFAULT_EPT } from '../hypervisor/ept.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
+import { DEFAULT_QUANTUM } from '../hypervisor/vmm.ts';
 
 export type Mode = 'native' | 'shadow' | 'ept';
 export const MODES: readonly Mode[] = ['native', 'shadow', 'ept'];
@@ -41,7 +42,9 @@ export const PARAMS: readonly ParamSpec[] = [
   { name: 'asid', short: 'asid', kind: 'bool', default: true, modes: MODES, help: 'ASID tagging (false: every PTBR write flushes the TLB)' },
   { name: 'pwc', short: 'pwc', kind: 'int', min: 0, default: 0, modes: MODES, help: 'page-walk cache entries, both dimensions (0: none)' },
   { name: 'timerInterval', short: 'timer', kind: 'int', min: 0, default: 0, modes: MODES, help: "the kernel's time slice in retired instructions (0: the kernel's TIMER_SLICE)" },
-  { name: 'vpid', short: 'vpid', kind: 'bool', default: false, modes: VIRTUAL, help: 'VPID-tagged TLB (matters only when VMs share the host)' },
+  { name: 'vms', short: 'vms', kind: 'int', min: 1, max: 16, default: 1, modes: MODES, help: 'copies of the workload, each in its own VM sharing one host (native: one machine after another); statistics are summed' },
+  { name: 'quantum', short: 'q', kind: 'int', min: 1, default: DEFAULT_QUANTUM, modes: VIRTUAL, help: 'guest instructions a VM runs before the host switches VMs (with vms > 1)' },
+  { name: 'vpid', short: 'vpid', kind: 'bool', default: false, modes: VIRTUAL, help: 'VPID-tagged TLB: no flush when the host switches VMs (matters with vms > 1)' },
   { name: 'exitLatency', short: 'exit', kind: 'int', min: 0, default: DEFAULT_PROFILE.vmExitCycles + DEFAULT_PROFILE.vmEntryCycles, modes: VIRTUAL, help: 'cycles of a VM exit + entry round trip (split 60:40 like the defaults)' },
   { name: 'shadowCache', short: 'cache', kind: 'int', min: 1, default: DEFAULT_SHADOW.cacheRoots, modes: ['shadow'], help: 'shadow roots kept per VM' },
   { name: 'shadowSync', short: 'sync', kind: 'enum', choices: ['wp', 'oos'], default: DEFAULT_SHADOW.sync ?? 'wp', modes: ['shadow'], help: 'wp: write-protect every guest page table; oos: leaf tables out of sync' },

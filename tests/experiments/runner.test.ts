@@ -84,3 +84,27 @@ describe('shards', () => {
     expect(() => mergeResults([oneJob, other])).toThrow(/different studies/);
   });
 });
+
+describe('several VMs in one cell', () => {
+  it('runs `vms` copies, sums their statistics, and VPIDs spare the TLB flushes of VM switches', async () => {
+    const study = tinyStudy();
+    const result = await runStudy({
+      ...study,
+      workloads: study.workloads.filter((w) => w.name === 'memwalk'),
+      grid: { mode: ['native', 'ept'], vms: [1, 2], quantum: [500], vpid: [false, true] },
+      finding: undefined,
+    }, { jobs: 1 });
+    const cell = (mode: string, vms: number, vpid?: boolean) =>
+      result.cells.find((c) => c.mode === mode && c.params.vms === vms && (vpid === undefined || c.params.vpid === vpid))!;
+    const instructions = (c: { stats: Record<string, unknown> }) => c.stats.instructions as number;
+    const misses = (c: { stats: Record<string, unknown> }) => (c.stats.tlb as { misses: number }).misses;
+    expect(instructions(cell('native', 2))).toBe(2 * instructions(cell('native', 1)));
+    expect(instructions(cell('ept', 2, false))).toBe(2 * instructions(cell('ept', 1, false)));
+    expect(cell('ept', 2, false).console).toBe(cell('native', 1).console);
+    // One VM: nothing to flush, so VPIDs change nothing. Two VMs switching every 500 instructions:
+    // without VPIDs every switch flushes the TLB.
+    expect(misses(cell('ept', 1, true))).toBe(misses(cell('ept', 1, false)));
+    expect(misses(cell('ept', 2, false))).toBeGreaterThan(misses(cell('ept', 2, true)));
+    expect((cell('ept', 2, false).stats as { vmSwitchFlushes: number }).vmSwitchFlushes).toBeGreaterThan(0);
+  });
+});
