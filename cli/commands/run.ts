@@ -41,7 +41,8 @@ export const RUN_OPTIONS = {
 } as const;
 
 /** Build a session from parsed run/debug options; input problems become CliErrors. */
-export function sessionFrom(values: Record<string, string | boolean | string[] | undefined>, program: string | undefined, color: boolean): Session {
+export function sessionFrom(given: Record<string, string | boolean | string[] | undefined>, program: string | undefined, color: boolean): Session {
+  const values = withMachineFileOptions(given);
   const settings = machineSettings(values);
   const mode = parseMode(values.mode as string | undefined);
   const plans = planVms(values, mode, program, settings.memoryBytes, color);
@@ -52,6 +53,25 @@ export function sessionFrom(values: Record<string, string | boolean | string[] |
     if (e instanceof BootError || e instanceof RangeError) throw new CliError(e.message, EXIT_CODES.INPUT);
     throw e;
   }
+}
+
+/**
+ * A --machine file may also set the host: "vpid", "quantum" and "hostMemory". The command line
+ * wins where both say something.
+ */
+function withMachineFileOptions(values: Record<string, string | boolean | string[] | undefined>): Record<string, string | boolean | string[] | undefined> {
+  if (typeof values.machine !== 'string') return values;
+  let spec: { vpid?: unknown; quantum?: unknown; hostMemory?: unknown };
+  try {
+    spec = JSON.parse(fs.readFileSync(values.machine, 'utf8'));
+  } catch (e) {
+    throw new CliError(`--machine ${values.machine}: ${(e as Error).message}`, EXIT_CODES.INPUT);
+  }
+  const out = { ...values };
+  if (out.vpid === undefined && spec.vpid !== undefined) out.vpid = spec.vpid === true;
+  if (out.quantum === undefined && spec.quantum !== undefined) out.quantum = String(spec.quantum);
+  if (out['host-memory'] === undefined && spec.hostMemory !== undefined) out['host-memory'] = String(spec.hostMemory);
+  return out;
 }
 
 export async function runCommand(argv: string[]): Promise<number> {

@@ -228,4 +228,25 @@ describe('the kernel with boot modules', () => {
     expect(json.stats.vms.a.exits.total).toBeGreaterThan(0);
     expect(json.stats.total.instructions).toBe(json.stats.vms.a.instructions + json.stats.vms.b.instructions);
   });
+
+  it('case 4: a --machine file lists the VMs and may set VPIDs, the quantum and the host memory', () => {
+    const file = write('machine.json', JSON.stringify({
+      vpid: true, quantum: 5000, hostMemory: '64M',
+      vms: [
+        { name: 'a', mode: 'shadow', memory: '8M', kernel: 'guest-programs/kernel/kernel.s', modules: ['primes.s'] },
+        { name: 'b', mode: 'ept', memory: '8M', kernel: 'guest-programs/kernel/kernel.s', modules: ['ctxswitch.s:10'] },
+      ],
+    }));
+    const r = vmmlab(['run', '--machine', file, '--json', '-']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.vms.map((v: { name: string; reason: string }) => `${v.name}:${v.reason}`)).toEqual(['a:halted', 'b:halted']);
+    expect(json.stats.host.frames).toBe(16384);
+    expect(json.stats.vms.a.vmSwitchFlushes + json.stats.vms.b.vmSwitchFlushes).toBe(0);
+    // The same VMs without VPIDs: every switch to the other VM flushes the TLB.
+    const spec = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const plain = write('machine-novpid.json', JSON.stringify({ ...spec, vpid: false }));
+    const flushed = JSON.parse(vmmlab(['run', '--machine', plain, '--json', '-']).stdout);
+    expect(flushed.stats.vms.a.vmSwitchFlushes + flushed.stats.vms.b.vmSwitchFlushes).toBeGreaterThan(0);
+  });
 });
