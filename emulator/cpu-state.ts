@@ -19,7 +19,6 @@ import type { Mmu } from './mmu.ts';
 import type { MachineProfile } from './profile.ts';
 import type { Stats } from './stats.ts';
 
-
 /** Why `run` returned. */
 export const STOP = {
   /** The instruction budget of this call is used up. */
@@ -57,7 +56,6 @@ const F_ERET = SYS_FUNCT.get('eret')!;
 const F_WFI = SYS_FUNCT.get('wfi')!;
 const F_TLBFLUSH = SYS_FUNCT.get('tlbflush')!;
 const F_HCALL = SYS_FUNCT.get('hcall')!;
-
 
 /** Bytes accessed by each load/store opcode, from 0x20 (lb) to 0x27 (sw). */
 export const MEM_SIZE = new Int32Array([1, 2, 4, 1, 2, 1, 2, 4]);

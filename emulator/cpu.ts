@@ -15,7 +15,6 @@ import { CpuState, MEM_SIZE, STOP, TRAP_LOOP_LIMIT, type StopCode } from './cpu-
 
 export { NO_EXITS, STOP, TRAP_LOOP_LIMIT, type CpuSnapshot, type StopCode } from './cpu-state.ts';
 
-
 /** Opcodes as the core dispatches on them: literals, so the switch compiles to a jump table. */
 const enum Op {
   ADD = 0x01, SUB = 0x02, AND = 0x03, OR = 0x04, XOR = 0x05, SLL = 0x06, SRL = 0x07, SRA = 0x08,
@@ -41,7 +40,6 @@ for (const spec of INSTRUCTIONS) {
     throw new Error(`cpu.ts: the core has no case for '${spec.mnemonic}' at opcode ${spec.opcode} (isa/table.ts changed?)`);
   }
 }
-
 
 /** The reserved bits (must be 0) of the R and SH formats, from the table; checked in the hot loop. */
 function reservedBits(format: string): number {
