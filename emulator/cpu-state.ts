@@ -33,6 +33,8 @@ export const STOP = {
   REQUESTED: 4,
   /** Traps kept coming without a single instruction retiring: the trap handler itself faults. */
   TRAP_LOOP: 5,
+  /** A trap was delivered and `trapHook` asked to stop at the handler's first instruction. */
+  TRAP: 6,
 } as const;
 
 /** Traps in a row, with no instruction retired between them, that count as a trap loop. */
@@ -95,6 +97,14 @@ export abstract class CpuState {
 
   protected stopRequested = false;
   protected stopCode: StopCode = STOP.BUDGET;
+  /**
+   * The debugger's probe on trap entry: called with the cause of every trap delivered (exceptions,
+   * interrupts, faults a VMM injects); returning true makes `run` stop with STOP.TRAP before the
+   * handler's first instruction. Null (the default) costs nothing: traps are never on the hot path.
+   */
+  trapHook: ((cause: number) => boolean) | null = null;
+  /** Set when trapHook asked for a stop; `run` reports it at its next instruction boundary. */
+  protected trapStop = false;
 
   /** Per opcode: the fixed-bit mask and match of its instruction (SYS checked in its case). */
   protected readonly fixedMask = new Int32Array(64);
@@ -245,6 +255,7 @@ export abstract class CpuState {
 
   /** Trap entry proper, at this.pc. The VMM uses it to inject a fault into the guest. */
   deliverTrap(cause: number, badva: number): void {
+    if (this.trapHook !== null && this.trapHook(cause)) this.trapStop = true;
     const cr = this.cr;
     this.stats.traps[cause]++;
     // A handler always retires something before the next trap (at least its eret); when nothing

@@ -112,6 +112,12 @@ export class Cpu extends CpuState {
       if (instret >= endAt) break;
       if (this.ticks >= this.timerDeadline) this.fireTimer();
       if (this.interruptDeliverable()) this.takeInterrupt();
+      if (this.trapStop) {
+        // The trap hook wants the handler's first instruction not yet run.
+        this.trapStop = false;
+        this.stopCode = STOP.TRAP;
+        break;
+      }
       pc = this.pc;
       if (mmu.generation !== gen) {
         gen = mmu.generation;

@@ -86,7 +86,7 @@ export class Machine {
     while (this.stats.instructions < endAt) {
       code = this.cpu.run(Math.min(sliceInstructions, endAt - this.stats.instructions));
       if (onSlice && onSlice() === false) return this.result('stopped');
-      if (code !== STOP.BUDGET) break;
+      if (code !== STOP.BUDGET && code !== STOP.TRAP) break;
     }
     switch (code) {
       case STOP.HALT: return this.result('halted');

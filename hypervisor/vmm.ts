@@ -166,6 +166,7 @@ export class Vmm {
         this.handleExit(vm, vm.cpu.exit);
         continue;
       }
+      if (code === STOP.TRAP) break; // the debugger's trap hook: not a stop of the VM
       if (code === STOP.WFI_DEADLOCK) vm.stopped = 'wfi-deadlock';
       else if (code === STOP.TRAP_LOOP) vm.stopped = 'trap-loop';
       else if (code === STOP.REQUESTED) vm.stopped = 'stopped';
