@@ -1,9 +1,9 @@
 // Breakpoints, watchpoints and event breaks, and the test after each step of whether one fired.
 //
 // - pc breakpoints on a guest-virtual address (`break ADDR`) or a guest-physical one
-//   (`break phys ADDR`): the CPU stops before executing there. A trap enters its handler and runs
-//   the handler's first instruction in the same step (a step is one retired instruction), so a
-//   breakpoint on the trap vector also fires when a trap is delivered.
+//   (`break phys ADDR`): the CPU stops before executing there. A checked step ends at a trap
+//   entry (pc at the handler's first instruction, not yet run), so a breakpoint on the trap
+//   vector fires when a trap is delivered, as does an event break on the trap.
 // - watchpoints (`watch ADDR [r|w|rw] [LEN]`) on guest-virtual or guest-physical bytes: the
 //   instruction at pc is decoded before the step; if it loads or stores inside the range and
 //   completes (no trap), the CPU stops after it with the old and new value.

@@ -4,6 +4,8 @@
 // Forward: with nothing to watch the CPUs run in large slices, so the hot loop pays nothing for
 // the debugger; with a breakpoint, watchpoint or event break enabled (or a goal such as `next`)
 // they run one instruction at a time and every step is checked from outside (breakpoints.ts).
+// Checked steps also end at a trap entry: a step whose instruction traps (or that takes an
+// interrupt) stops with pc at the handler's first instruction, not yet run, and counts as a step.
 // Between slices the loop yields to the event loop, so Ctrl-C (interrupt()) stops a running
 // guest at the next slice boundary. Several VMs take turns of the VMM's quantum, as under `run`.
 //
@@ -12,7 +14,7 @@
 import { TRAP_LOOP_LIMIT } from '../emulator/cpu.ts';
 import { Counters, delta, describeExit, describeTrap, peek, type Delta, type Peek } from './events.ts';
 import { CommandError, plural } from './format.ts';
-import { replay, type LogEntry } from './history.ts';
+import { replay, type LogEntry, type Position } from './history.ts';
 import type { Debugger } from './debugger.ts';
 import type { Hit, Pending } from './breakpoints.ts';
 import type { CpuView } from './target.ts';
@@ -44,6 +46,8 @@ export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
   if (goal.focusedOnly && target.stopState(focused) !== undefined) throw new CommandError(stoppedMessage(dbg, focused));
   if (!goal.focusedOnly && target.views.every((v) => target.stopState(v) !== undefined)) throw new CommandError(stoppedMessage(dbg, focused));
   const checked = goal.after !== undefined || goal.before !== undefined || goal.verbose === true || dbg.breakpoints.active;
+  // Steps end at trap entries; so do checked runs (a break on a trap reports at the handler's entry).
+  const atTrap = checked || goal.steps !== undefined;
   const wantPeek = goal.before !== undefined || dbg.breakpoints.watching;
   const limit = target.plan.settings.maxInstructions;
   const quantum = target.session.vmm?.options.quantum ?? Infinity;
@@ -51,7 +55,7 @@ export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
   const after = new Counters();
   const lines: string[] = [];
   let stopView = focused;
-  let focusRetired = 0;
+  let focusSteps = 0;
   let total = 0;
   let lastYield = performance.now();
   dbg.interrupted = false;
@@ -66,7 +70,7 @@ export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
       if (!view) break;
       let budget = checked ? 1 : SLICE;
       if (!goal.focusedOnly && dbg.multiple) budget = Math.min(budget, quantum - dbg.turn.used);
-      if (goal.steps !== undefined) budget = Math.min(budget, goal.steps - focusRetired);
+      if (goal.steps !== undefined) budget = Math.min(budget, goal.steps - focusSteps);
       budget = Math.min(budget, limit - total);
       let pending: Pending[] = [];
       if (checked) {
@@ -77,10 +81,10 @@ export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
         }
         before.capture(view);
       }
-      const r = target.run(view, budget);
-      dbg.history.recordRun(view.index, r.retired, r.stopped);
+      const r = target.run(view, budget, atTrap);
+      dbg.history.recordRun(view.index, r.retired, r.stopped, r.trapped);
       total += r.retired;
-      if (view === focused) focusRetired += r.retired;
+      if (view === focused) focusSteps += r.retired + (r.trapped ? 1 : 0);
       if (!goal.focusedOnly) dbg.turn.used += r.retired;
       if (checked) {
         const d = delta(view, before, after.capture(view));
@@ -99,12 +103,12 @@ export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
         stopView = view;
         break;
       }
-      if (goal.steps !== undefined && focusRetired >= goal.steps) break;
+      if (goal.steps !== undefined && focusSteps >= goal.steps) break;
       if (total >= limit) {
         lines.push(`stopped: ${plural(limit, 'instruction')} ran in this command (the --max-instructions budget)`);
         break;
       }
-      if (r.retired === 0) throw new Error(`${view.name} made no progress and did not stop`);
+      if (r.retired === 0 && !r.trapped) throw new Error(`${view.name} made no progress and did not stop`);
       if (performance.now() - lastYield >= YIELD_MS) {
         dbg.flushConsole();
         await yieldToEventLoop();
@@ -179,15 +183,23 @@ export function travelTo(dbg: Debugger, log: readonly LogEntry[], focus: number)
 
 export function reverseStep(dbg: Debugger, n: number): void {
   const view = dbg.view;
-  const now = view.stats.instructions;
+  const history = dbg.history;
+  const now = history.position(view.index);
   const state = dbg.target.stopState(view);
-  // A trap loop or a wfi deadlock ends without retiring: the first step back is to just before it.
+  // A trap loop or a wfi deadlock ends without retiring: the first step back is to just before
+  // it (for a trap loop, before the instruction whose trap started it). A step back from a trap
+  // entry goes to just before the instruction that trapped.
   const retiredNothing = state === 'trap-loop' || state === 'wfi-deadlock';
-  if (now === 0 && !retiredNothing) throw new CommandError('at the start of the recorded history: nothing to undo');
-  const back = retiredNothing ? n - 1 : n;
-  const log = back === 0 ? dbg.history.cutBeforeStop(view.index) : dbg.history.cutAt(view.index, Math.max(0, now - back));
-  travelTo(dbg, log, view.index);
-  if (now - back < 0) dbg.print(`reached the start of the recorded history`);
+  if (now.count === 0 && now.traps === 0 && !retiredNothing) throw new CommandError('at the start of the recorded history: nothing to undo');
+  let from = now;
+  let left = n;
+  if (retiredNothing) {
+    from = state === 'trap-loop' ? { count: now.count, traps: 0 } : now;
+    left--;
+  }
+  const to = history.back(view.index, from, left);
+  travelTo(dbg, history.cutAt(view.index, to), view.index);
+  if (to.missing > 0) dbg.print(`reached the start of the recorded history`);
   reportStop(dbg, dbg.view);
 }
 
@@ -201,21 +213,30 @@ export function reverseContinue(dbg: Debugger): void {
   const saved = dbg.breakpoints.list.map((b) => b.hits);
   const before = new Counters();
   const after = new Counters();
-  const hits: { cpu: number; count: number; step: number; messages: string[] }[] = [];
+  const hits: { cpu: number; at: Position; step: number; messages: string[] }[] = [];
+  // Per CPU: trap entries reached since it last retired an instruction (see history.ts, Position).
+  const traps = target.views.map(() => 0);
   let step = 0;
+  /** One checked step, ending at a trap entry as forward steps do. False when it did nothing. */
   const stepOnce = (view: CpuView): boolean => {
     const pending = dbg.breakpoints.watching ? dbg.breakpoints.pending(dbg.checkContext, view, peek(target, view)) : [];
     before.capture(view);
-    const r = target.run(view, 1);
+    const r = target.run(view, 1, true);
     step++;
+    if (r.retired > 0) traps[view.index] = r.trapped ? 1 : 0;
+    else if (r.trapped) traps[view.index]!++;
     const found = dbg.breakpoints.check(dbg.checkContext, view, delta(view, before, after.capture(view)), pending);
-    if (found.length > 0) hits.push({ cpu: view.index, count: view.stats.instructions, step, messages: found.map((h) => h.message) });
-    return r.stopped;
+    if (found.length > 0) {
+      hits.push({ cpu: view.index, at: { count: view.stats.instructions, traps: traps[view.index]! }, step, messages: found.map((h) => h.message) });
+    }
+    return !r.stopped && (r.retired > 0 || r.trapped);
   };
   replay(target, dbg.history, log, dbg.apply, (e) => {
     const view = target.views[e.cpu]!;
-    for (let i = 0; i < e.count; i++) if (stepOnce(view)) return;
-    if (e.stop && target.stopState(view) === undefined) stepOnce(view);
+    const end = view.stats.instructions + e.count;
+    while (view.stats.instructions < end) if (!stepOnce(view)) return;
+    if (e.trap && target.stopState(view) === undefined) stepOnce(view);
+    if (e.stop) while (target.stopState(view) === undefined) if (!stepOnce(view)) return;
   });
   dbg.breakpoints.list.forEach((b, i) => (b.hits = saved[i] ?? b.hits));
   const last = [...hits].reverse().find((h) => h.step < step);
@@ -223,7 +244,7 @@ export function reverseContinue(dbg: Debugger): void {
     travelTo(dbg, [], dbg.focus);
     dbg.print('reached the start of the recorded history (no breakpoint fires before now)');
   } else {
-    travelTo(dbg, dbg.history.cutAt(last.cpu, last.count), last.cpu);
+    travelTo(dbg, dbg.history.cutAt(last.cpu, last.at), last.cpu);
     for (const m of last.messages) dbg.print(m);
   }
   reportStop(dbg, dbg.view);

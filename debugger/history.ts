@@ -9,6 +9,13 @@
 // Runs of one CPU are merged: running 5 then 7 instructions reaches the same state as running
 // 12 (the CPU's loop is built so that slicing a run never changes its result), so a long
 // session of single steps replays as one run.
+//
+// A run that ended at a trap entry (the debugger stops there when it steps: pc at the handler's
+// first instruction, not yet run) is recorded with `trap`: replay runs its `count` instructions,
+// then runs until the next trap delivery. Such a run is never merged with the next one. So a
+// CPU's positions are (instructions retired, trap entries since the last one retired): (n, 0) is
+// just before instruction n + 1 runs (or traps), (n, 1) is at the handler entry of its trap,
+// (n, 2) at the entry of a trap the handler's first instruction took, and so on.
 
 import type { Target } from './target.ts';
 
@@ -16,12 +23,28 @@ import type { Target } from './target.ts';
 export type RegisterKey = 'pc' | number | `cr${number}`;
 
 export type LogEntry =
-  /** CPU `cpu` retired `count` instructions; with `stop`, it then stopped without retiring (trap loop, wfi). */
-  | { readonly kind: 'run'; readonly cpu: number; readonly count: number; readonly stop: boolean }
+  /**
+   * CPU `cpu` retired `count` instructions; with `stop`, it then stopped without retiring (trap
+   * loop, wfi); with `trap`, it then ran until the next trap delivery, to the handler's entry.
+   */
+  | { readonly kind: 'run'; readonly cpu: number; readonly count: number; readonly stop: boolean; readonly trap?: boolean }
   | { readonly kind: 'set-reg'; readonly cpu: number; readonly reg: RegisterKey; readonly value: number }
   | { readonly kind: 'set-mem'; readonly cpu: number; readonly space: 'v' | 'p' | 'h'; readonly addr: number; readonly size: 1 | 2 | 4; readonly value: number };
 
 export type Mutation = Exclude<LogEntry, { kind: 'run' }>;
+
+/** A CPU's place in its history: instructions retired, then trap entries reached since the last one. */
+export interface Position {
+  readonly count: number;
+  readonly traps: number;
+}
+
+type RunEntry = Extract<LogEntry, { kind: 'run' }>;
+
+/** Is position a before position b? */
+function before(a: Position, b: Position): boolean {
+  return a.count < b.count || (a.count === b.count && a.traps < b.traps);
+}
 
 /** Applies a recorded change to the machine (debugger.ts knows how). */
 export type ApplyMutation = (entry: Mutation) => void;
@@ -33,14 +56,15 @@ export class History {
     return this.log;
   }
 
-  /** A run just happened. */
-  recordRun(cpu: number, retired: number, stopped: boolean): void {
-    if (retired === 0 && !stopped) return;
+  /** A run just happened; `trapped`: it ended at a trap entry (see the top of this file). */
+  recordRun(cpu: number, retired: number, stopped: boolean, trapped = false): void {
+    if (retired === 0 && !stopped && !trapped) return;
     const last = this.log[this.log.length - 1];
-    if (last && last.kind === 'run' && last.cpu === cpu && !last.stop) {
-      this.log[this.log.length - 1] = { kind: 'run', cpu, count: last.count + retired, stop: stopped };
+    const entry: RunEntry = trapped ? { kind: 'run', cpu, count: retired, stop: stopped, trap: true } : { kind: 'run', cpu, count: retired, stop: stopped };
+    if (last && last.kind === 'run' && last.cpu === cpu && !last.stop && !last.trap) {
+      this.log[this.log.length - 1] = { ...entry, count: last.count + retired };
     } else {
-      this.log.push({ kind: 'run', cpu, count: retired, stop: stopped });
+      this.log.push(entry);
     }
   }
 
@@ -64,39 +88,80 @@ export class History {
     return counts;
   }
 
-  /** The log without the stop that ended CPU `cpu`'s last run (a trap loop or wfi deadlock, which retire nothing). */
-  cutBeforeStop(cpu: number): LogEntry[] {
-    const log = [...this.log];
-    for (let i = log.length - 1; i >= 0; i--) {
-      const e = log[i]!;
-      if (e.kind !== 'run' || e.cpu !== cpu) continue;
-      if (e.stop) {
-        log.splice(i + 1);
-        if (e.count > 0) log[i] = { ...e, stop: false };
-        else log.splice(i, 1);
-      }
-      break;
-    }
-    return log;
-  }
-
   /**
-   * The log cut at the last moment CPU `cpu` had retired exactly `target` instructions: every
-   * entry up to the run in which it retires instruction target + 1, and that run shortened.
+   * Walk CPU `cpu`'s runs: for each, the position before it and the one after it (a run with
+   * `stop` ends after every position: the stop itself is not one). `visit` returning true stops.
    */
-  cutAt(cpu: number, target: number): LogEntry[] {
-    let done = 0;
+  private walk(cpu: number, visit: (i: number, e: RunEntry, from: Position, to: Position) => boolean): Position {
+    let at: Position = { count: 0, traps: 0 };
     for (let i = 0; i < this.log.length; i++) {
       const e = this.log[i]!;
       if (e.kind !== 'run' || e.cpu !== cpu) continue;
-      if (target < done + e.count) {
-        const prefix = this.log.slice(0, i);
-        if (target > done) prefix.push({ kind: 'run', cpu, count: target - done, stop: false });
-        return prefix;
-      }
-      done += e.count;
+      const count = at.count + e.count;
+      const traps = e.trap ? (e.count > 0 ? 1 : at.traps + 1) : e.count > 0 ? 0 : at.traps;
+      const to = { count, traps: e.stop ? Infinity : traps };
+      if (visit(i, e, at, to)) return at;
+      at = { count, traps };
     }
-    return [...this.log];
+    return at;
+  }
+
+  /** Where CPU `cpu` is at the end of the log (the stop of a stopped CPU not counted). */
+  position(cpu: number): Position {
+    return this.walk(cpu, () => false);
+  }
+
+  /** The trap entries recorded at each instruction count of CPU `cpu` (counts without any are absent). */
+  trapEntries(cpu: number): Map<number, number> {
+    const m = new Map<number, number>();
+    this.walk(cpu, (_i, e, _from, to) => {
+      if (e.trap) m.set(to.count, to.traps);
+      return false;
+    });
+    return m;
+  }
+
+  /**
+   * `n` positions back from `from` along CPU `cpu`'s history: each step back goes to the previous
+   * recorded trap entry or retired instruction. Clamped at the start: `missing` steps were not taken.
+   */
+  back(cpu: number, from: Position, n: number): Position & { missing: number } {
+    const traps = this.trapEntries(cpu);
+    let { count, traps: t } = from;
+    for (; n > 0; n--) {
+      if (t > 0) t--;
+      else if (count > 0) t = traps.get(--count) ?? 0;
+      else break;
+    }
+    return { count, traps: t, missing: n };
+  }
+
+  /** The log without the stop that ended CPU `cpu`'s last run (a trap loop or wfi deadlock, which retire nothing). */
+  cutBeforeStop(cpu: number): LogEntry[] {
+    return this.cutAt(cpu, this.position(cpu));
+  }
+
+  /**
+   * The log cut at CPU `cpu`'s position `target` (a number: that many instructions retired, no
+   * trap entry): every entry up to the run that goes past it, and that run shortened. A trap entry
+   * the log merged into a longer run (stepping without the hook) is reached by running to it.
+   */
+  cutAt(cpu: number, target: number | Position): LogEntry[] {
+    const goal: Position = typeof target === 'number' ? { count: target, traps: 0 } : target;
+    let cut: LogEntry[] | undefined;
+    this.walk(cpu, (i, _e, from, to) => {
+      if (!before(goal, to)) return false;
+      const prefix = this.log.slice(0, i);
+      let traps = from.traps;
+      if (goal.count > from.count) {
+        prefix.push(goal.traps > 0 ? { kind: 'run', cpu, count: goal.count - from.count, stop: false, trap: true } : { kind: 'run', cpu, count: goal.count - from.count, stop: false });
+        traps = goal.traps > 0 ? 1 : 0;
+      }
+      for (; traps < goal.traps; traps++) prefix.push({ kind: 'run', cpu, count: 0, stop: false, trap: true });
+      cut = prefix;
+      return true;
+    });
+    return cut ?? [...this.log];
   }
 }
 
@@ -113,6 +178,10 @@ export function replay(target: Target, history: History, log: readonly LogEntry[
     else {
       const r = target.run(view, e.count);
       if (r.retired !== e.count && !r.stopped) throw new Error(`replay diverged: ${view.name} retired ${r.retired} of ${e.count} instructions`);
+      if (e.trap && target.stopState(view) === undefined) {
+        const t = target.run(view, 1, true);
+        if (!t.trapped) throw new Error(`replay diverged: ${view.name} took no trap after ${e.count} instructions`);
+      }
       if (e.stop && target.stopState(view) === undefined) target.run(view, 1);
     }
     for (const v of target.views) target.drainConsole(v);

@@ -42,6 +42,11 @@ export interface RunOutcome {
   retired: number;
   /** The CPU stopped in this call (halt, trap loop, wfi deadlock). */
   stopped: boolean;
+  /**
+   * With `atTrap`: the run ended at a trap entry (pc at the handler's first instruction, not yet
+   * run; CAUSE, EPC and BADVA set). It may have retired nothing, and still made progress.
+   */
+  trapped: boolean;
 }
 
 /** What `vmmlab debug` was asked to build: the plans are kept so the machine can be rebuilt. */
@@ -102,25 +107,36 @@ export class Target {
     return view.vm ? view.vm.devices.exitCode : this.session.machine!.devices.exitCode;
   }
 
-  /** Run one CPU until `budget` more instructions retire or it stops. The only place guest code runs. */
-  run(view: CpuView, budget: number): RunOutcome {
+  /**
+   * Run one CPU until `budget` more instructions retire or it stops. The only place guest code
+   * runs. With `atTrap`, the run also ends at the first trap delivered (exception, interrupt, or a
+   * fault the VMM injects), with pc at the handler's first instruction, before it runs.
+   */
+  run(view: CpuView, budget: number, atTrap = false): RunOutcome {
     const before = view.stats.instructions;
-    if (this.stopState(view) !== undefined || budget <= 0) return { retired: 0, stopped: false };
-    if (view.vm) {
-      this.session.vmm!.runSlice(view.vm, budget);
-      this.entered = view.vm;
-      return { retired: view.stats.instructions - before, stopped: view.vm.stopped !== undefined };
+    if (this.stopState(view) !== undefined || budget <= 0) return { retired: 0, stopped: false, trapped: false };
+    let hooked = false;
+    if (atTrap) view.cpu.trapHook = () => (hooked = true);
+    try {
+      if (view.vm) {
+        this.session.vmm!.runSlice(view.vm, budget);
+        this.entered = view.vm;
+        const stopped = view.vm.stopped !== undefined;
+        return { retired: view.stats.instructions - before, stopped, trapped: hooked && !stopped };
+      }
+      const code = view.cpu.run(budget);
+      switch (code) {
+        case STOP.HALT: this.machineStop = 'halted'; break;
+        case STOP.WFI_DEADLOCK: this.machineStop = 'wfi-deadlock'; break;
+        case STOP.TRAP_LOOP: this.machineStop = 'trap-loop'; break;
+        case STOP.REQUESTED: this.machineStop = 'stopped'; break;
+        case STOP.EXIT: throw new Error('a VM exit on bare metal');
+        default: break;
+      }
+      return { retired: view.stats.instructions - before, stopped: this.machineStop !== undefined, trapped: code === STOP.TRAP };
+    } finally {
+      if (atTrap) view.cpu.trapHook = null;
     }
-    const code = view.cpu.run(budget);
-    switch (code) {
-      case STOP.HALT: this.machineStop = 'halted'; break;
-      case STOP.WFI_DEADLOCK: this.machineStop = 'wfi-deadlock'; break;
-      case STOP.TRAP_LOOP: this.machineStop = 'trap-loop'; break;
-      case STOP.REQUESTED: this.machineStop = 'stopped'; break;
-      case STOP.EXIT: throw new Error('a VM exit on bare metal');
-      default: break;
-    }
-    return { retired: view.stats.instructions - before, stopped: this.machineStop !== undefined };
   }
 
   /** Does the hardware MMU hold this CPU's translation state now (so mmu.probe speaks for it)? */

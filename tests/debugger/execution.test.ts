@@ -47,15 +47,27 @@ describe('debug: execution', () => {
     const { output } = await session(kernelArgs(), 'break on pagefault\ncontinue\nregs\nstep 3\ndelete\nreverse-step 4\nstep\n');
     const hit = outputOf(output, 'continue');
     expect(hit).toMatch(/^breakpoint 1, page fault: load-page-fault, badva 0x00401000 at epc 0x[0-9a-f]{8} <sbrkchurn:main\+\d+> → handler 0x[0-9a-f]{8} <trap_entry>/);
-    expect(hit).toMatch(/<trap_entry\+4>/);
+    // Stopped at the handler's entry, its first instruction not yet run.
+    expect(hit.split('\n')[1]).toMatch(/^0x[0-9a-f]{8} <trap_entry> /);
     const regs = outputOf(output, 'regs');
     expect(regs).toMatch(/cause +0x00000009 +load-page-fault +badva +0x00401000/);
     expect(regs).toMatch(/epc +0x[0-9a-f]{8} +sbrkchurn:main\+\d+/);
     expect(regs).toMatch(/supervisor mode, paging on/);
-    expect(outputOf(output, 'step 3')).toMatch(/<trap_entry\+16>/);
-    // Back before the faulting load: a single step says which trap it took.
+    expect(regs).toMatch(/^pc 0x[0-9a-f]{8} <trap_entry> /);
+    expect(outputOf(output, 'step 3')).toMatch(/<trap_entry\+12>/);
+    // Back before the faulting load (three instructions and the trap entry): a single step says
+    // which trap it took and stops at the handler's entry.
     expect(outputOf(output, 'reverse-step 4')).toMatch(/<sbrkchurn:main\+\d+> .*lw t1, 0\(t0\)/);
-    expect(outputOf(output, 'step')).toMatch(/^trap: load-page-fault, badva 0x00401000 at epc .* → handler 0x[0-9a-f]{8} <trap_entry>\n0x[0-9a-f]{8} <trap_entry\+4>/);
+    expect(outputOf(output, 'step')).toMatch(/^trap: load-page-fault, badva 0x00401000 at epc .* → handler 0x[0-9a-f]{8} <trap_entry>\n0x[0-9a-f]{8} <trap_entry> /);
+  });
+
+  it('step on a syscall stops at the trap entry; the next step runs the handler\'s first instruction', async () => {
+    const { output } = await session(kernelArgs(), 'break on trap syscall\ncontinue\nreverse-step\nstep\nregs\nstep\n');
+    expect(outputOf(output, 'continue')).toMatch(/^breakpoint 1, trap: syscall .*\n0x[0-9a-f]{8} <trap_entry> /);
+    expect(outputOf(output, 'reverse-step')).toMatch(/^0x[0-9a-f]{8} <[^>]+> +[0-9a-f]{8} +syscall/);
+    expect(outputOf(output, 'step', 0)).toMatch(/^(breakpoint 1, )?trap: syscall .*\n0x[0-9a-f]{8} <trap_entry> /);
+    expect(outputOf(output, 'regs')).toMatch(/^pc 0x[0-9a-f]{8} <trap_entry> [\s\S]*epc +0x0040003c +sbrkchurn:sbrk\+4[\s\S]*cause +0x[0-9a-f]{8} +syscall/);
+    expect(outputOf(output, 'step', 1)).toMatch(/^0x[0-9a-f]{8} <trap_entry\+4> /);
   });
 
   it('reports a stopped guest and lives on', async () => {

@@ -31,6 +31,37 @@ describe.each(['native', 'shadow', 'ept'])('debug: time travel (%s)', (mode) => 
     expect(after).toEqual(before);
   });
 
+  it('stops at the handler entry of a fault; reverse-step over the trap entry and forward is exact', async () => {
+    const d = live(argv);
+    await d.run('break on pagefault');
+    expect(await d.run('continue')).toMatch(/page fault: load-page-fault.*\n(\[vm0\] )?0x[0-9a-f]{8} <trap_entry> /);
+    expect(await d.run('regs')).toMatch(/cause +0x00000009 +load-page-fault +badva +0x00401000/);
+    const atEntry = await Promise.all(STATE.map((c) => d.run(c)));
+    await d.run('delete');
+    // From the handler's entry: one step back is before the faulting load, one step on is the entry again.
+    await d.run('reverse-step');
+    expect(await d.run('step')).toMatch(/^trap: load-page-fault/m);
+    expect(await Promise.all(STATE.map((c) => d.run(c)))).toEqual(atEntry);
+    // Through the handler and back over the trap entry, then forward again.
+    await d.run('step 5');
+    const inHandler = await Promise.all(STATE.map((c) => d.run(c)));
+    expect(await d.run('reverse-step 7')).not.toMatch(/trap_entry/);
+    await d.run('step 2');
+    expect(await Promise.all(STATE.map((c) => d.run(c)))).toEqual(atEntry);
+    await d.run('step 5');
+    expect(await Promise.all(STATE.map((c) => d.run(c)))).toEqual(inHandler);
+    // The last fault's handler entry, forward with the break on...
+    let last = atEntry;
+    await d.run('break on pagefault');
+    while (/page fault/.test(await d.run('continue'))) last = await Promise.all(STATE.map((c) => d.run(c)));
+    // ...is where reverse-continue goes after a run without stops (the trap entry merged into it).
+    const e = live(argv);
+    expect(await e.run('continue')).toMatch(/powered off/);
+    await e.run('break on pagefault');
+    expect(await e.run('reverse-continue')).toMatch(/page fault: load-page-fault.*\n(\[vm0\] )?0x[0-9a-f]{8} <trap_entry> /);
+    expect(await Promise.all(STATE.map((c) => e.run(c)))).toEqual(last);
+  });
+
   it('checkpoint and restore go back and forth exactly; set is replayed', async () => {
     const d = live(argv);
     await d.run('until scheduler');
