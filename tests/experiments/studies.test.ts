@@ -13,8 +13,8 @@ import { STUDIES_DIR } from './fixtures.ts';
 const studies = fs.readdirSync(STUDIES_DIR).filter((f) => f.endsWith('.json')).sort();
 
 describe('shipped studies', () => {
-  it('are the four classic findings', () => {
-    expect(studies).toEqual(['compute-bound.json', 'ept-levels.json', 'mmu-intensive.json', 'tlb-pressure.json']);
+  it('are the four classic findings and the VPID study', () => {
+    expect(studies).toEqual(['compute-bound.json', 'ept-levels.json', 'mmu-intensive.json', 'tlb-pressure.json', 'vm-switch.json']);
   });
 
   it.each(studies)('%s: every cell runs to the end and the finding holds', async (file) => {
