@@ -19,10 +19,10 @@ import type { CpuView } from './target.ts';
 
 const NOT_PRESENT = [8, 9, 10];
 
-/** The walk of a VM the MMU does not hold, done with our own Walker (EPT) — the TLB is unknown. */
+/** The walk of a VM the MMU does not hold, done with our own Walker (EPT or shadow) — the TLB is unknown. */
 function softwareProbe(dbg: Debugger, view: CpuView, va: number, access: AccessType): ProbeResult | undefined {
   const ept = dbg.target.ept(view);
-  if (!ept) return undefined;
+  if (!ept) return shadowSoftwareProbe(dbg, view, va, access);
   const nested = { mode: ept.pagingMode, root: ept.rootAddress };
   const walker = new Walker(dbg.target.hostMemory);
   const steps: WalkStep[] = [];
@@ -52,6 +52,27 @@ function softwareProbe(dbg: Debugger, view: CpuView, va: number, access: AccessT
   const status = walker.walk(nested.mode, nested.root, gpa, 'ept', s2, null);
   if (status !== WALK_OK || !permits(s2.leaf | PTE.U, access, false)) return result(false, -1, { cause: 'ept-violation', faultGuestPhys: gpa });
   return result(true, s2.output, { pageShift: Math.min(shift, s2.pageShift), leafBits: bits });
+}
+
+/** The hardware walk of a shadow-mode VM the MMU does not hold: its current shadow tables, walked in software. */
+function shadowSoftwareProbe(dbg: Debugger, view: CpuView, va: number, access: AccessType): ProbeResult | undefined {
+  const root = dbg.target.shadowRoot(view);
+  if (root === undefined) return undefined;
+  const walker = new Walker(dbg.target.hostMemory);
+  const steps: WalkStep[] = [];
+  walker.trace = steps;
+  const profile = dbg.target.plan.settings.profile;
+  const s1 = new StageResult();
+  const status = walker.walk(TV32_PAGING, root, va, 'guest', s1, null);
+  const user = !(view.cpu.cr[CR.STATUS]! & STATUS.MODE);
+  const ok = status === WALK_OK && permits(s1.leaf, access, user);
+  // A shadow walk that fails is a hidden or a true fault: the VMM decides (see the guest's walk above).
+  const cause = ok ? undefined : status === WALK_OK ? NOT_PRESENT[access]! + 3 : NOT_PRESENT[access];
+  return {
+    va, access, ok, hostPhys: ok ? s1.output : -1, cause, faultGuestPhys: undefined, pageShift: ok ? s1.pageShift : 12,
+    leafBits: ok ? s1.leaf : 0, steps, tlbHit: false, tlbIndex: -1,
+    cycles: steps.length ? profile.walkStartCycles + steps.length * profile.walkRefCycles : 0,
+  };
 }
 
 /** What a step's entry leads to. */
@@ -258,7 +279,8 @@ function pt(dbg: Debugger, args: string[]): void {
   }
   if (which === 'shadow') {
     if (view.mode !== 'shadow') throw new CommandError(`${view.mode} mode has no shadow tables`);
-    if (!target.mmuHolds(view)) throw new CommandError(`the MMU does not hold ${view.name}'s shadow (${target.loadedVm ? `it holds ${target.loadedVm.name}'s` : `${view.name} has not run yet`})`);
+    const root = target.shadowRoot(view);
+    if (root === undefined) throw new CommandError(`${view.name} has no shadow tables yet (it has not run)`);
     const reverse = new Map<number, number>();
     view.vm!.p2m.forEach((hostAddr, frame) => hostAddr !== 0 && reverse.set(hostAddr >>> 0, frame * 4096));
     const frameLabel = (a: number, end?: number) => {
@@ -266,8 +288,8 @@ function pt(dbg: Debugger, args: string[]): void {
       return reverse.has(a) ? `${range} (gpa ${hex8(reverse.get(a)!)}${end === undefined ? '' : '…'})` : range;
     };
     const mem = target.hostMemory;
-    const root = target.mmu.stage1Root;
-    for (const line of dumpTables({ title: `shadow page tables of ${view.name}: root ${h(root)} (the real PTBR)`, mode: TV32_PAGING, root, read: (a) => (a + 4 <= mem.sizeBytes ? mem.i32[a >>> 2]! : undefined), tableLabel: h, frameLabel })) dbg.print(line);
+    const which = target.mmuHolds(view) ? 'the real PTBR' : `the real PTBR when ${view.name} runs`;
+    for (const line of dumpTables({ title: `shadow page tables of ${view.name}: root ${h(root)} (${which})`, mode: TV32_PAGING, root, read: (a) => (a + 4 <= mem.sizeBytes ? mem.i32[a >>> 2]! : undefined), tableLabel: h, frameLabel })) dbg.print(line);
     return;
   }
   if (which === 'ept') {

@@ -14,6 +14,7 @@ import { STOP, type Cpu } from '../emulator/cpu.ts';
 import type { PhysicalMemory } from '../emulator/memory.ts';
 import type { Stats } from '../emulator/stats.ts';
 import { EptPager } from '../hypervisor/ept.ts';
+import { ShadowPager } from '../hypervisor/shadow.ts';
 import { hashFrames, type Vm } from '../hypervisor/vm.ts';
 import type { VmmStats } from '../hypervisor/vmstats.ts';
 import { CliError, EXIT_CODES } from '../cli/errors.ts';
@@ -163,6 +164,14 @@ export class Target {
     if (!view.vm) return undefined;
     const pager = this.session.vmm!.pagerOf(view.vm);
     return pager instanceof EptPager ? pager : undefined;
+  }
+
+  /** The shadow directory (host-physical) a shadow-mode VM runs on, whether or not the MMU holds it now. */
+  shadowRoot(view: CpuView): number | undefined {
+    if (!view.vm) return undefined;
+    if (this.mmuHolds(view)) return this.mmu.stage1Root;
+    const pager = this.session.vmm!.pagerOf(view.vm);
+    return pager instanceof ShadowPager ? pager.currentRootAddress : undefined;
   }
 
   /** Guest-physical memory size of a CPU. */

@@ -103,6 +103,14 @@ export class ShadowPager extends PagerBase implements Pager {
     cpu.syncMmuMode();
   }
 
+  /**
+   * Host-physical address of the shadow directory the guest's current state selects (the real
+   * PTBR whenever this VM runs), without creating it; undefined before it exists. For the debugger.
+   */
+  get currentRootAddress(): number | undefined {
+    return this.current?.pd;
+  }
+
   private guestAsid(): number {
     return this.vm.cpu.cr[CR.PTBR]! & this.mmu.asidMask;
   }
