@@ -56,6 +56,19 @@ describe('debug: translate', () => {
   });
 });
 
+describe('debug: a shadow-mode VM the shared MMU does not hold', () => {
+  it('translate and pt shadow walk its current shadow tables in software', async () => {
+    const args = [kernelArgs()[0]!, '--vm', 'a mode=shadow module=primes.s', '--vm', 'b mode=shadow module=ctxswitch.s:5', '--memory', '8M'];
+    const { output } = await session(args, 'vm b\nstep 30000\nvm a\nstep 10\nvm b\ntranslate 0x00400000 fetch\npt shadow\n');
+    const walk = outputOf(output, 'translate 0x00400000 fetch');
+    expect(walk).toMatch(/the hardware walk \(the shadow tables the VMM built, host-physical addresses\):\n +# +level[^\n]*\n +1 +L1 +h:0x[0-9a-f]{8} .*\n +2 +L2 +h:0x[0-9a-f]{8} +0x[0-9a-f]{8} +VWXU-AD-/);
+    expect(walk).toMatch(/TLB: unknown \(the MMU holds a's state; walked in software\)/);
+    const pt = outputOf(output, 'pt shadow');
+    expect(pt).toMatch(/^shadow page tables of b: root h:0x[0-9a-f]{8} \(the real PTBR when b runs\)/);
+    expect(pt).toMatch(/0x00400000 → h:0x[0-9a-f]{8} \(gpa 0x[0-9a-f]{8}\) +4 KiB +VWXU-AD-/);
+  });
+});
+
 describe('debug: pt, tlb, watchpoints, events', () => {
   it('pt dumps guest, shadow and EPT tables as trees with runs folded', async () => {
     const { output } = await session(kernelArgs('sbrkchurn.s:2', '--mode', 'shadow'), 'pt\nbreak on exit ptbr-write\ncontinue\ncontinue\npt guest\npt shadow\ndelete\nbreak on exit hidden-fault\ncontinue\npt shadow\npt ept\n');
