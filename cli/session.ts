@@ -156,17 +156,9 @@ export class Session {
     this.partial.clear();
   }
 
-  run(maxInstructions: number, onSlice?: () => boolean | void): SessionResult[] {
-    if (this.machine) {
-      const r = this.machine.run(maxInstructions, onSlice);
-      return [{ ...r, name: 'machine', mode: 'native' }];
-    }
-    return this.vmm!.run(maxInstructions, onSlice).map((r) => ({ ...r, reason: r.reason as StopReason }));
-  }
-
   /**
-   * The same, yielding to the event loop between slices so that Ctrl-C (SIGINT) can reach
-   * requestStop while a long guest runs.
+   * Run until every machine or VM stops or uses `maxInstructions`, yielding to the event loop
+   * between slices so that Ctrl-C (SIGINT) can reach requestStop while a long guest runs.
    */
   async runAsync(maxInstructions: number, onSlice: () => void): Promise<SessionResult[]> {
     const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -76,15 +76,24 @@ export interface BootOptions {
   readonly timerInterval?: number;
 }
 
-export function bootLoad(mem: GuestPhysicalWriter, kernel: Image, modules: readonly BootModule[], options: BootOptions = {}): BootLayout {
-  let kernelEnd = 0;
-  for (const seg of kernel.segments) {
+/**
+ * Copy an image's segments to their (guest-)physical addresses; every byte must land in memory.
+ * Returns the end of the highest segment. This is all a program without modules gets.
+ */
+export function loadSegments(mem: GuestPhysicalWriter, image: Image): number {
+  let end = 0;
+  for (const seg of image.segments) {
     if (seg.address + seg.bytes.length > mem.sizeBytes) {
-      throw new BootError(`kernel segment at 0x${seg.address.toString(16)} does not fit in ${mem.sizeBytes} bytes of memory`);
+      throw new BootError(`segment at 0x${seg.address.toString(16)} (${seg.bytes.length} bytes) does not fit in ${mem.sizeBytes} bytes of memory`);
     }
     mem.load(seg.address, seg.bytes);
-    kernelEnd = Math.max(kernelEnd, seg.address + seg.bytes.length);
+    end = Math.max(end, seg.address + seg.bytes.length);
   }
+  return end;
+}
+
+export function bootLoad(mem: GuestPhysicalWriter, kernel: Image, modules: readonly BootModule[], options: BootOptions = {}): BootLayout {
+  const kernelEnd = loadSegments(mem, kernel);
   let cursor = pageUp(kernelEnd);
   const placed: BootLayout['modules'] = [];
   for (const m of modules) {

@@ -2,7 +2,7 @@
 // an instruction budget. This is bare metal; the VMM (hypervisor/) builds VMs from the same parts.
 
 import type { Image } from '../isa/image.ts';
-import { bootLoad, type BootLayout, type BootModule, type BootOptions } from './boot.ts';
+import { bootLoad, loadSegments, type BootLayout, type BootModule, type BootOptions } from './boot.ts';
 import { Devices } from './devices.ts';
 import { STOP, Cpu, type StopCode } from './cpu.ts';
 import { PhysicalMemory } from './memory.ts';
@@ -30,20 +30,6 @@ export interface RunResult {
   cycles: number;
 }
 
-export class LoadError extends Error {}
-
-/** Load an image's segments into physical memory; every byte must land in RAM. */
-export function loadImage(mem: PhysicalMemory, image: Image): void {
-  for (const seg of image.segments) {
-    if (!mem.contains(seg.address, seg.bytes.length)) {
-      throw new LoadError(
-        `segment at 0x${seg.address.toString(16)} (${seg.bytes.length} bytes) does not fit in ${mem.sizeBytes} bytes of RAM`,
-      );
-    }
-    mem.load(seg.address, seg.bytes);
-  }
-}
-
 export class Machine {
   readonly mem: PhysicalMemory;
   readonly devices = new Devices();
@@ -61,7 +47,7 @@ export class Machine {
 
   /** Load an image and reset the CPU to its entry point with sp at the top of RAM. */
   load(image: Image): void {
-    loadImage(this.mem, image);
+    loadSegments(this.mem, image);
     this.cpu.reset(image.entry, this.mem.sizeBytes);
   }
 

@@ -30,10 +30,6 @@ export class PhysicalMemory {
     this.i32 = new Int32Array(buffer);
   }
 
-  contains(addr: number, len = 1): boolean {
-    return addr >= 0 && addr + len <= this.sizeBytes;
-  }
-
   readWord(addr: number): number {
     return this.i32[addr >>> 2]!;
   }

@@ -224,7 +224,8 @@ export class Mmu {
       const s2 = this.stage2;
       const status = walker.walk(this.nested.mode, this.nested.root, guestPhys, 'ept', s2, null);
       if (status !== WALK_OK || !permits(s2.leaf | PTE.U, access, false)) {
-        return this.walkFault(status === WALK_OK ? WALK_EPT_VIOLATION : status === WALK_BUS_ERROR ? status : WALK_EPT_VIOLATION, va, access, guestPhys);
+        // No mapping, or a mapping without the right: both are EPT violations for the VMM.
+        return this.walkFault(status === WALK_BUS_ERROR ? WALK_BUS_ERROR : WALK_EPT_VIOLATION, va, access, guestPhys);
       }
       hostPhys = s2.output;
       if (s2.pageShift < shift) shift = s2.pageShift;

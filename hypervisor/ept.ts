@@ -12,7 +12,7 @@ import { EXIT, type ExitControls, type ExitInfo } from '../emulator/exits.ts';
 import { eptPagingMode, levelShift, tableBytes, type PagingMode } from '../emulator/paging-mode.ts';
 import type { NestedStage } from '../emulator/walker.ts';
 import { VMM_OWNER } from './host.ts';
-import { PagerBase, type Pager } from './pager.ts';
+import { PagerBase, VMM_EVENTS, type Pager } from './pager.ts';
 
 export interface EptOptions {
   /** 1 to 4. */
@@ -24,7 +24,7 @@ export interface EptOptions {
 export const DEFAULT_EPT: EptOptions = { levels: 2, largePages: false };
 
 export class EptPager extends PagerBase implements Pager {
-  readonly exitControls: ExitControls = { crReadExits: 0, crWriteExits: 0, statusWriteMask: 0, events: 0 };
+  readonly exitControls: ExitControls = { crReadExits: 0, crWriteExits: 0, statusWriteMask: 0, events: VMM_EVENTS };
   private mode!: PagingMode;
   private root = 0;
   /** Host addresses of the EPT's tables, with their frame counts. */

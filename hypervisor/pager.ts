@@ -3,12 +3,15 @@
 // into the guest, emulating a device access, charging the VMM's software work in cycles.
 
 import { ACCESS, CAUSE, DEVICE } from '../isa/arch.ts';
-import type { ExitControls, ExitInfo } from '../emulator/exits.ts';
+import { EXIT_CONTROL, type ExitControls, type ExitInfo } from '../emulator/exits.ts';
 import type { Mmu } from '../emulator/mmu.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
 import { decodeAccess } from './emulate.ts';
 import type { HostMemory } from './host.ts';
 import type { Vm } from './vm.ts';
+
+/** Exits every design takes, which the VMM handles itself: wfi (so the host may run someone else) and hypercalls. */
+export const VMM_EVENTS = EXIT_CONTROL.WFI | EXIT_CONTROL.HCALL;
 
 export interface Pager {
   readonly exitControls: ExitControls;

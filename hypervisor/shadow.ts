@@ -25,7 +25,7 @@ import { EXIT, EXIT_CONTROL, type ExitControls, type ExitInfo } from '../emulato
 import { permits } from '../emulator/mmu.ts';
 import { decodeAccess } from './emulate.ts';
 import { VMM_OWNER } from './host.ts';
-import { PagerBase, type Pager } from './pager.ts';
+import { PagerBase, VMM_EVENTS, type Pager } from './pager.ts';
 
 export interface ShadowOptions {
   /** How many shadow roots (one per guest address space) are kept; the least recently used goes. */
@@ -72,7 +72,7 @@ export class ShadowPager extends PagerBase implements Pager {
     crReadExits: 1 << CR.PTBR,
     crWriteExits: (1 << CR.PTBR) | (1 << CR.STATUS),
     statusWriteMask: STATUS.PG,
-    events: EXIT_CONTROL.PAGE_FAULT | EXIT_CONTROL.INVLPG | EXIT_CONTROL.TLBFLUSH,
+    events: EXIT_CONTROL.PAGE_FAULT | EXIT_CONTROL.INVLPG | EXIT_CONTROL.TLBFLUSH | VMM_EVENTS,
   };
   options: ShadowOptions = DEFAULT_SHADOW;
 

@@ -8,9 +8,9 @@
 
 import { ACCESS_NAMES, CR, CR_NAMES, causeName } from '../isa/arch.ts';
 import type { Image } from '../isa/image.ts';
-import { BootError, bootLoad, type BootLayout, type BootModule, type BootOptions } from '../emulator/boot.ts';
+import { bootLoad, loadSegments, type BootLayout, type BootModule, type BootOptions } from '../emulator/boot.ts';
 import { STOP } from '../emulator/cpu.ts';
-import { EXIT, EXIT_CONTROL, EXIT_NAMES, type ExitInfo } from '../emulator/exits.ts';
+import { EXIT, EXIT_NAMES, ExitInfo } from '../emulator/exits.ts';
 import { DEFAULT_MMU, Mmu, type MmuConfig } from '../emulator/mmu.ts';
 import { DEFAULT_PROFILE, type MachineProfile } from '../emulator/profile.ts';
 import { Stats } from '../emulator/stats.ts';
@@ -18,7 +18,7 @@ import { DEFAULT_EPT, EptPager, type EptOptions } from './ept.ts';
 import { HostMemory } from './host.ts';
 import type { Pager } from './pager.ts';
 import { DEFAULT_SHADOW, ShadowPager, type ShadowOptions } from './shadow.ts';
-import { Vm, type VmMode } from './vm.ts';
+import { Vm, type ExitRecord, type VmMode } from './vm.ts';
 
 export interface VmSpec {
   readonly name: string;
@@ -96,11 +96,11 @@ export class Vmm {
     this.pagers.set(vm, pager);
     // A kernel with modules gets the boot-information block; a plain program is just loaded, as on bare metal.
     const withModules = (spec.modules ?? []).length > 0;
-    const layout = withModules ? bootLoad(vm, spec.kernel, spec.modules!, spec.boot ?? {}) : loadPlain(vm, spec.kernel);
+    let layout: BootLayout = { bootInfo: 0, freeStart: 0, modules: [] };
+    if (withModules) layout = bootLoad(vm, spec.kernel, spec.modules!, spec.boot ?? {});
+    else loadSegments(vm, spec.kernel);
     vm.cpu.reset(spec.kernel.entry, vm.sizeBytes);
     if (withModules) vm.cpu.regs[3] = layout.bootInfo;
-    // Exits every design takes: wfi (so the host may run someone else) and hypercalls.
-    vm.cpu.exitControls = { ...pager.exitControls, events: pager.exitControls.events | EXIT_CONTROL.WFI | EXIT_CONTROL.HCALL };
     return { vm, layout };
   }
 
@@ -122,7 +122,6 @@ export class Vmm {
     this.mmu.stats = vm.stats;
     const pager = this.pagerOf(vm);
     pager.enter(vpid);
-    vm.cpu.exitControls = { ...pager.exitControls, events: pager.exitControls.events | EXIT_CONTROL.WFI | EXIT_CONTROL.HCALL };
   }
 
   /**
@@ -182,7 +181,6 @@ export class Vmm {
   private handleExit(vm: Vm, e: ExitInfo): void {
     const stats = vm.stats;
     const instructions = stats.instructions;
-    const detail = describeExit(e);
     stats.cyclesExit += this.profile.vmExitCycles + this.profile.vmEntryCycles;
     stats.cyclesVmm += this.profile.vmmHandlerCycles;
     const cpu = vm.cpu;
@@ -218,7 +216,7 @@ export class Vmm {
     }
     if (reason === undefined) throw new Error(`VMM bug: unhandled exit ${EXIT_NAMES.get(e.reason) ?? e.reason} in ${vm.mode} mode`);
     vm.vmm.countExit(reason);
-    vm.recordExit({ instructions, pc: e.pc, hardware: EXIT_NAMES.get(e.reason) ?? String(e.reason), reason, detail });
+    vm.recordExit(new LoggedExit(instructions, e, reason));
   }
 
   result(vm: Vm): VmResult {
@@ -238,15 +236,24 @@ export class Vmm {
   }
 }
 
-/** Load a program's segments into guest memory with no boot information (Machine.load's way). */
-function loadPlain(vm: Vm, image: Image): BootLayout {
-  for (const seg of image.segments) {
-    if (seg.address + seg.bytes.length > vm.sizeBytes) {
-      throw new BootError(`segment at 0x${seg.address.toString(16)} does not fit in the VM's ${vm.sizeBytes} bytes`);
-    }
-    vm.load(seg.address, seg.bytes);
+/**
+ * An exit as the log keeps it: a copy of its qualification, put into words only when someone
+ * (the debugger) reads `detail`, so that handling an exit formats nothing.
+ */
+class LoggedExit implements ExitRecord {
+  private readonly info = new ExitInfo();
+  readonly pc: number;
+  readonly hardware: string;
+
+  constructor(readonly instructions: number, e: ExitInfo, readonly reason: string) {
+    Object.assign(this.info, e);
+    this.pc = e.pc;
+    this.hardware = EXIT_NAMES.get(e.reason) ?? String(e.reason);
   }
-  return { bootInfo: 0, freeStart: 0, modules: [] };
+
+  get detail(): string {
+    return describeExit(this.info);
+  }
 }
 
 const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
