@@ -152,6 +152,15 @@ describe('vmmlab asm and disasm', () => {
     expect(dis.stdout).toMatch(/jal ra, /);
   });
 
+  it('case 4: a program that does not fit in memory is one clear error, natively and in a VM', () => {
+    const far = write('far.s', '.org 0x800000\n_start: nop\n');
+    for (const mode of ['native', 'ept']) {
+      const r = vmmlab(['run', far, '--memory', '4M', '--mode', mode]);
+      expect(r.code, mode).toBe(1);
+      expect(r.stderr, mode).toBe('vmmlab: error: segment at 0x800000 (4 bytes) does not fit in 4194304 bytes of memory\n');
+    }
+  });
+
   it('case 3: a file that is not an image is one clear error', () => {
     const r = vmmlab(['run', write('junk.img', 'not an image')]);
     expect(r.code).toBe(1);
