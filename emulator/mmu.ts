@@ -188,7 +188,7 @@ export class Mmu {
     const shift = this.combinedShift;
     const mask = (1 << shift) - 1;
     const evictions = tlb.evictions;
-    const i = tlb.insert(va, shift, this.tag, (result & ~mask) >>> 0, this.combinedBits, ++this.clock);
+    const i = tlb.insert(va, shift, this.tag, (result & ~mask) >>> 0, this.combinedBits, ++this.clock, this.guestPageShift);
     stats.tlbEvictions += tlb.evictions - evictions;
     this.generation++;
     this.lastIndex = i;
@@ -200,6 +200,8 @@ export class Mmu {
   private dryRun = false;
   private combinedShift = PAGE_SHIFT;
   private combinedBits = 0;
+  /** The first stage's page size (what invlpg drops), at least combinedShift. */
+  private guestPageShift = PAGE_SHIFT;
 
   /** Both stages of a walk; sets combinedShift/combinedBits on success. */
   private walkBothStages(va: number, access: AccessType): number {
@@ -232,6 +234,8 @@ export class Mmu {
     }
     this.combinedShift = shift === 32 ? PAGE_SHIFT : shift;
     this.combinedBits = bits;
+    // With the first stage off, each entry is its own page (invlpg has nothing larger to drop).
+    this.guestPageShift = this.stage1On ? this.stage1.pageShift : this.combinedShift;
     return hostPhys;
   }
 

@@ -44,6 +44,12 @@ export class Tlb {
   /** Virtual page number: va >>> 12 for 4 KiB pages, va >>> pageShift for larger ones. */
   readonly tag: Int32Array;
   readonly pageShift: Uint8Array;
+  /**
+   * The size of the guest's own page that this entry is a piece of (>= pageShift): invlpg drops
+   * the whole guest page. Under EPT a guest superpage over 4 KiB EPT pages is cached as several
+   * 4 KiB entries, each remembering that it belongs to a 4 MiB guest page.
+   */
+  readonly guestPageShift: Uint8Array;
   readonly context: Int32Array;
   /** Physical base address of the page. */
   readonly base: Int32Array;
@@ -63,6 +69,7 @@ export class Tlb {
     this.sets = config.entries / config.ways;
     this.tag = new Int32Array(config.entries);
     this.pageShift = new Uint8Array(config.entries);
+    this.guestPageShift = new Uint8Array(config.entries);
     this.context = new Int32Array(config.entries);
     this.base = new Int32Array(config.entries);
     this.flags = new Int32Array(config.entries);
@@ -114,9 +121,10 @@ export class Tlb {
 
   /**
    * Install a translation and return its index. `pageShift` is 12 for a 4 KiB page, 22 for a
-   * superpage. `leafBits` are the PTE's permission and A/D bits.
+   * superpage. `leafBits` are the PTE's permission and A/D bits. `guestPageShift` is the size of
+   * the first-stage page the translation belongs to, when that is larger than the entry.
    */
-  insert(va: number, pageShift: number, context: number, physBase: number, leafBits: number, stamp: number): number {
+  insert(va: number, pageShift: number, context: number, physBase: number, leafBits: number, stamp: number, guestPageShift = pageShift): number {
     const pageNumber = va >>> pageShift;
     const first = (pageNumber & (this.sets - 1)) * this.ways;
     // Replace an existing entry for the same page first, so no page is ever cached twice.
@@ -131,6 +139,7 @@ export class Tlb {
     if (this.flags[victim]! & VALID) this.evictions++;
     this.tag[victim] = pageNumber;
     this.pageShift[victim] = pageShift;
+    this.guestPageShift[victim] = guestPageShift;
     this.context[victim] = context;
     this.base[victim] = physBase;
     this.flags[victim] = (leafBits & 0xff) | VALID | (pageShift > PAGE_SHIFT ? LARGE : 0);
@@ -177,11 +186,16 @@ export class Tlb {
     for (let i = 0; i < this.flags.length; i++) if (((this.context[i]! >>> 8) & 0xff) === vpid) this.flags[i] = 0;
   }
 
-  /** invlpg: drop every entry mapping the page that holds va, in every ASID of the VPID. */
+  /**
+   * invlpg: drop every entry mapping the page that holds va, in every ASID of the VPID: every
+   * piece of it, when the guest's page (a superpage) is cached as several smaller entries.
+   */
   flushPage(va: number, vpid: number): void {
     for (let i = 0; i < this.flags.length; i++) {
       if (!(this.flags[i]! & VALID) || ((this.context[i]! >>> 8) & 0xff) !== vpid) continue;
-      if (this.tag[i] === va >>> this.pageShift[i]!) this.flags[i] = 0;
+      const guestShift = this.guestPageShift[i]!;
+      const entryVa = (this.tag[i]! << this.pageShift[i]!) >>> 0;
+      if (entryVa >>> guestShift === va >>> guestShift) this.flags[i] = 0;
     }
   }
 
@@ -212,6 +226,7 @@ export class Tlb {
         va: (this.tag[i]! << shift) >>> 0,
         pa: this.base[i]! >>> 0,
         pageBytes: 2 ** shift,
+        guestPageBytes: 2 ** this.guestPageShift[i]!,
         asid: this.context[i]! & 0xff,
         vpid: (this.context[i]! >>> 8) & 0xff,
         pagingOff: (this.context[i]! & (1 << 16)) !== 0,
@@ -230,6 +245,8 @@ export interface TlbEntryView {
   va: number;
   pa: number;
   pageBytes: number;
+  /** The guest page this entry is a piece of (larger than pageBytes for a split superpage). */
+  guestPageBytes: number;
   asid: number;
   vpid: number;
   /** Filled while the guest's paging was off (guest-physical identity). */

@@ -135,7 +135,7 @@ export class ShadowPager extends PagerBase implements Pager {
         // With write protection the shadow is in sync and only the hardware TLB needs the flush;
         // out of sync, the entry for this page is dropped so that it is refilled from the guest.
         if (this.unsync.size > 0) this.resyncPage(e.address);
-        this.mmu.flushPage(e.address);
+        this.flushGuestPage(e.address);
         this.vm.cpu.retireEmulated(e.word);
         return 'invlpg';
       case EXIT.TLBFLUSH:
@@ -288,6 +288,23 @@ export class ShadowPager extends PagerBase implements Pager {
 
   private isProtected(gpaFrame: number): boolean {
     return this.pdUsers.has(gpaFrame) || (this.ptUsers.has(gpaFrame) && !this.unsync.has(gpaFrame));
+  }
+
+  /**
+   * The guest's invlpg: the hardware TLB holds a guest superpage as the 4 KiB pieces of the
+   * shadow table that splits it, so drop all of them (isa/README.md 6.4: the superpage that
+   * contains va). In wp mode the directory write that changed the superpage has already dropped
+   * them; this keeps the rule true whatever the sync design.
+   */
+  private flushGuestPage(va: number): void {
+    const pdIndex = va >>> 22;
+    for (const root of this.roots.values()) {
+      if (root.guestPt[pdIndex] === FROM_SUPERPAGE) {
+        this.mmu.flushRange(pdIndex * 0x400000, (pdIndex + 1) * 0x400000);
+        return;
+      }
+    }
+    this.mmu.flushPage(va);
   }
 
   // ------------------------------------------------------------------ out-of-sync tables

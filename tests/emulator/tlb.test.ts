@@ -132,6 +132,18 @@ describe('Tlb bookkeeping', () => {
     expect(tlb.lookup(0x00c00, 1, 4)).toBe(-1);
     expect(tlb.lookup(0x00800, 2, 5)).toBe(-1);
   });
+
+  it('case 4: invlpg anywhere in a guest superpage drops every 4 KiB piece of it, and nothing outside it', () => {
+    // Under EPT with 4 KiB EPT pages a guest superpage is cached piece by piece (issue 9).
+    const tlb = new Tlb({ entries: 16, ways: 4, replacement: 'lru', seed: 1 });
+    tlb.insert(0x00810000, 12, 1, 0x00010000, V, 1, 22);
+    tlb.insert(0x00811000, 12, 2, 0x00011000, V, 2, 22);
+    tlb.insert(0x00c00000, 12, 1, 0x00020000, V, 3, 22);
+    tlb.insert(0x00812000, 12, 1, 0x00030000, V, 4);
+    tlb.flushPage(0x00a34560, 0);
+    // Left: the next superpage's piece, and a 4 KiB guest page that is not the one invalidated.
+    expect(tlb.entries().map((e) => [hex(e.va), e.guestPageBytes]).sort()).toEqual([[hex(0x00812000), 4096], [hex(0x00c00000), 4 << 20]]);
+  });
 });
 
 // ---------------------------------------------------------------- through the CPU

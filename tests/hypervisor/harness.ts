@@ -80,7 +80,7 @@ export interface RunOptions {
   readonly shadow?: ShadowOptions;
   readonly ept?: EptOptions;
   readonly vpid?: boolean;
-  /** The VMM's MMU (TLB geometry, page-walk cache, ASID tagging); native runs keep the default. */
+  /** The MMU (TLB geometry, page-walk cache, ASID tagging): the VMM's, or the native machine's. */
   readonly mmu?: MmuConfig;
   /**
    * How the native machine is loaded: 'like-vmm' (default) starts it from exactly the state
@@ -89,6 +89,8 @@ export interface RunOptions {
    * a difference in loading (tested once, in equivalence.test.ts, "boot") from masking others.
    */
   readonly nativeLoad?: 'like-vmm' | 'machine-load';
+  /** Hash guest memory into `visible.memoryHash` (default true; false leaves it ''). */
+  readonly hashMemory?: boolean;
 }
 
 /** Start a native machine from the state Vmm.addVm gives a VM (no modules) loaded with `image`. */
@@ -136,7 +138,7 @@ export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome
   const memoryBytes = options.memoryBytes ?? DEFAULT_GUEST_MEMORY;
   const maxInstructions = options.maxInstructions ?? 5_000_000;
   if (env === 'native') {
-    const machine = new Machine({ memoryBytes });
+    const machine = new Machine({ memoryBytes, ...(options.mmu === undefined ? {} : { mmu: options.mmu }) });
     if (options.nativeLoad === 'machine-load') machine.load(image);
     else loadLikeVmm(machine, image);
     const run = machine.run(maxInstructions);
@@ -150,7 +152,7 @@ export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome
         regs: Array.from(machine.cpu.regs, (r) => r >>> 0),
         pc: machine.cpu.pc >>> 0,
         instructions: run.instructions,
-        memoryHash: hashFrames(mem.sizeBytes / 4096, (i) => mem.u8.subarray(i * 4096, (i + 1) * 4096)),
+        memoryHash: options.hashMemory === false ? '' : hashFrames(mem.sizeBytes / 4096, (i) => mem.u8.subarray(i * 4096, (i + 1) * 4096)),
       },
       stats: machine.stats,
       machine,
@@ -176,7 +178,7 @@ export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome
       regs: Array.from(vm.cpu.regs, (r) => r >>> 0),
       pc: vm.cpu.pc >>> 0,
       instructions: result!.instructions,
-      memoryHash: vm.memoryHash(),
+      memoryHash: options.hashMemory === false ? '' : vm.memoryHash(),
     },
     stats: vm.stats,
     vmm: vm.vmm,
