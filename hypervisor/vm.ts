@@ -108,6 +108,13 @@ export class Vm implements GuestPhysicalWriter {
     return host === 0 ? -1 : host + (guestPhys & 0xfff);
   }
 
+  /** A guest word read without backing its frame (an unbacked frame reads 0); undefined outside guest RAM. */
+  peekWord(guestPhys: number): number | undefined {
+    if (!this.isGuestRam(guestPhys)) return undefined;
+    const h = this.backed(guestPhys);
+    return h < 0 ? 0 : this.host.mem.i32[h >>> 2]!;
+  }
+
   /** The VMM's software read of a guest word (page tables); undefined outside guest RAM. */
   readWord(guestPhys: number): number | undefined {
     const h = this.backing(guestPhys);
