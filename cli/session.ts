@@ -15,6 +15,7 @@ import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, Vmm } from '../hypervisor/vmm.ts'
 import { CliError, EXIT_CODES } from './errors.ts';
 import { loadModule, loadProgram } from './load.ts';
 import { parseCount, parseSize, type MachineSettings } from './options.ts';
+import { checkMachine, checkVm, type CheckedCpu } from '../debugger/tlb-rules-report.ts';
 
 export type Mode = 'native' | VmMode;
 export const MODES: readonly Mode[] = ['native', 'shadow', 'ept'];
@@ -82,6 +83,8 @@ const SLICE = 2_000_000;
 export class Session {
   readonly machine?: Machine;
   readonly vmm?: Vmm;
+  /** With --check-tlb-rules: a checker on the machine or on each VM. */
+  readonly tlbRules: CheckedCpu[] = [];
   private readonly partial = new Map<string, string>();
 
   constructor(
@@ -96,6 +99,7 @@ export class Session {
       if (plan.modules.length > 0) machine.boot(plan.kernel, plan.modules);
       else machine.load(plan.kernel);
       this.machine = machine;
+      if (values['check-tlb-rules'] === true) this.tlbRules.push(checkMachine(machine, plan.kernel, plan.modules, settings.mmu.asidTagging !== false));
       return;
     }
     const vmm = new Vmm({
@@ -120,7 +124,8 @@ export class Session {
       throw new CliError(`the VMs' guest memory (${guestTotal / 2 ** 20} MiB in all) is more than the host's ${vmm.host.mem.sizeBytes / 2 ** 20} MiB (--host-memory)`);
     }
     for (const plan of plans) {
-      vmm.addVm({ name: plan.name, mode: plan.mode, memoryBytes: plan.memoryBytes, kernel: plan.kernel, modules: plan.modules });
+      const { vm } = vmm.addVm({ name: plan.name, mode: plan.mode, memoryBytes: plan.memoryBytes, kernel: plan.kernel, modules: plan.modules });
+      if (values['check-tlb-rules'] === true) this.tlbRules.push(checkVm(vm, plan.kernel, plan.modules, settings.mmu.asidTagging !== false));
     }
     this.vmm = vmm;
   }

@@ -12,6 +12,7 @@ import { disassemble } from '../assembler/index.ts';
 import { red } from '../cli/format.ts';
 import { Breakpoints, type CheckContext } from './breakpoints.ts';
 import { findCommand } from './commands.ts';
+import { describeTlbRules } from './tlb-rules-report.ts';
 import { CommandError, hex8 } from './format.ts';
 import { History, type LogEntry, type Mutation } from './history.ts';
 import { readMemory, writeMemory } from './memory.ts';
@@ -191,8 +192,24 @@ export class Debugger {
       return undefined;
     } finally {
       this.flushConsole();
+      this.reportTlbRules();
     }
   }
+
+  /** With --check-tlb-rules: say once when a CPU first uses a stale translation (a replay finds it again). */
+  private reportTlbRules(): void {
+    for (const checked of this.target.session.tlbRules) {
+      const first = checked.checker.first;
+      if (first === undefined) continue;
+      const key = `${checked.name}@${first.access.instret}`;
+      if (this.tlbRulesReported.has(key)) continue;
+      this.tlbRulesReported.add(key);
+      const prefix = `tlb rules: ${this.target.views.length > 1 ? `${checked.name}: ` : ''}`;
+      for (const line of describeTlbRules(checked)) this.print(`${prefix}${line}`);
+    }
+  }
+
+  private readonly tlbRulesReported = new Set<string>();
 }
 
 /** A register by name: pc, general (r0-r15, ABI names), control (status, ptbr, …). */

@@ -27,6 +27,8 @@ export type GuestRead = (guestPhys: number) => number | undefined;
 /** A store to a page-table entry the model's TLB depended on. */
 export interface PteStore {
   readonly pc: number;
+  /** The store instruction's word (to tell which user program was at pc). */
+  readonly word: number;
   readonly va: number;
   /** Guest-physical address of the entry written. */
   readonly pteAddress: number;
@@ -37,7 +39,15 @@ export interface PteStore {
 }
 
 export interface TlbRuleViolation {
-  readonly access: { readonly pc: number; readonly va: number; readonly kind: 'fetch' | 'load' | 'store'; readonly instret: number; readonly asid: number };
+  readonly access: {
+    readonly pc: number;
+    /** The instruction's word, when it could be read. */
+    readonly word: number | undefined;
+    readonly va: number;
+    readonly kind: 'fetch' | 'load' | 'store';
+    readonly instret: number;
+    readonly asid: number;
+  };
   /** The entry whose change made the translation stale. */
   readonly pteAddress: number;
   /** The store that changed it (undefined when no guest store did, e.g. a write by DMA or the host). */
@@ -90,6 +100,7 @@ export class TlbRuleChecker {
   // The instruction about to run, decoded before it runs (see step()).
   private pendingInstret = -1;
   private pendingPc = 0;
+  private pendingWord: number | undefined;
   private pendingAccess: AccessType | -1 = -1;
   private pendingVa = 0;
   private pendingStoreTarget = -1;
@@ -157,6 +168,7 @@ export class TlbRuleChecker {
     const pc = cpu.pc >>> 0;
     this.pendingInstret = this.stats.instructions;
     this.pendingPc = pc;
+    this.pendingWord = undefined;
     this.pendingAccess = -1;
     this.pendingStoreTarget = -1;
     this.pendingInvlpg = undefined;
@@ -168,6 +180,7 @@ export class TlbRuleChecker {
     if (paging) this.fill(pc, ACCESS.FETCH);
     const word = this.read(fetch);
     if (word === undefined) return;
+    this.pendingWord = word >>> 0;
     const spec = lookup(word >>> 0);
     if (spec === undefined) return;
     if (spec.cls === 'load' || spec.cls === 'store') {
@@ -218,7 +231,7 @@ export class TlbRuleChecker {
     if (changed < 0) changed = cached.path.length - 1;
     const pteAddress = cached.path[changed]!;
     this.first = {
-      access: { pc: this.pendingPc, va, kind: KIND[access], instret: this.stats.instructions, asid },
+      access: { pc: this.pendingPc, word: this.pendingWord, va, kind: KIND[access], instret: this.stats.instructions, asid },
       pteAddress,
       store: this.lastStore.get(pteAddress),
       cached: { guestPhys: cachedPhys, bits: cached.bits },
@@ -238,7 +251,7 @@ export class TlbRuleChecker {
       const newValue = this.read(this.pendingStoreTarget) ?? 0;
       if (newValue !== this.pendingStoreOld) {
         this.lastStore.set(this.pendingStoreTarget, {
-          pc: this.pendingPc, va: this.pendingVa, pteAddress: this.pendingStoreTarget,
+          pc: this.pendingPc, word: this.pendingWord ?? 0, va: this.pendingVa, pteAddress: this.pendingStoreTarget,
           oldValue: this.pendingStoreOld >>> 0, newValue: newValue >>> 0, instret: this.stats.instructions - 1,
         });
       }

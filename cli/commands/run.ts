@@ -10,6 +10,7 @@ import { OutOfHostMemory } from '../../hypervisor/host.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { bold, fmtInt, statsTable, useColor } from '../format.ts';
 import { MACHINE_OPTIONS, MACHINE_OPTIONS_HELP, machineSettings, parseCommandLine } from '../options.ts';
+import { CHECK_TLB_RULES_HELP, describeTlbRules, tlbRulesJson } from '../../debugger/tlb-rules-report.ts';
 import { HYPERVISOR_OPTIONS, HYPERVISOR_OPTIONS_HELP, Session, parseMode, planVms, type SessionResult } from '../session.ts';
 
 export const RUN_HELP = `Usage: vmmlab run FILE.s|IMAGE [options]
@@ -25,6 +26,7 @@ Options:
                             names are also looked up in guest-programs/user/
   --stats                   a readable statistics table on stderr
   --json PATH               statistics as JSON to PATH ('-' for stdout; the console then goes to stderr)
+${CHECK_TLB_RULES_HELP}
   -h, --help                this text
 
 ${MACHINE_OPTIONS_HELP}
@@ -37,6 +39,7 @@ export const RUN_OPTIONS = {
   module: { type: 'string', multiple: true },
   stats: { type: 'boolean' },
   json: { type: 'string' },
+  'check-tlb-rules': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -105,11 +108,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     const message = stopMessage(r, session.settings.maxInstructions);
     if (message) process.stderr.write(`vmmlab: ${session.multiple ? `${r.name}: ` : ''}${message}\n`);
   }
+  for (const checked of session.tlbRules) {
+    const prefix = `vmmlab: tlb rules: ${session.multiple ? `${checked.name}: ` : ''}`;
+    process.stderr.write(describeTlbRules(checked).map((line) => `${prefix}${line}\n`).join(''));
+  }
   if (values.stats) printStats(session, color);
   if (values.json !== undefined) {
+    const tlbRules = session.tlbRules.length === 0 ? {} : {
+      tlbRules: session.multiple ? Object.fromEntries(session.tlbRules.map((c) => [c.name, tlbRulesJson(c)])) : tlbRulesJson(session.tlbRules[0]!),
+    };
     const summary = session.multiple
-      ? { vms: results.map(resultJson), stats: session.statsJson() }
-      : { ...resultJson(results[0]!), stats: session.statsJson() };
+      ? { vms: results.map(resultJson), stats: session.statsJson(), ...tlbRules }
+      : { ...resultJson(results[0]!), stats: session.statsJson(), ...tlbRules };
     const json = JSON.stringify(summary, null, 2) + '\n';
     if (values.json === '-') fs.writeSync(process.stdout.fd, json);
     else fs.writeFileSync(values.json, json);
