@@ -173,7 +173,9 @@ export class Mmu {
     const pwcHits0 = pwc?.hits ?? 0;
     const pwcMisses0 = pwc?.misses ?? 0;
     stats.walks++;
+    walker.dropPwc();
     const result = this.walkBothStages(va, access);
+    if (result >= 0) walker.commitPwc();
     if (pwc !== null) {
       stats.pwcHits += pwc.hits - pwcHits0;
       stats.pwcMisses += pwc.misses - pwcMisses0;

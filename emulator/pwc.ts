@@ -2,7 +2,9 @@
 // (the entries that point at another table), so a TLB miss can skip the first memory references
 // of its walk, for the guest dimension and the EPT dimension alike (Intel's paging-structure
 // caches; Bhargava et al., ASPLOS 2008, for the 2-D walk). Entries are keyed by the host-physical
-// address of the entry. Like the TLB it is not coherent with memory: the TLB-maintenance
+// address of the entry. Guest-stage entries are kept only from walks that ended in a translation,
+// so the TLB rules of isa/README.md 6.4 (which speak of translations) cover it too. Like the TLB
+// it is not coherent with memory: the TLB-maintenance
 // operations (PTBR write, invlpg, tlbflush) drop its guest-stage entries; EPT-stage entries are
 // dropped when the whole TLB of a VM goes.
 

@@ -58,6 +58,9 @@ export interface NestedStage {
   readonly root: number;
 }
 
+/** Directory entries one guest walk can read (levels above the leaf). */
+const MAX_PENDING = 8;
+
 export class Walker {
   /** References made, by stage, since the counters were last read by the MMU. */
   guestRefs = 0;
@@ -67,6 +70,14 @@ export class Walker {
   /** The page-walk cache, when the machine has one. */
   pwc: PageWalkCache | null = null;
   private readonly eptScratch = new StageResult();
+  /**
+   * Guest-stage directory entries read by the current walk, cached only if it ends in a
+   * translation (commitPwc): isa/README.md 6.4 asks a kernel to invalidate after changing an
+   * entry that a translation came through, so an entry that only led to a fault must not linger.
+   */
+  private readonly pendingHostAddr = new Int32Array(MAX_PENDING);
+  private readonly pendingEntry = new Int32Array(MAX_PENDING);
+  private pendingCount = 0;
 
   constructor(private readonly mem: PhysicalMemory) {}
 
@@ -142,10 +153,30 @@ export class Walker {
         out.output = ((entry & PTE.FRAME_MASK & ~pageMask) | (addr & pageMask)) >>> 0;
         return WALK_OK;
       }
-      if (!cached && this.pwc !== null) this.pwc.insert(stage, hostAddr, entry);
+      if (!cached && this.pwc !== null) {
+        // EPT entries are the VMM's and only ever gain mappings: cache them at once. Guest (or
+        // shadow) directory entries wait for the MMU's word that the translation succeeded.
+        if (stage === 'ept') this.pwc.insert(stage, hostAddr, entry);
+        else if (this.pendingCount < MAX_PENDING) {
+          this.pendingHostAddr[this.pendingCount] = hostAddr;
+          this.pendingEntry[this.pendingCount++] = entry;
+        }
+      }
       table = (entry & PTE.FRAME_MASK) >>> 0;
     }
     throw new Error('unreachable: a walk always ends at the last level');
+  }
+
+  /** The walk just made ended in a translation: cache the directory entries it read. */
+  commitPwc(): void {
+    const pwc = this.pwc;
+    if (pwc !== null) for (let i = 0; i < this.pendingCount; i++) pwc.insert('guest', this.pendingHostAddr[i]! >>> 0, this.pendingEntry[i]!);
+    this.pendingCount = 0;
+  }
+
+  /** The walk just made faulted (or is about to start): forget what it read. */
+  dropPwc(): void {
+    this.pendingCount = 0;
   }
 
   /** Step 7: write back Accessed (and Dirty for a store) into the leaf. Returns the new value. */
