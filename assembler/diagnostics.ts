@@ -12,16 +12,43 @@ export interface Diagnostic {
   severity: 'error' | 'warning';
 }
 
-/** A macro expansion a line came from: errors in it are reported at the invocation. */
+/** Columns of an expanded line that came from a macro argument, and where that argument was written. */
+export interface ArgumentSpan {
+  /** 1-based column in the expanded text. */
+  readonly start: number;
+  readonly length: number;
+  /** Column of the argument in the text of the invoking line (itself an expansion when macros nest). */
+  readonly sourceCol: number;
+}
+
+/**
+ * A macro expansion a line came from: errors in it are reported at the invocation. Plain data, no
+ * closures: a macro-heavy program has one of these per expanded line.
+ */
 export interface ExpansionInfo {
   readonly macro: string;
-  /** Column of the macro name on the invocation line. */
+  /** Column of the macro name on the (outermost) invocation line. */
   readonly col: number;
   /** Where the body line that produced this text was written. */
   readonly bodyFile: string;
   readonly bodyLine: number;
-  /** Maps a column of the expanded text to the invocation line, for text that came from an argument. */
-  readonly mapCol?: (col: number) => number | undefined;
+  readonly argSpans: readonly ArgumentSpan[];
+  /** The expansion the invoking line came from, when one macro invokes another. */
+  readonly outer: ExpansionInfo | undefined;
+}
+
+/**
+ * The column on the user's invocation line that a column of expanded text came from, following
+ * the argument spans out through every enclosing expansion; undefined for text of a macro body.
+ */
+export function invocationCol(expansion: ExpansionInfo, col: number): number | undefined {
+  let at = col;
+  for (let ex: ExpansionInfo | undefined = expansion; ex; ex = ex.outer) {
+    const span = ex.argSpans.find((s) => at >= s.start && at < s.start + Math.max(1, s.length));
+    if (!span) return undefined;
+    at = span.sourceCol + (at - span.start);
+  }
+  return at;
 }
 
 /**
@@ -53,6 +80,7 @@ interface Ranked {
 export class Diagnostics {
   private readonly ranked: Ranked[] = [];
   private readonly seen = new Set<string>();
+  private errors = 0;
 
   error(loc: LineLoc, col: number, message: string): void {
     this.add(loc, col, message, 'error');
@@ -68,7 +96,7 @@ export class Diagnostics {
   }
 
   get errorCount(): number {
-    return this.ranked.filter((r) => r.diagnostic.severity === 'error').length;
+    return this.errors;
   }
 
   /** All diagnostics, in reading order (then by column). */
@@ -81,13 +109,14 @@ export class Diagnostics {
   private add(loc: LineLoc, col: number, message: string, severity: Diagnostic['severity']): void {
     const ex = loc.expansion;
     const located = ex
-      ? { col: ex.mapCol?.(col) ?? ex.col, message: `${message} (in macro '${ex.macro}', ${ex.bodyFile}:${ex.bodyLine})` }
+      ? { col: invocationCol(ex, col) ?? ex.col, message: `${message} (in macro '${ex.macro}', ${ex.bodyFile}:${ex.bodyLine})` }
       : { col: Math.max(1, col), message };
     // Pseudo-instructions expand to several instructions that may evaluate the same operand:
     // the same complaint at the same place is reported once.
     const key = `${loc.file}\0${loc.line}\0${located.col}\0${located.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
+    if (severity === 'error') this.errors++;
     this.ranked.push({
       diagnostic: { file: loc.file, line: loc.line, col: located.col, message: located.message, sourceLine: loc.text, severity },
       loc,
@@ -116,6 +145,9 @@ export function closestName(word: string, candidates: Iterable<string>): string 
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.min(2, Math.floor(word.length / 2)));
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: skipping those keeps a hint for a
+    // megabyte-long word as cheap as for a short one.
+    if (Math.abs(candidate.length - word.length) > bestDistance) continue;
     const d = editDistance(word, candidate);
     if (d < bestDistance || (d === bestDistance && best === undefined)) {
       best = candidate;

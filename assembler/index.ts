@@ -2,11 +2,12 @@
 //
 // The stages, in order: macros.ts (includes, macros) → parser.ts (statements) → resolver.ts
 // (layout passes until symbols settle) → output.ts (image, listing). Every user mistake becomes a
-// Diagnostic; nothing here throws for bad input.
+// Diagnostic; nothing here throws for bad input, and limits.ts bounds the work any input can ask for.
 
 import * as fs from 'node:fs';
 import type { Image } from '../isa/image.ts';
 import { Diagnostics, type Diagnostic } from './diagnostics.ts';
+import { MAX_SOURCE_FILE_BYTES } from './limits.ts';
 import { preprocess } from './macros.ts';
 import { buildImage, buildListing } from './output.ts';
 import { parse } from './parser.ts';
@@ -31,13 +32,26 @@ export interface AssembleResult {
   /** Undefined iff there are errors. */
   image?: Image;
   diagnostics: Diagnostic[];
-  /** Address, words and source side by side, one row per 4 bytes emitted. */
-  listing: string;
+  /**
+   * Address, words and source side by side, one row per 4 bytes emitted. Built when first read:
+   * most callers never read it, and for a data-heavy source it costs more than assembling.
+   */
+  readonly listing: string;
 }
 
 export const DEFAULT_ORIGIN = 0x1000;
 
-const readUtf8 = (path: string): string => fs.readFileSync(path, 'utf8');
+/**
+ * The default reader. It refuses what is not a regular file, or is too big, before reading:
+ * `.include "/dev/zero"` would otherwise read forever, and a FIFO would block.
+ */
+function readUtf8(path: string): string {
+  const stat = fs.statSync(path);
+  if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+  if (!stat.isFile()) throw new Error('not a regular file');
+  if (stat.size > MAX_SOURCE_FILE_BYTES) throw new Error(`larger than ${MAX_SOURCE_FILE_BYTES / (1024 * 1024)} MiB (${stat.size} bytes)`);
+  return fs.readFileSync(path, 'utf8');
+}
 
 export function assemble(source: string, options: AssembleOptions = {}): AssembleResult {
   const file = options.file ?? '<input>';
@@ -46,9 +60,15 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
     const lines = preprocess(source, { file, readFile: options.readFile ?? readUtf8, diagnostics });
     const statements = parse(lines, diagnostics);
     const layout = resolve(statements, { origin: options.origin ?? DEFAULT_ORIGIN, defines: options.defines ?? {} }, diagnostics);
-    const listing = buildListing(layout);
     const image = diagnostics.errorCount === 0 ? buildImage(layout) : undefined;
-    return { ...(image ? { image } : {}), diagnostics: diagnostics.sorted(), listing };
+    let listing: string | undefined;
+    return {
+      ...(image ? { image } : {}),
+      diagnostics: diagnostics.sorted(),
+      get listing() {
+        return (listing ??= buildListing(layout));
+      },
+    };
   } catch (e) {
     // A bug in the assembler, not a mistake in the source: still report it as a diagnostic.
     const message = `internal assembler error: ${e instanceof Error ? e.message : String(e)}`;
@@ -64,7 +84,7 @@ export function assembleFile(path: string, options: Omit<AssembleOptions, 'file'
     source = readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'file not found' : (e as Error).message;
+    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
     const diagnostic: Diagnostic = { file: path, line: 1, col: 1, message: `cannot read '${path}': ${reason}`, sourceLine: '', severity: 'error' };
     return { diagnostics: [diagnostic], listing: '' };
   }

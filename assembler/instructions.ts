@@ -45,8 +45,17 @@ export function isRegisterName(name: string): boolean {
   return REGISTER_NUMBERS.has(name.toLowerCase());
 }
 
-/** The operand slots of a syntax string: `rd, imm18(rs1)` → [{rd}, {imm18, base: rs1}]. */
-function slotsOf(syntax: string): { name: string; base?: string }[] {
+type Slot = { readonly name: string; readonly base?: string };
+const slotsBySyntax = new Map<string, readonly Slot[]>();
+
+/** The operand slots of a syntax string: `rd, imm18(rs1)` → [{rd}, {imm18, base: rs1}]. Read once per string. */
+function slotsOf(syntax: string): readonly Slot[] {
+  let slots = slotsBySyntax.get(syntax);
+  if (!slots) slotsBySyntax.set(syntax, (slots = readSlots(syntax)));
+  return slots;
+}
+
+function readSlots(syntax: string): Slot[] {
   return syntax.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => {
     const m = /^(\w+)\((\w+)\)$/.exec(s);
     return m ? { name: m[1]!, base: m[2]! } : { name: s };
@@ -138,10 +147,8 @@ function parseField(field: FieldName, tokens: readonly Token[], syntax: ExprSynt
  * the mnemonic's column, so errors in it point at the pseudo; operands keep their own columns.
  */
 function substitute(line: string, params: readonly string[], args: readonly Token[][], col: number): Token[] {
-  const lexed = lexLine(line);
-  if (!lexed.tokens) throw new Error(`isa/table.ts: cannot lex pseudo expansion '${line}'`);
   const out: Token[] = [];
-  lexed.tokens.forEach((t, i, all) => {
+  expansionTokens(line).forEach((t, i, all) => {
     const index = t.kind === 'ident' ? params.indexOf(t.text) : -1;
     if (index < 0) {
       out.push({ ...t, col });
@@ -152,10 +159,23 @@ function substitute(line: string, params: readonly string[], args: readonly Toke
     const alone = (i === 0 || all[i - 1]!.text === ',') && (i === all.length - 1 || all[i + 1]!.text === ',');
     const wrap = !alone && arg.length > 1;
     if (wrap) out.push({ kind: 'punct', text: '(', col: arg[0]!.col });
-    out.push(...arg);
+    for (const token of arg) out.push(token); // not push(...arg): an operand may be 100,000 tokens
     if (wrap) out.push({ kind: 'punct', text: ')', col: arg[0]!.col });
   });
   return out;
+}
+
+const tokensByExpansionLine = new Map<string, readonly Token[]>();
+
+/** A table expansion line, lexed once for all its uses (a program may hold 100,000 `li`s). */
+function expansionTokens(line: string): readonly Token[] {
+  let tokens = tokensByExpansionLine.get(line);
+  if (!tokens) {
+    const lexed = lexLine(line);
+    if (!lexed.tokens) throw new Error(`isa/table.ts: cannot lex pseudo expansion '${line}'`);
+    tokensByExpansionLine.set(line, (tokens = lexed.tokens));
+  }
+  return tokens;
 }
 
 function expandLines(lines: readonly string[], params: readonly string[], args: Token[][], mnemonic: Token, syntax: ExprSyntax): Insn[] {

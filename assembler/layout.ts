@@ -5,12 +5,15 @@
 // freely. Emitted bytes are little-endian (isa/README.md §1). `.` is the address where the
 // statement starts, for every word of a pseudo-instruction or a `.word` list. Each emission is one
 // instruction or one data directive: the source map and the listing are built from them.
+// Bytes live in typed arrays and the whole image is capped (MAX_IMAGE_BYTES), so that one
+// `.space` line cannot ask for gigabytes; every step of a pass is linear in its statements.
 
 import { fieldRange } from '../isa/encoding.ts';
 import { Diagnostics, type LineLoc } from './diagnostics.ts';
 import { encodeInsn } from './encoder.ts';
 import { evaluate, ExprError, type EvalEnv, type Expr, type SymbolValue } from './expressions.ts';
 import type { Insn } from './instructions.ts';
+import { MAX_IMAGE_BYTES } from './limits.ts';
 import type { Directive, Statement } from './parser.ts';
 
 export interface SymbolDef extends SymbolValue {
@@ -20,7 +23,10 @@ export interface SymbolDef extends SymbolValue {
 
 export interface Emission {
   readonly address: number;
-  readonly bytes: readonly number[];
+  /** Where its bytes are (see emittedBytes): held once, in the segment, not again per emission. */
+  readonly segment: Segment;
+  readonly offset: number;
+  readonly sizeBytes: number;
   /** How the listing groups the bytes: 4 for instructions and .word. */
   readonly unitBytes: 1 | 2 | 4;
   readonly loc: LineLoc;
@@ -28,9 +34,51 @@ export interface Emission {
 
 export interface Segment {
   readonly address: number;
-  readonly bytes: number[];
+  readonly bytes: ByteRun;
   readonly firstLoc: LineLoc;
   readonly firstCol: number;
+}
+
+/** The bytes of one segment: a typed array that doubles as it fills (one byte per byte, not eight). */
+export class ByteRun {
+  private data = new Uint8Array(64);
+  private used = 0;
+
+  get length(): number {
+    return this.used;
+  }
+
+  /** Room for `count` more bytes; returns where they start. */
+  private grow(count: number): number {
+    const start = this.used;
+    if (start + count > this.data.length) {
+      const bigger = new Uint8Array(Math.max(2 * this.data.length, start + count));
+      bigger.set(this.data.subarray(0, start));
+      this.data = bigger;
+    }
+    this.used += count;
+    return start;
+  }
+
+  append(bytes: ArrayLike<number>): void {
+    const start = this.grow(bytes.length); // first: growing replaces this.data
+    this.data.set(bytes, start);
+  }
+
+  appendFill(count: number, byte: number): void {
+    const start = this.grow(count);
+    // Bytes past `used` were never written, so they are still the zeros a new array starts with.
+    if (byte !== 0) this.data.fill(byte, start, this.used);
+  }
+
+  view(): Uint8Array {
+    return this.data.subarray(0, this.used);
+  }
+}
+
+/** The bytes an emission wrote. */
+export function emittedBytes(e: Emission): Uint8Array {
+  return e.segment.bytes.view().subarray(e.offset, e.offset + e.sizeBytes);
 }
 
 export interface PassResult {
@@ -44,8 +92,8 @@ export interface PassResult {
 
 /** imm18: the range `li` must fit for its one-instruction form. */
 const SHORT_LI = fieldRange('imm18');
-/** Refuse absurd `.space`/`.align` sizes instead of exhausting memory. */
-const MAX_FILL_BYTES = 64 * 1024 * 1024;
+/** One `.space`/`.align` can never be bigger than a whole image. */
+const MAX_FILL_BYTES = MAX_IMAGE_BYTES;
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
@@ -67,6 +115,10 @@ class Pass {
   private locationCounter: number;
   private entry: number | undefined;
   private current: { loc: LineLoc; col: number } | undefined;
+  private imageBytes = 0;
+  private imageFull = false;
+  /** The one environment every evaluation uses: `.` is set before each (no closure per value). */
+  private readonly scope: { dot: number; lookup: (name: string) => SymbolValue | undefined };
 
   constructor(
     origin: number,
@@ -75,6 +127,7 @@ class Pass {
   ) {
     this.symbols = new Map(predefined);
     this.locationCounter = origin >>> 0;
+    this.scope = { dot: 0, lookup: (name) => this.symbols.get(name) ?? this.previous?.get(name) };
   }
 
   run(statements: readonly Statement[]): PassResult {
@@ -100,10 +153,8 @@ class Pass {
   }
 
   private env(dot: number): EvalEnv {
-    return {
-      dot,
-      lookup: (name) => this.symbols.get(name) ?? this.previous?.get(name),
-    };
+    this.scope.dot = dot;
+    return this.scope;
   }
 
   private eval(expr: Expr, dot = this.locationCounter): SymbolValue {
@@ -157,7 +208,8 @@ class Pass {
       }
       case 'align': {
         const n = this.eval(d.expr).value;
-        if (n <= 0 || (n & (n - 1)) !== 0 || n > MAX_FILL_BYTES) return this.error(exprCol(d.expr), `.align needs a power of two number of bytes, got ${n}`);
+        if (n <= 0 || (n & (n - 1)) !== 0) return this.error(exprCol(d.expr), `.align needs a power of two number of bytes, got ${n}`);
+        if (n > MAX_FILL_BYTES) return this.error(exprCol(d.expr), `.align ${n} is larger than an image may be (${MAX_FILL_BYTES} bytes)`);
         return this.fill((n - (this.locationCounter % n)) % n, 0);
       }
       case 'space': {
@@ -166,14 +218,14 @@ class Pass {
         return this.fill(size, d.fill ? this.tryChecked(d.fill, 1) : 0);
       }
       case 'data': {
-        const bytes: number[] = [];
-        for (const value of d.values) {
+        const bytes = new Uint8Array(d.values.length * d.unitBytes);
+        d.values.forEach((value, n) => {
           const v = this.tryChecked(value, d.unitBytes);
-          for (let i = 0; i < d.unitBytes; i++) bytes.push((v >>> (8 * i)) & 0xff);
-        }
+          for (let i = 0; i < d.unitBytes; i++) bytes[n * d.unitBytes + i] = (v >>> (8 * i)) & 0xff;
+        });
         return this.emit(bytes, d.unitBytes);
       }
-      case 'bytes': return this.emit([...d.bytes], 1);
+      case 'bytes': return this.emit(d.bytes, 1);
       case 'define': {
         // A bad value still defines the name (as 0), so that its uses do not add more errors.
         let v: SymbolValue = { value: 0, addressLike: false };
@@ -221,37 +273,71 @@ class Pass {
   }
 
   private fill(count: number, byte: number): void {
-    this.emit(new Array<number>(count).fill(byte & 0xff), 1);
+    const segment = this.reserve(count);
+    if (!segment) return;
+    this.record(segment, count, 1);
+    segment.bytes.appendFill(count, byte & 0xff);
   }
 
-  private emit(bytes: number[], unitBytes: 1 | 2 | 4): void {
-    if (bytes.length === 0) return;
+  private emit(bytes: ArrayLike<number>, unitBytes: 1 | 2 | 4): void {
+    const segment = this.reserve(bytes.length);
+    if (!segment) return;
+    this.record(segment, bytes.length, unitBytes);
+    segment.bytes.append(bytes);
+  }
+
+  /**
+   * The segment `count` bytes at the location counter go into (a new one unless they continue the
+   * last), or undefined when they must not be written: past the end of the address space, or past
+   * the image limit (reported once; the location counter still moves, so labels stay where the
+   * user expects and add no errors of their own).
+   */
+  private reserve(count: number): Segment | undefined {
+    if (count === 0) return undefined;
     const address = this.locationCounter;
-    if (address + bytes.length > 2 ** 32) {
+    if (address + count > 2 ** 32) {
       this.error(this.current!.col, `output at ${hex(address)} runs past the end of the address space`);
-      return;
+      return undefined;
     }
+    if (this.imageBytes + count > MAX_IMAGE_BYTES) {
+      if (!this.imageFull) {
+        const mib = MAX_IMAGE_BYTES / (1024 * 1024);
+        this.error(this.current!.col, `image larger than the ${mib} MiB limit: ${count} byte${count === 1 ? '' : 's'} at ${hex(address)} after ${this.imageBytes} already emitted`);
+      }
+      this.imageFull = true;
+      this.locationCounter = (address + count) >>> 0;
+      return undefined;
+    }
+    this.imageBytes += count;
     const last = this.segments[this.segments.length - 1];
-    let segment = last;
-    if (!last || last.address + last.bytes.length !== address) {
-      segment = { address, bytes: [], firstLoc: this.current!.loc, firstCol: this.current!.col };
-      this.segments.push(segment);
-    }
-    for (const b of bytes) segment!.bytes.push(b);
-    this.emissions.push({ address, bytes, unitBytes, loc: this.current!.loc });
-    this.locationCounter = (address + bytes.length) >>> 0;
+    if (last && last.address + last.bytes.length === address) return last;
+    const segment: Segment = { address, bytes: new ByteRun(), firstLoc: this.current!.loc, firstCol: this.current!.col };
+    this.segments.push(segment);
+    return segment;
   }
 
-  /** `.org` may move backwards; writing twice to the same bytes is an error. */
+  /** Note an emission of `sizeBytes` at the end of `segment`, about to be appended. */
+  private record(segment: Segment, sizeBytes: number, unitBytes: 1 | 2 | 4): void {
+    this.emissions.push({ address: this.locationCounter, segment, offset: segment.bytes.length, sizeBytes, unitBytes, loc: this.current!.loc });
+    this.locationCounter = (this.locationCounter + sizeBytes) >>> 0;
+  }
+
+  /**
+   * `.org` may move backwards; writing twice to the same bytes is an error, reported at the
+   * segment written later. A sweep in address order: O(n log n), where comparing every pair took
+   * a minute for 40,000 `.org`s.
+   */
   private checkOverlaps(): void {
-    this.segments.forEach((later, i) => {
-      for (const earlier of this.segments.slice(0, i)) {
-        const overlap = later.address < earlier.address + earlier.bytes.length && earlier.address < later.address + later.bytes.length;
-        if (overlap) {
-          this.error(later.firstCol, `output at ${hex(later.address)}..${hex(later.address + later.bytes.length - 1)} overlaps earlier output at ${hex(earlier.address)}..${hex(earlier.address + earlier.bytes.length - 1)}`, later.firstLoc);
-        }
+    const order = this.segments.map((segment, written) => ({ segment, written })).sort((a, b) => a.segment.address - b.segment.address || a.written - b.written);
+    let reach: (typeof order)[number] | undefined; // of the segments so far, the one that ends last
+    for (const here of order) {
+      const end = (s: Segment): number => s.address + s.bytes.length;
+      if (reach && here.segment.address < end(reach.segment)) {
+        const [earlier, later] = reach.written < here.written ? [reach.segment, here.segment] : [here.segment, reach.segment];
+        this.error(later.firstCol, `output at ${hex(later.address)}..${hex(end(later) - 1)} overlaps earlier output at ${hex(earlier.address)}..${hex(end(earlier) - 1)}`, later.firstLoc);
       }
-    });
+      if (!reach || end(here.segment) > end(reach.segment)) reach = here;
+    }
   }
 }
 

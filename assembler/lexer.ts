@@ -4,6 +4,8 @@
 // register or directive: it only splits text. It reports at most one error per line (the rest of
 // a line after a lexical error cannot be trusted).
 
+import { quoted } from './limits.ts';
+
 export type TokenKind = 'ident' | 'number' | 'string' | 'localref' | 'punct';
 
 export interface Token {
@@ -27,15 +29,39 @@ export interface LexError {
 
 export type LexResult = { tokens: Token[]; error?: undefined } | { tokens?: undefined; error: LexError };
 
-const IDENT_START = /[A-Za-z_.$]/;
-const IDENT_PART = /[A-Za-z0-9_.$]/;
-const THREE_CHAR_PUNCT = ['>>>'];
-const TWO_CHAR_PUNCT = ['<<', '>>', '<=', '>=', '==', '!=', '&&', '||'];
-const ONE_CHAR_PUNCT = ',()+-*/%&|^~:<>!';
+/**
+ * The operator or separator at text[i], longest first (`>>>` before `>>` before `>`), or
+ * undefined. A switch rather than a search through lists: a line may be 100,000 commas.
+ */
+function punctuatorAt(text: string, i: number): string | undefined {
+  const c = text[i]!;
+  switch (c) {
+    case ',': case '(': case ')': case '+': case '-': case '*': case '/': case '%': case '^': case '~': case ':':
+      return c;
+    case '>': return longest(text, i, ['>>>', '>>', '>=', '>']);
+    case '<': return longest(text, i, ['<<', '<=', '<']);
+    case '=': return longest(text, i, ['==']);
+    case '!': return longest(text, i, ['!=', '!']);
+    case '&': return longest(text, i, ['&&', '&']);
+    case '|': return longest(text, i, ['||', '|']);
+    default: return undefined;
+  }
+}
 
+function longest(text: string, i: number, candidates: readonly string[]): string | undefined {
+  for (const p of candidates) if (text.startsWith(p, i)) return p;
+  return undefined;
+}
+
+/** A lexical mistake; like ExprError (expressions.ts), made without a stack trace. */
 class LexFailure extends Error {
-  constructor(readonly col: number, message: string) {
+  readonly col: number;
+  constructor(col: number, message: string) {
+    const traceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = traceLimit;
+    this.col = col;
   }
 }
 
@@ -48,21 +74,29 @@ export function lexLine(text: string): LexResult {
   }
 }
 
+// Character classes by code, not by regular expression: the lexer touches every character of
+// the input, and a 200,000-value `.word` line is 1.3 million of them.
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const isLetter = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+const isIdentStart = (c: number): boolean => isLetter(c) || c === 0x5f || c === 0x2e || c === 0x24; // _ . $
+const isIdentPart = (c: number): boolean => isIdentStart(c) || isDigit(c);
+
 function lex(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
+    const code = text.charCodeAt(i);
     const c = text[i]!;
     const col = i + 1;
     if (c === ' ' || c === '\t' || c === '\r') {
       i++;
     } else if (c === ';' || c === '#' || text.startsWith('//', i)) {
       break;
-    } else if (/[0-9]/.test(c)) {
+    } else if (isDigit(code)) {
       const end = scanWord(text, i);
       tokens.push(numberToken(text.slice(i, end), col));
       i = end;
-    } else if (IDENT_START.test(c)) {
+    } else if (isIdentStart(code)) {
       const end = scanWord(text, i);
       tokens.push({ kind: 'ident', text: text.slice(i, end), col });
       i = end;
@@ -76,10 +110,8 @@ function lex(text: string): Token[] {
       tokens.push({ kind: 'number', text: text.slice(i, end), col, value: bytes[0]! });
       i = end;
     } else {
-      const two = text.slice(i, i + 2);
-      const three = text.slice(i, i + 3);
-      const punct = THREE_CHAR_PUNCT.includes(three) ? three : TWO_CHAR_PUNCT.includes(two) ? two : ONE_CHAR_PUNCT.includes(c) ? c : undefined;
-      if (punct === undefined) throw new LexFailure(col, `unexpected character '${c}'`);
+      const punct = punctuatorAt(text, i);
+      if (punct === undefined) throw new LexFailure(col, `unexpected character ${describeChar(text, i)}`);
       tokens.push({ kind: 'punct', text: punct, col });
       i += punct.length;
     }
@@ -89,7 +121,7 @@ function lex(text: string): Token[] {
 
 function scanWord(text: string, start: number): number {
   let end = start + 1;
-  while (end < text.length && IDENT_PART.test(text[end]!)) end++;
+  while (end < text.length && isIdentPart(text.charCodeAt(end))) end++;
   return end;
 }
 
@@ -99,22 +131,38 @@ const RADIX_PREFIX: Record<string, { radix: number; digits: RegExp }> = {
   '0o': { radix: 8, digits: /^[0-7_]+$/ },
 };
 
+/** A character for a message: itself when printable ASCII, else its code point (NUL, a BOM, `é`). */
+function describeChar(text: string, i: number): string {
+  const code = text.codePointAt(i)!;
+  const hex = code.toString(16).toUpperCase().padStart(4, '0');
+  return code >= 0x21 && code <= 0x7e ? `'${text[i]}'` : `U+${hex}`;
+}
+
+function isDecimal(word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (!isDigit(word.charCodeAt(i))) return false;
+  return true;
+}
+
+/** More digits than this cannot fit 32 bits in any radix (32 binary digits after leading zeros). */
+const MAX_SIGNIFICANT_DIGITS = 32;
+
 /** Integers wrap to 32 bits like every other value; local label references are `<n>b` / `<n>f`. */
 function numberToken(word: string, col: number): Token {
+  // The common case, a short decimal, needs neither regular expressions nor BigInt.
+  if (word.length <= 9 && isDecimal(word)) return { kind: 'number', text: word, col, value: Number(word) };
   // `0b` alone is local label 0 backward: a binary number needs at least one digit.
   const local = /^([0-9]+)([bf])$/i.exec(word);
   if (local) {
     return { kind: 'localref', text: word, col, value: Number(local[1]), direction: local[2]!.toLowerCase() as 'b' | 'f' };
   }
   const prefix = RADIX_PREFIX[word.slice(0, 2).toLowerCase()];
-  let value: bigint | undefined;
-  if (prefix && prefix.digits.test(word.slice(2))) {
-    value = BigInt(`0${word[1]!.toLowerCase()}${word.slice(2).replace(/_/g, '')}`);
-  } else if (/^[0-9]+$/.test(word)) {
-    value = BigInt(word);
-  }
-  if (value === undefined) throw new LexFailure(col, `invalid number '${word}'`);
-  if (value > 0xffffffffn) throw new LexFailure(col, `number '${word}' does not fit in 32 bits`);
+  // `0x_` has no digit at all (BigInt('0x') would throw).
+  const digits = prefix && prefix.digits.test(word.slice(2)) && /[^_]/.test(word.slice(2)) ? word.slice(2) : /^[0-9]+$/.test(word) ? word : undefined;
+  if (digits === undefined) throw new LexFailure(col, `invalid number '${quoted(word)}'`);
+  // BigInt of a megabyte of digits takes seconds, and no such number fits anyway.
+  const tooLong = digits.replace(/_/g, '').replace(/^0+/, '').length > MAX_SIGNIFICANT_DIGITS;
+  const value = tooLong ? undefined : BigInt(digits === word ? word : `0${word[1]!.toLowerCase()}${digits.replace(/_/g, '')}`);
+  if (value === undefined || value > 0xffffffffn) throw new LexFailure(col, `number '${quoted(word)}' does not fit in 32 bits`);
   return { kind: 'number', text: word, col, value: Number(BigInt.asIntN(32, value)) };
 }
 
@@ -127,9 +175,7 @@ function scanQuoted(text: string, start: number, quote: string): { bytes: number
   while (i < text.length && text[i] !== quote) {
     const c = text[i]!;
     if (c !== '\\') {
-      const ch = String.fromCodePoint(text.codePointAt(i)!);
-      bytes.push(...Buffer.from(ch, 'utf8'));
-      i += ch.length;
+      i += pushUtf8(bytes, text, i);
       continue;
     }
     const e = text[i + 1];
@@ -148,6 +194,25 @@ function scanQuoted(text: string, start: number, quote: string): { bytes: number
     throw new LexFailure(start + 1, quote === '"' ? 'unterminated string' : 'unterminated character literal');
   }
   return { bytes, end: i + 1 };
+}
+
+/**
+ * Append the UTF-8 bytes of the character at text[i] (the encoding isa/README.md gives strings);
+ * returns how many UTF-16 units it took. A lone surrogate becomes U+FFFD, as TextEncoder does.
+ */
+function pushUtf8(bytes: number[], text: string, i: number): number {
+  const unit = text.charCodeAt(i);
+  if (unit < 0x80) {
+    bytes.push(unit);
+    return 1;
+  }
+  const point = text.codePointAt(i)!;
+  const units = point > 0xffff ? 2 : 1;
+  const code = point >= 0xd800 && point <= 0xdfff ? 0xfffd : point;
+  if (code < 0x800) bytes.push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
+  else if (code < 0x10000) bytes.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+  else bytes.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 0x3f), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+  return units;
 }
 
 /** Split tokens at top-level commas (parenthesised commas stay inside their operand). */

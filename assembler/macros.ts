@@ -6,12 +6,20 @@
 // in diagnostics. The source map and the listing therefore show the invocation line for every
 // instruction a macro emits. This stage knows no instruction or directive other than the three it
 // handles (.include, .macro, .endm); it never evaluates expressions.
+//
+// It is also where a few lines can ask for unbounded work (macros that invoke each other twice per
+// level, includes of includes), so it keeps budgets (limits.ts): past one, it reports a located
+// error naming the chain of macros or files, and stops expanding or including for the rest of the
+// assembly. The first error is the useful one; thousands of copies of it are not.
 
 import * as path from 'node:path';
 import { SPEC_BY_MNEMONIC } from '../isa/encoding.ts';
 import { PSEUDOS } from '../isa/table.ts';
-import type { Diagnostics, ExpansionInfo, LineLoc } from './diagnostics.ts';
+import type { ArgumentSpan, Diagnostics, ExpansionInfo, LineLoc } from './diagnostics.ts';
 import { labelPrefixLength, lexLine, splitAtCommas, type Token } from './lexer.ts';
+import {
+  MAX_EXPANSION_CHARS, MAX_EXPANSION_LINES, MAX_INCLUDE_DEPTH, MAX_INCLUDED_CHARS, MAX_INCLUDES, MAX_MACRO_DEPTH, quoted,
+} from './limits.ts';
 
 export interface SourceLine {
   readonly tokens: readonly Token[];
@@ -38,9 +46,6 @@ interface MacroDef {
   readonly body: { text: string; file: string; line: number }[];
 }
 
-const MAX_INCLUDE_DEPTH = 32;
-const MAX_MACRO_DEPTH = 32;
-
 export function preprocess(source: string, options: PreprocessOptions): SourceLine[] {
   return new Preprocessor(options).run(source);
 }
@@ -53,6 +58,13 @@ class Preprocessor {
   private collecting: { def: MacroDef; loc: LineLoc; col: number } | undefined;
   private seq = 0;
   private expansionCount = 0;
+  /** Budgets spent so far (limits.ts), and whether one ran out. */
+  private expandedLines = 0;
+  private expandedChars = 0;
+  private expansionHalted = false;
+  private includeCount = 0;
+  private includedChars = 0;
+  private includeHalted = false;
 
   constructor(private readonly options: PreprocessOptions) {}
 
@@ -67,7 +79,9 @@ class Preprocessor {
 
   private processFile(file: string, text: string): void {
     this.includeStack.push(path.resolve(file));
-    const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+    // A byte-order mark some editors write is not part of the first line.
+    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    const lines = body.split('\n').map((l) => l.replace(/\r$/, ''));
     if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
     lines.forEach((lineText, i) => {
       this.processLine({ text: lineText, textFile: file, loc: { file, line: i + 1, text: lineText, seq: this.seq++ } });
@@ -106,13 +120,18 @@ class Preprocessor {
     if (args.length !== 1 || target?.kind !== 'string') {
       return this.diags.error(raw.loc, target?.col ?? head.col, '.include expects one quoted path');
     }
-    const name = Buffer.from(target.bytes!).toString('utf8');
+    if (this.includeHalted) return;
+    const name = new TextDecoder().decode(Uint8Array.from(target.bytes!));
     const file = path.isAbsolute(name) ? name : path.join(path.dirname(raw.textFile), name);
     if (this.includeStack.includes(path.resolve(file))) {
       return this.diags.error(raw.loc, target.col, `recursive include of '${file}'`);
     }
     if (this.includeStack.length >= MAX_INCLUDE_DEPTH) {
-      return this.diags.error(raw.loc, target.col, `includes nested more than ${MAX_INCLUDE_DEPTH} deep`);
+      return this.diags.error(raw.loc, target.col, `includes nested more than ${MAX_INCLUDE_DEPTH} deep: ${chain([...this.includeStack, file])}`);
+    }
+    if (++this.includeCount > MAX_INCLUDES) {
+      this.includeHalted = true;
+      return this.diags.error(raw.loc, target.col, `more than ${MAX_INCLUDES} .include directives in one assembly (including ${chain([...this.includeStack, file])})`);
     }
     let text: string;
     try {
@@ -121,6 +140,11 @@ class Preprocessor {
       const code = (e as NodeJS.ErrnoException).code;
       const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
       return this.diags.error(raw.loc, target.col, `cannot read include file '${file}': ${reason}`);
+    }
+    this.includedChars += text.length;
+    if (this.includedChars > MAX_INCLUDED_CHARS) {
+      this.includeHalted = true;
+      return this.diags.error(raw.loc, target.col, `included files exceed ${MAX_INCLUDED_CHARS / (1024 * 1024)} MiB in total (at '${file}')`);
     }
     this.processFile(file, text);
   }
@@ -167,39 +191,59 @@ class Preprocessor {
       const plural = def.params.length === 1 ? '' : 's';
       return this.diags.error(raw.loc, head.col, `macro '${def.name}' expects ${def.params.length} argument${plural}, got ${values.length}`);
     }
+    if (this.expansionHalted) return;
     if (this.macroStack.includes(def.name)) {
-      return this.diags.error(raw.loc, head.col, `recursive macro '${def.name}' (expanding ${[...this.macroStack, def.name].join(' -> ')})`);
+      return this.diags.error(raw.loc, head.col, `recursive macro '${quoted(def.name)}' (expanding ${chain([...this.macroStack, def.name])})`);
     }
     if (this.macroStack.length >= MAX_MACRO_DEPTH) {
-      return this.diags.error(raw.loc, head.col, `macro expansion nested more than ${MAX_MACRO_DEPTH} deep`);
+      return this.diags.error(raw.loc, head.col, `macro expansion nested more than ${MAX_MACRO_DEPTH} deep: ${chain([...this.macroStack, def.name])}`);
     }
+    const outermost = this.macroStack.length === 0;
+    const firstOutput = this.out.length;
     const unique = String(this.expansionCount++);
-    // Columns of raw.text in the line the user sees (raw.text is itself an expansion when nested).
+    const argCols = parts.map((p) => p[0]?.col ?? head.col);
     const outer = raw.loc.expansion;
-    const toUser = (col: number): number | undefined => (outer ? outer.mapCol?.(col) : col);
     this.macroStack.push(def.name);
     for (const bodyLine of def.body) {
-      const { text, mapCol } = substituteArguments(bodyLine.text, def.params, values, parts.map((p) => p[0]?.col ?? head.col), unique);
-      const expansion: ExpansionInfo = {
-        macro: def.name,
-        col: outer?.col ?? head.col,
-        bodyFile: bodyLine.file,
-        bodyLine: bodyLine.line,
-        mapCol: (col) => {
-          const rawCol = mapCol(col);
-          return rawCol === undefined ? undefined : toUser(rawCol);
-        },
-      };
-      this.processLine({ text, textFile: bodyLine.file, loc: { ...raw.loc, expansion } });
+      if (this.expansionHalted) break;
+      if (++this.expandedLines > MAX_EXPANSION_LINES) {
+        this.haltExpansion(raw, head, `macro expansion exceeds ${MAX_EXPANSION_LINES} lines: ${chain(this.macroStack)}`);
+        break;
+      }
+      const substituted = substituteArguments(bodyLine.text, def.params, values, argCols, unique, MAX_EXPANSION_CHARS - this.expandedChars);
+      if (!substituted) {
+        this.haltExpansion(raw, head, `macro expansion exceeds ${MAX_EXPANSION_CHARS} characters: ${chain(this.macroStack)}`);
+        break;
+      }
+      this.expandedChars += substituted.text.length;
+      const { file, line, text, seq } = raw.loc;
+      const expansion: ExpansionInfo = { macro: def.name, col: outer?.col ?? head.col, bodyFile: bodyLine.file, bodyLine: bodyLine.line, argSpans: substituted.argSpans, outer };
+      this.processLine({ text: substituted.text, textFile: bodyLine.file, loc: { file, line, text, seq, expansion } });
     }
     this.macroStack.pop();
+    // A half-done expansion is dropped, so that the parser and the layout do not spend another
+    // 100,000 lines of work on a program that already has its error.
+    if (outermost && this.expansionHalted) this.out.length = firstOutput;
   }
+
+  /** Report a spent expansion budget once, at the outermost invocation the user wrote, and stop expanding. */
+  private haltExpansion(raw: RawLine, head: Token, message: string): void {
+    this.expansionHalted = true;
+    const { expansion, ...invocation } = raw.loc;
+    this.diags.error(invocation, expansion?.col ?? head.col, message);
+  }
+}
+
+/** `a → b → c`, eliding the middle of a long chain of macro or file names. */
+function chain(names: readonly string[]): string {
+  const shown = names.length <= 8 ? names : [...names.slice(0, 4), '…', ...names.slice(-3)];
+  return shown.map((n) => (n === '…' ? n : quoted(n))).join(' → ');
 }
 
 /**
  * Replace `\param` with the argument text and `\@` with the expansion's number. Unknown `\names`
- * stay (they may be string escapes such as `\n`). Returns a map from columns of the result that
- * came from an argument to the argument's column on the invocation line.
+ * stay (they may be string escapes such as `\n`). Returns, with the text, where in it each
+ * argument landed; undefined when the text would be longer than `maxChars`.
  */
 function substituteArguments(
   body: string,
@@ -207,22 +251,21 @@ function substituteArguments(
   values: readonly string[],
   valueCols: readonly number[],
   unique: string,
-): { text: string; mapCol: (col: number) => number | undefined } {
-  const spans: { start: number; length: number; sourceCol: number }[] = [];
+  maxChars: number,
+): { text: string; argSpans: ArgumentSpan[] } | undefined {
+  const argSpans: ArgumentSpan[] = [];
   let text = '';
   let last = 0;
   for (const m of body.matchAll(/\\(@|[A-Za-z_][A-Za-z0-9_]*)/g)) {
     const index = params.indexOf(m[1]!);
     const replacement = m[1] === '@' ? unique : index >= 0 ? values[index]! : m[0];
     text += body.slice(last, m.index);
-    if (index >= 0) spans.push({ start: text.length + 1, length: replacement.length, sourceCol: valueCols[index]! });
+    if (index >= 0) argSpans.push({ start: text.length + 1, length: replacement.length, sourceCol: valueCols[index]! });
     text += replacement;
+    // Checked as it grows: arguments that double at each level must not build a gigabyte first.
+    if (text.length > maxChars) return undefined;
     last = m.index! + m[0].length;
   }
   text += body.slice(last);
-  const mapCol = (col: number): number | undefined => {
-    const span = spans.find((s) => col >= s.start && col < s.start + Math.max(1, s.length));
-    return span ? span.sourceCol + (col - span.start) : undefined;
-  };
-  return { text, mapCol };
+  return text.length > maxChars ? undefined : { text, argSpans };
 }

@@ -6,7 +6,7 @@
 // (macro expansions at their invocation line).
 
 import type { Image, ImageSymbol, SourceLocation } from '../isa/image.ts';
-import type { Emission, PassResult } from './layout.ts';
+import { emittedBytes, type Emission, type PassResult } from './layout.ts';
 import { isLocalLabelName } from './parser.ts';
 
 export function buildImage(layout: PassResult): Image {
@@ -22,7 +22,7 @@ export function buildImage(layout: PassResult): Image {
     .sort((a, b) => a.address - b.address);
   return {
     entry: layout.entry,
-    segments: [...layout.segments].sort((a, b) => a.address - b.address).map((s) => ({ address: s.address, bytes: Uint8Array.from(s.bytes) })),
+    segments: [...layout.segments].sort((a, b) => a.address - b.address).map((s) => ({ address: s.address, bytes: s.bytes.view().slice() })),
     symbols,
     sourceMap,
   };
@@ -54,19 +54,23 @@ export function buildListing(layout: PassResult): string {
   return rows.length > 0 ? rows.join('\n') + '\n' : '';
 }
 
+/** Two hex digits for each byte value: a listing formats every byte of the image. */
+const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => hex(b, 2));
+
 function rowsOf(e: Emission): string[] {
   const rows: string[] = [];
-  const isUniformFill = e.bytes.length > LONG_FILL_BYTES && e.bytes.every((b) => b === e.bytes[0]);
-  const shown = isUniformFill ? e.bytes.slice(0, 4) : e.bytes;
+  const bytes = emittedBytes(e);
+  const isUniformFill = bytes.length > LONG_FILL_BYTES && bytes.every((b) => b === bytes[0]);
+  const shown = isUniformFill ? bytes.subarray(0, 4) : bytes;
   for (let offset = 0; offset < shown.length; offset += 4) {
-    const units: string[] = [];
+    let row = '';
     for (let u = offset; u < Math.min(offset + 4, shown.length); u += e.unitBytes) {
-      let value = 0;
-      for (let b = e.unitBytes - 1; b >= 0; b--) value = value * 256 + (shown[u + b] ?? 0);
-      units.push(hex(value, 2 * e.unitBytes));
+      if (u > offset) row += ' ';
+      // Most significant byte first; a unit cut short by the end of the data shows its missing bytes as 00.
+      for (let b = e.unitBytes - 1; b >= 0; b--) row += BYTE_HEX[shown[u + b] ?? 0];
     }
-    rows.push(units.join(' '));
+    rows.push(row);
   }
-  if (isUniformFill) rows.push(`… ${e.bytes.length - shown.length} more`);
+  if (isUniformFill) rows.push(`… ${bytes.length - shown.length} more`);
   return rows;
 }

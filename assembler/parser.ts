@@ -10,6 +10,7 @@ import { closestName, type Diagnostics, type LineLoc } from './diagnostics.ts';
 import { ExprError, parseWholeExpression, type Expr, type ExprSyntax } from './expressions.ts';
 import { isRegisterName, parseInsn, parsePseudo, PSEUDO_BY_MNEMONIC, type InsnGroup } from './instructions.ts';
 import { labelPrefixLength, splitAtCommas, type Token } from './lexer.ts';
+import { quoted } from './limits.ts';
 import type { SourceLine } from './macros.ts';
 
 export type Directive =
@@ -77,7 +78,8 @@ const DIRECTIVES: Readonly<Record<string, DirectiveParser>> = {
     return {
       kind: 'global',
       names: args.map((a) => {
-        if (a.length !== 1 || a[0]!.kind !== 'ident') throw new ExprError(a[0]!.col, '.global expects symbol names');
+        // `.global a,,b`: an empty name has no column of its own (a fuzzer found this one).
+        if (a.length !== 1 || a[0]!.kind !== 'ident') throw new ExprError(a[0]?.col ?? head.col, '.global expects symbol names');
         return { name: a[0]!.text, col: a[0]!.col };
       }),
     };
@@ -136,7 +138,7 @@ function parseStatement(tokens: readonly Token[], loc: LineLoc, syntax: ExprSynt
     const parseDirective = DIRECTIVES[word];
     if (!parseDirective) {
       const hint = closestName(word, [...Object.keys(DIRECTIVES), ...PREPROCESSOR_DIRECTIVES]);
-      throw new ExprError(head.col, `unknown directive '${head.text}'${hint ? `; did you mean '${hint}'?` : ''}`);
+      throw new ExprError(head.col, `unknown directive '${quoted(head.text)}'${hint ? `; did you mean '${hint}'?` : ''}`);
     }
     return { kind: 'directive', name: word, directive: parseDirective(splitAtCommas(rest), head, syntax), loc, col: head.col };
   }
@@ -145,10 +147,20 @@ function parseStatement(tokens: readonly Token[], loc: LineLoc, syntax: ExprSynt
   const pseudo = PSEUDO_BY_MNEMONIC.get(word);
   if (pseudo) return { kind: 'insns', group: parsePseudo(pseudo, head, rest, syntax), loc, col: head.col };
   const hint = closestMnemonic(word);
-  if (!hint && rest.length === 0) throw new ExprError(head.col, `unknown instruction '${head.text}' (a label needs a ':' after it)`);
-  throw new ExprError(head.col, `unknown instruction '${head.text}'${hint ? `; did you mean '${hint}'?` : ''}`);
+  if (!hint && rest.length === 0) throw new ExprError(head.col, `unknown instruction '${quoted(head.text)}' (a label needs a ':' after it)`);
+  throw new ExprError(head.col, `unknown instruction '${quoted(head.text)}'${hint ? `; did you mean '${hint}'?` : ''}`);
 }
 
+const MNEMONICS: readonly string[] = [...INSTRUCTIONS.map((s) => s.mnemonic), ...PSEUDOS.map((p) => p.mnemonic)];
+
+/** Hints already computed: a macro expanded 65,536 times repeats the same unknown word as often. */
+const hintByWord = new Map<string, string | undefined>();
+const MAX_REMEMBERED_HINTS = 10_000;
+
 function closestMnemonic(word: string): string | undefined {
-  return closestName(word, [...INSTRUCTIONS.map((s) => s.mnemonic), ...PSEUDOS.map((p) => p.mnemonic)]);
+  if (hintByWord.has(word)) return hintByWord.get(word);
+  if (hintByWord.size >= MAX_REMEMBERED_HINTS) hintByWord.clear();
+  const hint = closestName(word, MNEMONICS);
+  hintByWord.set(word, hint);
+  return hint;
 }

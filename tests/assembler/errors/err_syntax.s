@@ -17,6 +17,8 @@
     .word %mid(4)                ; error: expected %hi(...) or %lo(...)
     .endm                        ; error: .endm without .macro
     .include nofile              ; error: .include expects one quoted path
+    .global a,,b                 ; error: .global expects symbol names
+    .word 0x_                    ; error: invalid number '0x_'
     5: nop
     "str"                        ; error: expected an instruction or directive
     .word 1                      # a comment with # is fine
