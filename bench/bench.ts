@@ -1,12 +1,16 @@
 // `npm run bench`: guest MIPS (guest instructions per host second, median of several runs after a
 // warm-up) and cycles for compute guests, with paging off and on, on bare metal and under the
-// two hypervisor designs. A benchmark reports; no test asserts on its timings.
+// two hypervisor designs; then whole processes: the CLI's start-up against Node's, and a shipped
+// study with one job and with two worker threads (processes.ts). A benchmark reports; no test
+// asserts on its timings. `npm run bench -- mips|startup|sweep` runs one part.
 
+import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { assembleFile, formatDiagnostic } from '../assembler/index.ts';
 import { Machine } from '../emulator/machine.ts';
 import { Vmm } from '../hypervisor/vmm.ts';
 import type { Image } from '../isa/image.ts';
+import { freeCores, startup, sweep, type Timed } from './processes.ts';
 
 const GUESTS: { name: string; file: string; defines: Record<string, number> }[] = [
   { name: 'alu loop', file: 'alu.s', defines: { ITERATIONS: 5_000_000 } },
@@ -56,26 +60,64 @@ function measure(run: () => Measurement): { mips: number; m: Measurement } {
   return { mips, m: runs[0]! };
 }
 
-console.log(`vmmlab bench: median of ${RUNS} runs after a warm-up, Node ${process.version}\n`);
-const header = ['guest', 'setup', 'instructions', 'cycles', 'CPI', 'MIPS', 'vs paging off'];
-const rows: string[][] = [];
-for (const g of GUESTS) {
-  let baseline = 0;
-  const setups: [string, () => Measurement][] = [
-    ['paging off', () => runNative(image(g.file, { ...g.defines, PAGING: 0 }))],
-    ['paging on', () => runNative(image(g.file, { ...g.defines, PAGING: 1 }))],
-    ['shadow, paging on', () => runVm(image(g.file, { ...g.defines, PAGING: 1 }), 'shadow')],
-    ['EPT, paging on', () => runVm(image(g.file, { ...g.defines, PAGING: 1 }), 'ept')],
-  ];
-  for (const [setup, run] of setups) {
-    const { mips, m } = measure(run);
-    if (setup === 'paging off') baseline = mips;
-    rows.push([g.name, setup, m.instructions.toLocaleString('en-US'), m.cycles.toLocaleString('en-US'),
-      (m.cycles / m.instructions).toFixed(3), mips.toFixed(1), `${((100 * mips) / baseline).toFixed(0)}%`]);
-  }
+/** Columns: the first `left` padded on the right, the rest right-aligned. */
+function printTable(header: string[], rows: string[][], left: number): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
 }
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-console.log(line(header));
-console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-for (const r of rows) console.log(line(r));
+
+function guestSpeed(): void {
+  console.log(`\nGuest speed: median of ${RUNS} runs after a warm-up\n`);
+  const header = ['guest', 'setup', 'instructions', 'cycles', 'CPI', 'MIPS', 'vs paging off'];
+  const rows: string[][] = [];
+  for (const g of GUESTS) {
+    let baseline = 0;
+    const setups: [string, () => Measurement][] = [
+      ['paging off', () => runNative(image(g.file, { ...g.defines, PAGING: 0 }))],
+      ['paging on', () => runNative(image(g.file, { ...g.defines, PAGING: 1 }))],
+      ['shadow, paging on', () => runVm(image(g.file, { ...g.defines, PAGING: 1 }), 'shadow')],
+      ['EPT, paging on', () => runVm(image(g.file, { ...g.defines, PAGING: 1 }), 'ept')],
+    ];
+    for (const [setup, run] of setups) {
+      const { mips, m } = measure(run);
+      if (setup === 'paging off') baseline = mips;
+      rows.push([g.name, setup, m.instructions.toLocaleString('en-US'), m.cycles.toLocaleString('en-US'),
+        (m.cycles / m.instructions).toFixed(3), mips.toFixed(1), `${((100 * mips) / baseline).toFixed(0)}%`]);
+    }
+  }
+  printTable(header, rows, 2);
+}
+
+/** Rows of process timings, each with its ratio to the first (the baseline). */
+function timedRows(timed: readonly Timed[], ratioLabel: (t: Timed, base: Timed) => string): string[][] {
+  const base = timed[0]!;
+  return timed.map((t) => [t.label, t.medianMs.toFixed(0), t.minMs.toFixed(0), t === base ? '' : ratioLabel(t, base)]);
+}
+
+function startupTable(): void {
+  const runs = Math.max(RUNS, 11);
+  console.log(`\nStart-up: whole processes, median of ${runs} runs after a warm-up (target: run hello.s within 2.5x of node -e 0)\n`);
+  printTable(['command', 'median ms', 'fastest ms', 'vs node -e 0'], timedRows(startup(runs), (t, b) => `${(t.medianMs / b.medianMs).toFixed(2)}x`), 1);
+}
+
+/** The two studies the issue named: tlb-pressure is the longest shipped one; mmu-intensive has short cells. */
+const SWEEPS = ['guest-programs/studies/tlb-pressure.json', 'guest-programs/studies/mmu-intensive.json'];
+
+async function sweepTable(): Promise<void> {
+  const runs = RUNS;
+  console.log(`\nParallel sweeps: whole processes, median of ${runs} runs after a warm-up; results identical (target: --jobs 2 at least 1.6x faster)\n`);
+  const before = await freeCores();
+  const rows = SWEEPS.flatMap((study) => timedRows(sweep(study, runs), (t, b) => `${(b.medianMs / t.medianMs).toFixed(2)}x faster`));
+  const after = await freeCores();
+  printTable(['command', 'median ms', 'fastest ms', 'vs --jobs 1'], rows, 1);
+  console.log(`\n${os.availableParallelism()} cores; free for this bench: ${before.toFixed(1)} before the sweeps, ${after.toFixed(1)} after (two threads of a CPU loop against one)`);
+}
+
+const PARTS: Record<string, () => void | Promise<void>> = { mips: guestSpeed, startup: startupTable, sweep: sweepTable };
+const chosen = process.argv.slice(2);
+for (const name of chosen) if (!PARTS[name]) throw new Error(`unknown part '${name}' (parts: ${Object.keys(PARTS).join(', ')})`);
+console.log(`vmmlab bench, Node ${process.version}`);
+for (const [name, part] of Object.entries(PARTS)) if (chosen.length === 0 || chosen.includes(name)) await part();

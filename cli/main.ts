@@ -1,7 +1,7 @@
 // The `vmmlab` command: dispatch to a subcommand; every error is one line and an exit code.
 
 import * as fs from 'node:fs';
-import { debugCommand } from '../debugger/index.ts';
+import { debugCommand } from './commands/debug.ts';
 import { asmCommand, disasmCommand } from './commands/asm.ts';
 import { expCommand } from './commands/exp.ts';
 import { runCommand } from './commands/run.ts';

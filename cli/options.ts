@@ -2,13 +2,13 @@
 // instruction budget, cycle profile and TLB geometry. Parsing is strict: a bad value is a
 // CliError naming the option and what it takes.
 
-import * as fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_MEMORY_BYTES, DEFAULT_MAX_INSTRUCTIONS } from '../emulator/machine.ts';
 import type { MmuConfig } from '../emulator/mmu.ts';
-import { DEFAULT_PROFILE, ProfileError, applySettings, parseProfile, type MachineProfile } from '../emulator/profile.ts';
+import { DEFAULT_PROFILE, ProfileError, applySettings, type MachineProfile } from '../emulator/profile.ts';
 import { DEFAULT_TLB, checkTlbConfig } from '../emulator/tlb.ts';
 import { CliError } from './errors.ts';
+import { loadProfileFile } from './profile-file.ts';
 
 export const MACHINE_OPTIONS = {
   memory: { type: 'string' },
@@ -27,7 +27,7 @@ export const MACHINE_OPTIONS = {
 export const MACHINE_OPTIONS_HELP = `Machine options:
   --memory SIZE             physical memory (bytes, or with K/M/G; default 64M)
   --max-instructions N      stop after N retired instructions (default ${DEFAULT_MAX_INSTRUCTIONS.toLocaleString('en-US')})
-  --profile FILE.json       cycle costs over the defaults (docs/cycle-model.md)
+  --profile FILE.json       cycle costs over the defaults (docs/cycle-model.md; schemas/profile.schema.json)
   --set KEY=VALUE           one cycle cost (repeatable), e.g. --set walkRefCycles=40
   --tlb-entries N           TLB entries, a power of two (default ${DEFAULT_TLB.entries})
   --tlb-ways N              TLB associativity; = entries for fully associative (default ${DEFAULT_TLB.ways})
@@ -50,7 +50,8 @@ export function parseCommandLine<T extends ParseArgsConfig['options']>(argv: str
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (e) {
-    throw new CliError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    // One line, like every error: Node's messages may run over several.
+    throw new CliError((e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/\s*\n\s*/g, ' '));
   }
 }
 
@@ -78,16 +79,8 @@ export function machineSettings(values: Values): MachineSettings {
   }
   const maxInstructions = parseCount('max-instructions', values['max-instructions'] as string | undefined, DEFAULT_MAX_INSTRUCTIONS, 1);
   let profile: MachineProfile = DEFAULT_PROFILE;
+  if (typeof values.profile === 'string') profile = loadProfileFile(values.profile);
   try {
-    if (typeof values.profile === 'string') {
-      let text: string;
-      try {
-        text = fs.readFileSync(values.profile, 'utf8');
-      } catch {
-        throw new CliError(`cannot read profile '${values.profile}'`);
-      }
-      profile = parseProfile(text);
-    }
     profile = applySettings(profile, (values.set as string[] | undefined) ?? []);
   } catch (e) {
     if (e instanceof ProfileError) throw new CliError(e.message);

@@ -6,14 +6,19 @@
 import * as fs from 'node:fs';
 import type { Image } from '../isa/image.ts';
 import type { BootModule } from '../emulator/boot.ts';
+import type { Console } from '../emulator/devices.ts';
 import { Machine, type RunResult, type StopReason } from '../emulator/machine.ts';
 import { mergeStats, sumStats, vmStatsJson } from '../hypervisor/report.ts';
 import { DEFAULT_EPT } from '../hypervisor/ept.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import type { VmMode } from '../hypervisor/vm.ts';
 import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, Vmm } from '../hypervisor/vmm.ts';
-import { CliError, EXIT_CODES } from './errors.ts';
+import type { LiveConsoleInput } from './console-input.ts';
+import { CliError } from './errors.ts';
 import { loadModule, loadProgram } from './load.ts';
+import { loadMachineFile, parseVmFlag } from './machine-file.ts';
+import type { VmEntry } from '../config/machine-schema.ts';
+import { sizeBytes } from '../config/size.ts';
 import { parseCount, parseSize, type MachineSettings } from './options.ts';
 import { checkMachine, checkVm, type CheckedCpu } from '../debugger/tlb-rules-report.ts';
 
@@ -39,7 +44,7 @@ export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
   --vm 'NAME [mode=M] [memory=SIZE] [kernel=FILE] [module=PROG[:ARGS]]…'
                             add a VM (repeatable); kernel defaults to FILE, modules to --module
   --machine FILE.json       VMs from a file: {"vms": [{"name", "mode", "memory", "kernel", "modules": []}],
-                            "vpid", "quantum", "hostMemory"}
+                            "vpid", "quantum", "hostMemory"} (schemas/machine.schema.json)
   --host-memory SIZE        host memory shared by the VMs (default ${DEFAULT_HOST_MEMORY / 2 ** 20}M)
   --vpid                    tag TLB entries per VM (no TLB flush on VM switches)
   --quantum N               guest instructions per VM turn (default ${DEFAULT_QUANTUM.toLocaleString('en-US')})
@@ -161,38 +166,70 @@ export class Session {
     this.partial.clear();
   }
 
+  /** The console that takes input (stdin under `run`): the machine's, or the first VM's. */
+  get inputConsole(): Console {
+    return this.machine ? this.machine.devices.console : this.vmm!.vms[0]!.devices.console;
+  }
+
   /**
    * Run until every machine or VM stops or uses `maxInstructions`, yielding to the event loop
    * between slices so that Ctrl-C (SIGINT) can reach requestStop while a long guest runs.
+   * With `live` input (a terminal, cli/console-input.ts), the CPU whose console takes it is not
+   * finished when it stops in wfi for want of an interrupt: it runs again once input has come,
+   * and the session waits for input when nothing else is left to run.
    */
-  async runAsync(maxInstructions: number, onSlice: () => void): Promise<SessionResult[]> {
+  async runAsync(maxInstructions: number, onSlice: () => void, live?: LiveConsoleInput): Promise<SessionResult[]> {
+    this.live = live;
     const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
     if (this.machine) {
       const machine = this.machine;
       const endAt = machine.stats.instructions + maxInstructions;
       let r = machine.run(Math.min(SLICE, maxInstructions), onSlice);
-      while (r.reason === 'max-instructions' && machine.stats.instructions < endAt && !this.stopRequested) {
-        await yieldToEvents();
-        if (this.stopRequested) break;
+      for (;;) {
+        // The wfi did not retire: run again, it completes now that input is waiting.
+        const inputCame = r.reason === 'wfi-deadlock' && live !== undefined && (await this.inputCame(live));
+        if (!inputCame) {
+          if (r.reason !== 'max-instructions' || machine.stats.instructions >= endAt || this.stopRequested) break;
+          await yieldToEvents();
+          if (this.stopRequested) break;
+        }
         r = machine.run(Math.min(SLICE, endAt - machine.stats.instructions), onSlice);
       }
-      if (this.stopRequested && r.reason === 'max-instructions' && machine.stats.instructions < endAt) r = { ...r, reason: 'stopped' };
+      const waitingForInput = r.reason === 'wfi-deadlock' && live?.open === true;
+      if (this.stopRequested && ((r.reason === 'max-instructions' && machine.stats.instructions < endAt) || waitingForInput)) r = { ...r, reason: 'stopped' };
       return [{ ...r, name: 'machine', mode: 'native' }];
     }
     const vmm = this.vmm!;
+    const inputVm = vmm.vms[0]!;
     let rounds = 0;
-    while (vmm.runRound(maxInstructions)) {
+    for (;;) {
+      let running = vmm.runRound(maxInstructions);
       onSlice();
+      if (live !== undefined && inputVm.stopped === 'wfi-deadlock') {
+        // While other VMs run, only look; when none is left, wait for the terminal.
+        if (running ? inputVm.devices.console.hasInput() : await this.inputCame(live)) running = vmm.resumeFromWfi(inputVm);
+        else if (this.stopRequested && live.open) inputVm.stopped = 'stopped';
+      }
+      if (!running) break;
       if (++rounds % 16 === 0) await yieldToEvents();
       if (this.stopRequested) vmm.stopAll();
     }
     return vmm.vms.map((vm) => ({ ...vmm.result(vm), reason: vmm.result(vm).reason as StopReason }));
   }
 
+  /** Wait until the input console has a byte waiting: false if the input ended without one, or on a stop. */
+  private async inputCame(live: LiveConsoleInput): Promise<boolean> {
+    const console = this.inputConsole;
+    while (!console.hasInput() && live.open && !this.stopRequested) await live.arrival();
+    return console.hasInput() && !this.stopRequested;
+  }
+
   private stopRequested = false;
+  private live: LiveConsoleInput | undefined;
 
   requestStop(): void {
     this.stopRequested = true;
+    this.live?.wake();
     if (this.machine) this.machine.cpu.requestStop();
     else this.vmm!.requestStop();
   }
@@ -218,47 +255,32 @@ export function planVms(values: Values, mode: Mode, program: string | undefined,
     return parsed;
   };
   if (typeof values.machine === 'string') {
-    let spec: { vms?: { name?: string; mode?: string; memory?: string | number; kernel?: string; modules?: string[] }[] };
-    try {
-      spec = JSON.parse(fs.readFileSync(values.machine, 'utf8'));
-    } catch (e) {
-      throw new CliError(`--machine ${values.machine}: ${(e as Error).message}`, EXIT_CODES.INPUT);
-    }
-    if (!Array.isArray(spec.vms) || spec.vms.length === 0) throw new CliError(`--machine ${values.machine}: needs a non-empty "vms" array`);
-    return spec.vms.map((v, i) => {
-      const kernelFile = v.kernel ?? program;
-      if (!kernelFile) throw new CliError(`--machine: VM ${i} has no kernel`);
-      return {
-        name: v.name ?? `vm${i}`,
-        mode: vmMode(v.mode, `--machine VM ${v.name ?? i}`),
-        memoryBytes: parseSize('memory', v.memory === undefined ? undefined : String(v.memory), memoryBytes),
-        kernel: loadProgram(kernelFile, color),
-        modules: (v.modules ?? []).map((m) => loadModule(m, color)),
-      };
-    });
+    if (values.vm !== undefined) throw new CliError('--machine and --vm exclude each other: list every VM in the machine file');
+    return loadMachineFile(values.machine, program).vms.map((v) => ({
+      name: v.name,
+      mode: vmMode(v.mode, `--machine VM ${v.name}`),
+      memoryBytes: v.memory === undefined ? memoryBytes : sizeBytes(v.memory),
+      kernel: loadProgram(v.kernel ?? program!, color),
+      modules: (v.modules ?? []).map((m) => loadModule(m, color)),
+    }));
   }
   const vmSpecs = (values.vm as string[] | undefined) ?? [];
   if (vmSpecs.length > 0) {
-    return vmSpecs.map((text, i) => {
-      const [name, ...pairs] = text.trim().split(/\s+/);
-      const fields = new Map<string, string[]>();
-      for (const pair of pairs) {
-        const eq = pair.indexOf('=');
-        if (eq <= 0) throw new CliError(`--vm '${text}': expected key=value, got '${pair}'`);
-        const key = pair.slice(0, eq);
-        if (!['mode', 'memory', 'kernel', 'module'].includes(key)) throw new CliError(`--vm '${text}': unknown key '${key}' (mode, memory, kernel, module)`);
-        fields.set(key, [...(fields.get(key) ?? []), pair.slice(eq + 1)]);
-      }
-      const kernelFile = fields.get('kernel')?.[0] ?? program;
-      if (!kernelFile) throw new CliError(`--vm '${text}': no kernel (give FILE or kernel=…)`);
-      return {
-        name: name || `vm${i}`,
-        mode: vmMode(fields.get('mode')?.[0], `--vm ${name}`),
-        memoryBytes: parseSize('memory', fields.get('memory')?.[0], memoryBytes),
-        kernel: loadProgram(kernelFile, color),
-        modules: fields.has('module') ? fields.get('module')!.map((m) => loadModule(m, color)) : defaultModules(),
-      };
-    });
+    // Every --vm is checked before anything is assembled.
+    const entries: VmEntry[] = [];
+    for (const text of vmSpecs) {
+      const v = parseVmFlag(text);
+      if (entries.some((e) => e.name === v.name)) throw new CliError(`--vm '${text}': two VMs are named '${v.name}'`);
+      if (!(v.kernel ?? program)) throw new CliError(`--vm '${text}': no kernel (give FILE or kernel=…)`);
+      entries.push(v);
+    }
+    return entries.map((v) => ({
+      name: v.name,
+      mode: vmMode(v.mode, `--vm ${v.name}`),
+      memoryBytes: v.memory === undefined ? memoryBytes : sizeBytes(v.memory),
+      kernel: loadProgram((v.kernel ?? program)!, color),
+      modules: v.modules ? v.modules.map((m) => loadModule(m, color)) : defaultModules(),
+    }));
   }
   if (!program) throw new CliError('no program given');
   return [{ name: mode === 'native' ? 'machine' : 'vm0', mode: mode === 'native' ? 'shadow' : mode, memoryBytes, kernel: loadProgram(program, color), modules: defaultModules() }];

@@ -2,88 +2,31 @@
 // two-dimensional walk as a grid, with its memory references, cycles and whether the TLB would
 // hit), `pt` (guest, shadow or EPT tables as a tree of present entries, runs folded) and `tlb`.
 //
-// `translate` asks the MMU itself (mmu.probe: the real walk, no side effects) when the MMU holds
-// the focused CPU's state; otherwise (a VM that is not loaded) it walks the same tables with its
-// own Walker over host memory, and says that the TLB is unknown.
+// These only format: the walks, trees and TLB contents come from the inspection model
+// (inspect/walk.ts, inspect/tables.ts, inspect/tlb.ts), which the web playground formats too.
 
-import { ACCESS, ACCESS_NAMES, PTE, STATUS, CR, causeName, type AccessType } from '../isa/arch.ts';
-import { permits, type ProbeResult } from '../emulator/mmu.ts';
-import { TV32_PAGING, levelShift, type PagingMode } from '../emulator/paging-mode.ts';
-import { StageResult, WALK_EPT_VIOLATION, WALK_OK, Walker, type WalkStep } from '../emulator/walker.ts';
+import { ACCESS_NAMES } from '../isa/arch.ts';
+import { translate as inspectTranslate, type AccessName, type GuestWalk, type LeadsTo, type Translation, type WalkRef } from '../inspect/walk.ts';
+import { eptTables, guestTables, shadowTables, type PageTableTree, type RunNode, type TreeNode } from '../inspect/tables.ts';
+import { isUnavailable, type AddressSpace } from '../inspect/target.ts';
+import { tlbContents } from '../inspect/tlb.ts';
 import type { Command } from './commands.ts';
 import type { Debugger } from './debugger.ts';
 import { CommandError, columns, hex8, pageSize, pteBits } from './format.ts';
-import { guestWalk, type GuestWalk } from './memory.ts';
 import { parseAddress } from './symbols.ts';
-import type { CpuView } from './target.ts';
 
-const NOT_PRESENT = [8, 9, 10];
+const h = (a: number) => `h:${hex8(a)}`;
+const gpa = (a: number) => `gpa ${hex8(a)}`;
 
-/** The walk of a VM the MMU does not hold, done with our own Walker (EPT or shadow) — the TLB is unknown. */
-function softwareProbe(dbg: Debugger, view: CpuView, va: number, access: AccessType): ProbeResult | undefined {
-  const ept = dbg.target.ept(view);
-  if (!ept) return shadowSoftwareProbe(dbg, view, va, access);
-  const nested = { mode: ept.pagingMode, root: ept.rootAddress };
-  const walker = new Walker(dbg.target.hostMemory);
-  const steps: WalkStep[] = [];
-  walker.trace = steps;
-  const profile = dbg.target.plan.settings.profile;
-  const result = (ok: boolean, hostPhys: number, extra: Partial<ProbeResult>): ProbeResult => ({
-    va, access, ok, hostPhys, cause: undefined, faultGuestPhys: undefined, pageShift: 12, leafBits: 0, steps,
-    tlbHit: false, tlbIndex: -1, cycles: steps.length ? profile.walkStartCycles + steps.length * profile.walkRefCycles : 0, ...extra,
-  });
-  const { on, root } = dbg.target.guestPaging(view);
-  let gpa = va;
-  let bits = PTE.V | PTE.W | PTE.X | PTE.U | PTE.A | PTE.D;
-  let shift = 32;
-  if (on) {
-    const s1 = new StageResult();
-    const status = walker.walk(TV32_PAGING, root, va, 'guest', s1, nested);
-    if (status !== WALK_OK) {
-      return status === WALK_EPT_VIOLATION ? result(false, -1, { cause: 'ept-violation', faultGuestPhys: s1.faultGuestPhys }) : result(false, -1, { cause: NOT_PRESENT[access] });
-    }
-    const user = !(view.cpu.cr[CR.STATUS]! & STATUS.MODE);
-    if (!permits(s1.leaf, access, user)) return result(false, -1, { cause: NOT_PRESENT[access]! + 3 });
-    gpa = s1.output;
-    bits = s1.leaf;
-    shift = s1.pageShift;
-  }
-  const s2 = new StageResult();
-  const status = walker.walk(nested.mode, nested.root, gpa, 'ept', s2, null);
-  if (status !== WALK_OK || !permits(s2.leaf | PTE.U, access, false)) return result(false, -1, { cause: 'ept-violation', faultGuestPhys: gpa });
-  return result(true, s2.output, { pageShift: Math.min(shift, s2.pageShift), leafBits: bits });
+/** An address as the walk tables print it: bare physical, `h:` host-physical, `gpa` guest-physical. */
+function label(space: AddressSpace, a: number): string {
+  return space === 'physical' ? hex8(a) : space === 'host-physical' ? h(a) : gpa(a);
 }
 
-/** The hardware walk of a shadow-mode VM the MMU does not hold: its current shadow tables, walked in software. */
-function shadowSoftwareProbe(dbg: Debugger, view: CpuView, va: number, access: AccessType): ProbeResult | undefined {
-  const root = dbg.target.shadowRoot(view);
-  if (root === undefined) return undefined;
-  const walker = new Walker(dbg.target.hostMemory);
-  const steps: WalkStep[] = [];
-  walker.trace = steps;
-  const profile = dbg.target.plan.settings.profile;
-  const s1 = new StageResult();
-  const status = walker.walk(TV32_PAGING, root, va, 'guest', s1, null);
-  const user = !(view.cpu.cr[CR.STATUS]! & STATUS.MODE);
-  const ok = status === WALK_OK && permits(s1.leaf, access, user);
-  // A shadow walk that fails is a hidden or a true fault: the VMM decides (see the guest's walk above).
-  const cause = ok ? undefined : status === WALK_OK ? NOT_PRESENT[access]! + 3 : NOT_PRESENT[access];
-  return {
-    va, access, ok, hostPhys: ok ? s1.output : -1, cause, faultGuestPhys: undefined, pageShift: ok ? s1.pageShift : 12,
-    leafBits: ok ? s1.leaf : 0, steps, tlbHit: false, tlbIndex: -1,
-    cycles: steps.length ? profile.walkStartCycles + steps.length * profile.walkRefCycles : 0,
-  };
-}
-
-/** What a step's entry leads to. */
-function next(value: number, level: number, mode: PagingMode, label: (a: number) => string): string {
-  if (!(value & PTE.V)) return 'not present';
-  const last = level === mode.levelBits.length - 1;
-  if (last || ((value & PTE.L) && mode.largeAllowed[level])) {
-    const size = 2 ** levelShift(mode, level);
-    return `${last ? 'frame' : `${pageSize(size)} page`} ${label((value & PTE.FRAME_MASK) >>> 0)}`;
-  }
-  return `table ${label((value & PTE.FRAME_MASK) >>> 0)}`;
+function leadsToText(to: LeadsTo, name: (a: number) => string): string {
+  if (to.kind === 'not-present') return 'not present';
+  if (to.kind === 'table') return `table ${name(to.addr)}`;
+  return `${to.large ? `${pageSize(to.pageBytes)} page` : 'frame'} ${name(to.addr)}`;
 }
 
 function translate(dbg: Debugger, args: string[]): void {
@@ -91,238 +34,175 @@ function translate(dbg: Debugger, args: string[]): void {
   const address = parseAddress(args[0]!, dbg.exprContext());
   if (address.space !== 'v') throw new CommandError('translate takes a guest-virtual address');
   const accessName = args[1] ?? 'load';
-  const access = ACCESS_NAMES.indexOf(accessName as (typeof ACCESS_NAMES)[number]);
-  if (access < 0) throw new CommandError(`access must be fetch, load or store (got '${accessName}')`);
+  if (!ACCESS_NAMES.includes(accessName as AccessName)) throw new CommandError(`access must be fetch, load or store (got '${accessName}')`);
   const view = dbg.view;
-  const target = dbg.target;
-  const va = address.addr >>> 0;
+  const t = inspectTranslate(dbg.target, view, address.addr, accessName as AccessName);
   const native = view.mode === 'native';
-  dbg.print(`translate ${dbg.describe(view, va)} for ${accessName} (${view.mode}${dbg.multiple ? `, ${view.name}` : ''}, ${view.cpu.supervisor ? 'supervisor' : 'user'} mode)`);
-  const guest = guestWalk(target, view, va);
+  dbg.print(`translate ${dbg.describe(view, t.va)} for ${accessName} (${view.mode}${dbg.multiple ? `, ${view.name}` : ''}, ${t.supervisor ? 'supervisor' : 'user'} mode)`);
   if (view.mode === 'shadow') {
     dbg.print('the guest\'s own walk (its tables, guest-physical addresses; the VMM reads them in software):');
-    printGuestWalk(dbg, view, guest);
+    printGuestWalk(dbg, t);
     dbg.print('the hardware walk (the shadow tables the VMM built, host-physical addresses):');
   }
-  const holds = target.mmuHolds(view);
-  const probe = holds ? target.mmu.probe(va, access as AccessType) : softwareProbe(dbg, view, va, access as AccessType);
-  if (!probe) {
-    dbg.print(`  (${view.name}'s shadow tables are not loaded in the MMU: ${target.loadedVm ? `it holds ${target.loadedVm.name}'s` : `${view.name} has not run yet`})`);
+  const hw = t.hardware;
+  if (!hw) {
+    dbg.print(`  (${view.name}'s shadow tables are not loaded in the MMU: ${t.loadedVm ? `it holds ${t.loadedVm}'s` : `${view.name} has not run yet`})`);
     return;
   }
-  const eptMode = view.vm ? (target.ept(view)?.pagingMode ?? TV32_PAGING) : TV32_PAGING;
-  const host = (a: number) => (native ? hex8(a) : `h:${hex8(a)}`);
-  if (view.mode === 'ept') printGrid(dbg, probe.steps, eptMode);
+  if (hw.grid) printGrid(dbg, t);
   else {
     const rows = [['#', 'level', 'entry at', 'value', 'bits', 'leads to']];
-    probe.steps.forEach((s, i) => rows.push([String(i + 1), `L${s.level + 1}`, host(s.entryAddr), hex8(s.value), pteBits(s.value), next(s.value, s.level, TV32_PAGING, host)]));
-    if (probe.steps.length > 0) for (const line of columns(rows)) dbg.print(line);
+    for (const r of hw.refs) rows.push([String(r.n), `L${r.level + 1}`, label(r.space, r.entryAddr), hex8(r.value), pteBits(r.value), leadsToText(r.leadsTo, (a) => label(r.space, a))]);
+    if (hw.refs.length > 0) for (const line of columns(rows)) dbg.print(line);
     else dbg.print(`  (no walk: ${native ? 'paging is off, physical = virtual' : 'translation is off'})`);
   }
-  printOutcome(dbg, view, probe, guest);
-  const refs = probe.steps.length;
-  const eptRefs = probe.steps.filter((s) => s.stage === 'ept').length;
-  const profile = target.plan.settings.profile;
-  const split = eptRefs > 0 ? ` (guest ${refs - eptRefs}, EPT ${eptRefs})` : '';
-  const cost = refs > 0 ? `: on a TLB miss ${profile.walkStartCycles} + ${refs} × ${profile.walkRefCycles} = ${probe.cycles} cycles` : '';
-  dbg.print(`${refs} memory reference${refs === 1 ? '' : 's'}${split}${cost}`);
-  if (!holds) dbg.print(`TLB: unknown (the MMU holds ${target.loadedVm ? `${target.loadedVm.name}'s state` : 'no VM yet'}; walked in software)`);
-  else if (!target.mmu.translating) dbg.print('TLB: not used (translation is off)');
-  else if (probe.tlbHit) {
-    const tlb = access === ACCESS.FETCH ? target.mmu.itlb : target.mmu.dtlb;
-    dbg.print(`TLB: would hit (set ${Math.floor(probe.tlbIndex / tlb.ways)}, way ${probe.tlbIndex % tlb.ways}): no walk at all`);
-  } else dbg.print('TLB: would miss: this walk would run');
+  printOutcome(dbg, t);
+  const { entries: refs, memoryRefs, eptEntries, startCycles, refCycles, cycles } = hw.cost;
+  const split = eptEntries > 0 ? ` (guest ${refs - eptEntries}, EPT ${eptEntries})` : '';
+  const cost = refs > 0 ? `: on a TLB miss ${startCycles} + ${memoryRefs} × ${refCycles} = ${cycles} cycles` : '';
+  // Entries the page-walk cache serves cost no memory reference.
+  const cached = refs - memoryRefs;
+  const count = cached > 0 ? `${refs} entries, ${memoryRefs} read from memory and ${cached} from the page-walk cache` : `${refs} memory reference${refs === 1 ? '' : 's'}`;
+  dbg.print(`${count}${split}${cost}`);
+  const tlb = hw.tlb;
+  if (tlb.kind === 'unknown') dbg.print(`TLB: unknown (the MMU holds ${tlb.loadedVm ? `${tlb.loadedVm}'s state` : 'no VM yet'}; walked in software)`);
+  else if (tlb.kind === 'not-used') dbg.print('TLB: not used (translation is off)');
+  else if (tlb.kind === 'hit') dbg.print(`TLB: would hit (set ${tlb.set}, way ${tlb.way}): no walk at all`);
+  else dbg.print('TLB: would miss: this walk would run');
 }
 
-function printGuestWalk(dbg: Debugger, view: CpuView, w: GuestWalk): void {
+function printGuestWalk(dbg: Debugger, t: Translation): void {
+  const w: GuestWalk = t.guest;
   if (!w.paging) {
     dbg.print(`  paging off: guest-physical = virtual ${hex8(w.guestPhys)}`);
     return;
   }
-  const gpa = (a: number) => `gpa ${hex8(a)}`;
   const rows = [['#', 'level', 'entry at', 'value', 'bits', 'leads to']];
-  w.steps.forEach((s, i) => rows.push([String(i + 1), `L${s.level + 1}`, gpa(s.entryAddr), hex8(s.value), pteBits(s.value), next(s.value, s.level, TV32_PAGING, gpa)]));
+  w.steps.forEach((s, i) => rows.push([String(i + 1), `L${s.level + 1}`, gpa(s.entryAddr), hex8(s.value), pteBits(s.value), leadsToText(s.leadsTo, gpa)]));
   for (const line of columns(rows)) dbg.print(line);
   if (!w.ok) dbg.print(`  → the guest does not map it: ${w.fault}`);
   else {
-    const host = dbg.target.guestPhysToHost(view, w.guestPhys);
+    const host = t.guestBacking ?? -1;
     dbg.print(`  → guest-physical ${hex8(w.guestPhys)}${host >= 0 ? `, backed by host ${hex8(host)}` : ' (not backed by a host frame yet)'}`);
   }
 }
 
 /** The two-dimensional walk: each row is one guest-physical address translated through the EPT, then read. */
-function printGrid(dbg: Debugger, steps: readonly WalkStep[], eptMode: PagingMode): void {
-  type Row = { translating: number; ept: WalkStep[]; guest?: WalkStep };
-  const rows: Row[] = [];
-  for (const s of steps) {
-    const cur = rows[rows.length - 1];
-    if (s.stage === 'ept') {
-      if (!cur || cur.guest || cur.translating !== s.translating) rows.push({ translating: s.translating!, ept: [s] });
-      else cur.ept.push(s);
-    } else if (cur && !cur.guest && cur.translating === s.entryAddr) cur.guest = s;
-    else rows.push({ translating: s.entryAddr, ept: [], guest: s });
-  }
+function printGrid(dbg: Debugger, t: Translation): void {
+  const { refs, grid } = t.hardware!;
   dbg.print('two-dimensional walk: each guest-physical address (a guest table entry, then the data) goes through the EPT first');
-  const h = (a: number) => `h:${hex8(a)}`;
-  const gpa = (a: number) => `gpa ${hex8(a)}`;
   const table = [['#', 'row', 'column', 'entry at', 'value', 'bits', 'leads to']];
-  let n = 0;
-  for (const row of rows) {
-    const label = row.guest ? `guest L${row.guest.level + 1} entry, ${gpa(row.translating)}` : `data, ${gpa(row.translating)}`;
-    row.ept.forEach((s, i) => table.push([String(++n), i === 0 ? label : '', `EPT L${s.level + 1}`, h(s.hostAddr), hex8(s.value), pteBits(s.value), next(s.value, s.level, eptMode, h)]));
-    if (row.guest) {
-      const s = row.guest;
-      table.push([String(++n), row.ept.length === 0 ? label : '', `guest L${s.level + 1}`, `${gpa(s.entryAddr)} = ${h(s.hostAddr)}`, hex8(s.value), pteBits(s.value), next(s.value, s.level, TV32_PAGING, gpa)]);
+  const ref = (n: number): WalkRef => refs[n - 1]!;
+  for (const row of grid!) {
+    const title = row.kind === 'guest-entry' ? `guest L${row.guestLevel! + 1} entry, ${gpa(row.guestPhys)}` : `data, ${gpa(row.guestPhys)}`;
+    row.eptRefs.forEach((n, i) => {
+      const s = ref(n);
+      table.push([String(n), i === 0 ? title : '', `EPT L${s.level + 1}`, h(s.hostAddr), hex8(s.value), pteBits(s.value), leadsToText(s.leadsTo, h)]);
+    });
+    if (row.guestRef !== undefined) {
+      const s = ref(row.guestRef);
+      table.push([String(s.n), row.eptRefs.length === 0 ? title : '', `guest L${s.level + 1}`, `${gpa(s.entryAddr)} = ${h(s.hostAddr)}`, hex8(s.value), pteBits(s.value), leadsToText(s.leadsTo, gpa)]);
     }
   }
-  if (n > 0) for (const line of columns(table)) dbg.print(line);
+  if (refs.length > 0) for (const line of columns(table)) dbg.print(line);
 }
 
-function printOutcome(dbg: Debugger, view: CpuView, probe: ProbeResult, guest: GuestWalk): void {
-  const native = view.mode === 'native';
-  if (probe.ok) {
-    const where = native ? `physical ${hex8(probe.hostPhys)}` : `host-physical ${hex8(probe.hostPhys)}`;
-    const via = view.mode === 'ept' && guest.ok ? `guest-physical ${hex8(guest.guestPhys)} → ` : '';
-    dbg.print(`→ ${via}${where}: ${pageSize(2 ** probe.pageShift)} page, leaf ${pteBits(probe.leafBits)}`);
+function printOutcome(dbg: Debugger, t: Translation): void {
+  const o = t.hardware!.outcome;
+  if (o.kind === 'ok') {
+    const where = t.mode === 'native' ? `physical ${hex8(o.hostPhys)}` : `host-physical ${hex8(o.hostPhys)}`;
+    const via = o.guestPhys !== undefined ? `guest-physical ${hex8(o.guestPhys)} → ` : '';
+    dbg.print(`→ ${via}${where}: ${pageSize(o.pageBytes)} page, leaf ${pteBits(o.leafBits)}`);
     return;
   }
-  if (probe.cause === 'ept-violation') {
-    dbg.print(`→ EPT violation: guest-physical ${hex8(probe.faultGuestPhys ?? 0)} has no EPT mapping (an exit: the VMM backs the frame and maps it)`);
+  if (o.kind === 'ept-violation') {
+    dbg.print(`→ EPT violation: guest-physical ${hex8(o.guestPhys)} has no EPT mapping (an exit: the VMM backs the frame and maps it)`);
     return;
   }
-  const cause = causeName(probe.cause ?? 0);
-  if (view.mode !== 'shadow') dbg.print(`→ fault: ${cause}`);
-  else if (guest.ok) dbg.print(`→ fault in the shadow: ${cause}, a page-fault exit; the guest maps it, so the VMM fills the shadow entry (a hidden fault)`);
-  else dbg.print(`→ fault: ${cause}, a page-fault exit; the guest does not map it either, so the VMM injects the fault`);
+  if (o.shadow === undefined) dbg.print(`→ fault: ${o.causeName}`);
+  else if (o.shadow === 'hidden') dbg.print(`→ fault in the shadow: ${o.causeName}, a page-fault exit; the guest maps it, so the VMM fills the shadow entry (a hidden fault)`);
+  else dbg.print(`→ fault: ${o.causeName}, a page-fault exit; the guest does not map it either, so the VMM injects the fault`);
 }
 
 // ------------------------------------------------------------------ page tables
 
-interface Tables {
-  readonly title: string;
-  readonly mode: PagingMode;
-  readonly root: number;
-  read(addr: number): number | undefined;
-  readonly tableLabel: (a: number) => string;
-  /** A frame, or a run of frames from `a` to `end` (inclusive). */
-  readonly frameLabel: (a: number, end?: number) => string;
+interface TreeLabels {
+  readonly table: (a: number) => string;
+  /** A leaf's frame, or a run's frames (then `frameEnd` is set). */
+  readonly frame: (run: RunNode, range: boolean) => string;
 }
 
-/** Present entries as a tree; runs of leaves with the same bits and contiguous frames fold into one line. */
-function dumpTables(t: Tables): string[] {
-  const out = [t.title];
-  const levels = t.mode.levelBits.length;
-  const visit = (table: number, level: number, base: number, indent: string): void => {
-    const count = 2 ** t.mode.levelBits[level]!;
-    const width = Math.ceil(t.mode.levelBits[level]! / 4);
+/** A tree as lines under its title: indexes in hex at each level's width, runs of leaves on one line. */
+function treeLines(title: string, tree: PageTableTree, labels: TreeLabels): string[] {
+  const out = [title];
+  const visit = (nodes: readonly TreeNode[], level: number, indent: string): void => {
+    const width = Math.ceil(tree.levelBits[level]! / 4);
     const idx = (i: number) => i.toString(16).padStart(width, '0');
-    const span = 2 ** levelShift(t.mode, level);
-    type Run = { first: number; last: number; va: number; frame: number; bits: number; size: number };
-    let run: Run | undefined;
-    const flush = () => {
-      if (!run) return;
-      const n = run.last - run.first + 1;
-      const unit = run.size > 4096 ? `${pageSize(run.size)} pages` : 'pages';
-      const end = (x: number) => hex8(x + n * run!.size - 1);
-      out.push(n === 1
-        ? `${indent}[${idx(run.first)}]${' '.repeat(width + 1)} ${hex8(run.va)} → ${t.frameLabel(run.frame)}  ${pageSize(run.size)}  ${pteBits(run.bits)}`
-        : `${indent}[${idx(run.first)}-${idx(run.last)}] ${hex8(run.va)}-${end(run.va)} → ${t.frameLabel(run.frame, run.frame + n * run.size - 1)}  ${n} ${unit}  ${pteBits(run.bits)}`);
-      run = undefined;
-    };
-    for (let i = 0; i < count; i++) {
-      const value = t.read(table + i * 4);
-      if (value === undefined) {
-        flush();
-        out.push(`${indent}(table at ${t.tableLabel(table)} is outside memory)`);
-        return;
-      }
-      if (!(value & PTE.V)) {
-        flush();
-        continue;
-      }
-      const va = base + i * span;
-      const leaf = level === levels - 1 || ((value & PTE.L) !== 0 && t.mode.largeAllowed[level]);
-      const frame = (value & PTE.FRAME_MASK) >>> 0;
-      if (!leaf) {
-        flush();
-        out.push(`${indent}[${idx(i)}]${' '.repeat(width + 1)} ${hex8(va)}-${hex8(va + span - 1)} → table ${t.tableLabel(frame)}  ${pteBits(value)}`);
-        visit(frame, level + 1, va, indent + '    ');
-        continue;
-      }
-      const bits = value & 0xff;
-      if (run && run.last === i - 1 && run.bits === bits && run.frame + (run.last - run.first + 1) * span === frame) run.last = i;
-      else {
-        flush();
-        run = { first: i, last: i, va, frame, bits, size: span };
+    for (const node of nodes) {
+      if (node.kind === 'outside-memory') out.push(`${indent}(table at ${labels.table(node.table)} is outside memory)`);
+      else if (node.kind === 'table') {
+        out.push(`${indent}[${idx(node.index)}]${' '.repeat(width + 1)} ${hex8(node.va)}-${hex8(node.vaEnd)} → table ${labels.table(node.table)}  ${pteBits(node.bits)}`);
+        visit(node.entries, level + 1, indent + '    ');
+      } else if (node.count === 1) {
+        out.push(`${indent}[${idx(node.first)}]${' '.repeat(width + 1)} ${hex8(node.va)} → ${labels.frame(node, false)}  ${pageSize(node.pageBytes)}  ${pteBits(node.bits)}`);
+      } else {
+        const unit = node.pageBytes > 4096 ? `${pageSize(node.pageBytes)} pages` : 'pages';
+        out.push(`${indent}[${idx(node.first)}-${idx(node.last)}] ${hex8(node.va)}-${hex8(node.vaEnd)} → ${labels.frame(node, true)}  ${node.count} ${unit}  ${pteBits(node.bits)}`);
       }
     }
-    flush();
   };
-  visit(t.root, 0, 0, '  ');
+  visit(tree.entries, 0, '  ');
   if (out.length === 1) out.push('  (no present entries)');
   return out;
 }
+
+const hostRange = (run: RunNode, range: boolean) => (range ? `${h(run.frame)}-${hex8(run.frameEnd)}` : h(run.frame));
 
 function pt(dbg: Debugger, args: string[]): void {
   if (args.length > 1) throw new CommandError('usage: pt [guest|shadow|ept]');
   const which = args[0] ?? 'guest';
   const view = dbg.view;
   const target = dbg.target;
-  const h = (a: number) => `h:${hex8(a)}`;
+  let lines: string[];
   if (which === 'guest') {
-    const { on, root, asid } = target.guestPaging(view);
-    if (!on) dbg.print(`guest paging is off (virtual = guest-physical)${root !== 0 ? `; PTBR points at ${hex8(root)}:` : ''}`);
-    if (!on && root === 0) return;
-    const label = (a: number, end?: number) => `${view.vm ? 'gpa ' : ''}${hex8(a)}${end === undefined ? '' : `-${hex8(end)}`}`;
-    for (const line of dumpTables({ title: `guest page tables: root ${label(root)}, asid ${asid}`, mode: TV32_PAGING, root, read: (a) => target.readGuestPhysWord(view, a), tableLabel: label, frameLabel: label })) dbg.print(line);
-    return;
-  }
-  if (which === 'shadow') {
-    if (view.mode !== 'shadow') throw new CommandError(`${view.mode} mode has no shadow tables`);
-    const root = target.shadowRoot(view);
-    if (root === undefined) throw new CommandError(`${view.name} has no shadow tables yet (it has not run)`);
-    const reverse = new Map<number, number>();
-    view.vm!.p2m.forEach((hostAddr, frame) => hostAddr !== 0 && reverse.set(hostAddr >>> 0, frame * 4096));
-    const frameLabel = (a: number, end?: number) => {
-      const range = end === undefined ? h(a) : `${h(a)}-${hex8(end)}`;
-      return reverse.has(a) ? `${range} (gpa ${hex8(reverse.get(a)!)}${end === undefined ? '' : '…'})` : range;
-    };
-    const mem = target.hostMemory;
-    const which = target.mmuHolds(view) ? 'the real PTBR' : `the real PTBR when ${view.name} runs`;
-    for (const line of dumpTables({ title: `shadow page tables of ${view.name}: root ${h(root)} (${which})`, mode: TV32_PAGING, root, read: (a) => (a + 4 <= mem.sizeBytes ? mem.i32[a >>> 2]! : undefined), tableLabel: h, frameLabel })) dbg.print(line);
-    return;
-  }
-  if (which === 'ept') {
-    const ept = target.ept(view);
-    if (!ept) throw new CommandError(`${view.mode} mode has no EPT`);
-    const mem = target.hostMemory;
-    const mode = ept.pagingMode;
-    const range = (a: number, end?: number) => (end === undefined ? h(a) : `${h(a)}-${hex8(end)}`);
-    for (const line of dumpTables({ title: `EPT of ${view.name}: root ${h(ept.rootAddress)}, ${mode.levelBits.length} levels (${mode.levelBits.join('+')} bits); guest-physical → host-physical`, mode, root: ept.rootAddress, read: (a) => (a + 4 <= mem.sizeBytes ? mem.i32[a >>> 2]! : undefined), tableLabel: h, frameLabel: range })) dbg.print(line);
-    return;
-  }
-  throw new CommandError(`pt shows guest, shadow or ept tables (got '${which}')`);
+    const g = guestTables(target, view);
+    if (!g.paging) dbg.print(`guest paging is off (virtual = guest-physical)${g.root !== 0 ? `; PTBR points at ${hex8(g.root)}:` : ''}`);
+    if (g.tree === undefined) return;
+    const name = (a: number) => `${g.guestPhysical ? 'gpa ' : ''}${hex8(a)}`;
+    lines = treeLines(`guest page tables: root ${name(g.root)}, asid ${g.asid}`, g.tree, {
+      table: name,
+      frame: (run, range) => (range ? `${name(run.frame)}-${hex8(run.frameEnd)}` : name(run.frame)),
+    });
+  } else if (which === 'shadow') {
+    const s = shadowTables(target, view);
+    if (isUnavailable(s)) throw new CommandError(s.unavailable === 'no-shadow-yet' ? `${view.name} has no shadow tables yet (it has not run)` : `${view.mode} mode has no shadow tables`);
+    const real = s.loaded ? 'the real PTBR' : `the real PTBR when ${view.name} runs`;
+    lines = treeLines(`shadow page tables of ${view.name}: root ${h(s.root)} (${real})`, s, {
+      table: h,
+      frame: (run, range) => (run.guestFrame === undefined ? hostRange(run, range) : `${hostRange(run, range)} (gpa ${hex8(run.guestFrame)}${range ? '…' : ''})`),
+    });
+  } else if (which === 'ept') {
+    const e = eptTables(target, view);
+    if (isUnavailable(e)) throw new CommandError(`${view.mode} mode has no EPT`);
+    const bits = e.levelBits;
+    lines = treeLines(`EPT of ${view.name}: root ${h(e.root)}, ${bits.length} levels (${bits.join('+')} bits); guest-physical → host-physical`, e, { table: h, frame: hostRange });
+  } else throw new CommandError(`pt shows guest, shadow or ept tables (got '${which}')`);
+  for (const line of lines) dbg.print(line);
 }
+
+const TLB_NAMES = { unified: 'TLB', instruction: 'instruction TLB', data: 'data TLB' } as const;
 
 function tlb(dbg: Debugger, args: string[]): void {
   if (args.length > 0) throw new CommandError('tlb takes no arguments');
-  const mmu = dbg.target.mmu;
-  const tlbs = mmu.itlb === mmu.dtlb ? [['TLB', mmu.itlb] as const] : [['instruction TLB', mmu.itlb] as const, ['data TLB', mmu.dtlb] as const];
-  for (const [name, t] of tlbs) {
-    const entries = t.entries();
-    dbg.print(`${name}: ${t.config.entries} entries, ${t.sets} set${t.sets === 1 ? '' : 's'} × ${t.ways} way${t.ways === 1 ? '' : 's'}, ${t.config.replacement} replacement; ${entries.length} valid${dbg.target.session.vmm ? ' (shared by every VM)' : ''}`);
-    if (entries.length === 0) continue;
-    // LRU order within each set: 0 = most recently used.
-    const rank = new Map<number, number>();
-    const bySet = new Map<number, typeof entries>();
-    for (const e of entries) bySet.set(e.set, [...(bySet.get(e.set) ?? []), e]);
-    for (const list of bySet.values()) [...list].sort((a, b) => b.lastUse - a.lastUse).forEach((e, i) => rank.set(e.index, i));
+  const contents = tlbContents(dbg.target);
+  for (const t of contents.tlbs) {
+    const s = (n: number) => (n === 1 ? '' : 's');
+    dbg.print(`${TLB_NAMES[t.kind]}: ${t.capacity} entries, ${t.sets} set${s(t.sets)} × ${t.ways} way${s(t.ways)}, ${t.replacement} replacement; ${t.valid.length} valid${contents.sharedByVms ? ' (shared by every VM)' : ''}`);
+    if (t.valid.length === 0) continue;
     // Translations made with the guest's paging off (guest-physical identities) are tagged apart.
-    const pagingOff = (e: (typeof entries)[number]) => (e as { pagingOff?: boolean }).pagingOff === true;
     const rows = [['set', 'way', 'vpid', 'asid', 'virtual', '', 'physical', 'size', 'bits', 'lru']];
-    for (const e of entries) {
-      const asid = pagingOff(e) ? 'pg-off' : String(e.asid);
-      rows.push([String(e.set), String(e.way), String(e.vpid), asid, hex8(e.va), '→', hex8(e.pa), pageSize(e.pageBytes), pteBits(e.bits), String(rank.get(e.index))]);
+    for (const e of t.valid) {
+      rows.push([String(e.set), String(e.way), String(e.vpid), e.pagingOff ? 'pg-off' : String(e.asid), hex8(e.va), '→', hex8(e.pa), pageSize(e.pageBytes), pteBits(e.bits), String(e.lruRank)]);
     }
     for (const line of columns(rows)) dbg.print(line);
   }

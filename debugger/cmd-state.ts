@@ -1,70 +1,63 @@
 // Commands that show or change state: registers (with, under a VMM, the real MMU state beside
 // the guest's virtual control registers), memory in three address spaces, disassembly with
-// symbols and source lines, statistics, VM exits, the VMs and the mode, and `set`.
+// symbols and source lines, statistics, VM exits, the VMs and the mode, and `set`. Registers,
+// exits and the mode are formatted from the inspection model (inspect/registers.ts, exits.ts,
+// machine.ts); symbols, which only the debugger knows, are added here.
 
-import { CR, CR_NAMES, PTBR_ASID_MASK, PTBR_ROOT_MASK, STATUS, causeName } from '../isa/arch.ts';
-import { REGISTER_ABI_NAMES, REGISTER_NUMBERS } from '../isa/table.ts';
-import { statsTable } from '../cli/format.ts';
+import { CR, CR_NAMES } from '../isa/arch.ts';
+import { REGISTER_NUMBERS } from '../isa/table.ts';
+import { statsTable } from '../format/stats.ts';
+import { exitLog } from '../inspect/exits.ts';
+import { pagingSetup } from '../inspect/machine.ts';
+import { registers, type RealMmu, type RegisterFile } from '../inspect/registers.ts';
+import { isUnavailable } from '../inspect/target.ts';
 import type { Command } from './commands.ts';
 import { describeBreakpoint } from './breakpoints.ts';
 import type { Debugger } from './debugger.ts';
 import { CommandError, columns, hex8, parseCount, parseNumber } from './format.ts';
 import { readMemory, readString, SPACE_NAMES } from './memory.ts';
-import type { CpuView } from './target.ts';
 import { parseAddress } from './symbols.ts';
 
-function statusText(status: number): string {
-  const flags = (['MODE', 'IE', 'PMODE', 'PIE', 'PG'] as const).filter((f) => status & STATUS[f]);
-  return flags.length ? flags.join(' ') : '-';
-}
-
 /** One line on the CPU: mode, paging, interrupts. */
-export function cpuSummary(view: CpuView): string {
-  const s = view.cpu.cr[CR.STATUS]!;
-  return `${s & STATUS.MODE ? 'supervisor' : 'user'} mode, paging ${s & STATUS.PG ? 'on' : 'off'}, interrupts ${s & STATUS.IE ? 'on' : 'off'}`;
+export function cpuSummary(r: RegisterFile): string {
+  return `${r.supervisor ? 'supervisor' : 'user'} mode, paging ${r.paging ? 'on' : 'off'}, interrupts ${r.interrupts ? 'on' : 'off'}`;
 }
 
 function regs(dbg: Debugger, args: string[]): void {
   if (args.length > 0) throw new CommandError('regs takes no arguments');
   const view = dbg.view;
-  const cpu = view.cpu;
-  dbg.print(`pc ${dbg.describe(view, cpu.pc)}   ${cpuSummary(view)}   instructions ${view.stats.instructions.toLocaleString('en-US')}`);
-  const cells = REGISTER_ABI_NAMES.map((name, i) => [name, hex8(cpu.regs[i]!)]);
+  const r = registers(dbg.target, view);
+  dbg.print(`pc ${dbg.describe(view, r.pc)}   ${cpuSummary(r)}   instructions ${r.instructions.toLocaleString('en-US')}`);
+  const cells = r.general.map(({ name, value }) => [name, hex8(value)]);
   const rows: string[][] = [];
   for (let i = 0; i < 16; i += 4) rows.push(cells.slice(i, i + 4).flat());
   for (const line of columns(rows)) dbg.print(line);
-  const cr = cpu.cr;
-  const ptbr = cr[CR.PTBR]!;
-  const timer = cr[CR.TIMER]! >>> 0;
-  dbg.print(view.vm ? 'guest control registers (virtual: the VM\'s own values)' : 'control registers');
+  const c = r.control;
+  dbg.print(r.virtual ? 'guest control registers (virtual: the VM\'s own values)' : 'control registers');
+  const timer = c.timer === 0 ? 'off' : `next at tick ${c.timerDeadline ?? Infinity}${c.timerPending ? ', pending' : ''}`;
   const crRows = [
-    ['status', hex8(cr[CR.STATUS]!), statusText(cr[CR.STATUS]!), 'ptbr', hex8(ptbr), `root ${hex8(ptbr & PTBR_ROOT_MASK)}, asid ${ptbr & PTBR_ASID_MASK}`],
-    ['evec', hex8(cr[CR.EVEC]!), dbg.symbolFor(view, cr[CR.EVEC]!) ?? '', 'epc', hex8(cr[CR.EPC]!), dbg.symbolFor(view, cr[CR.EPC]!) ?? ''],
-    ['cause', hex8(cr[CR.CAUSE]!), view.stats.traps.some((n) => n > 0) ? causeName(cr[CR.CAUSE]!) : '(no trap yet)', 'badva', hex8(cr[CR.BADVA]!), ''],
-    ['scratch', hex8(cr[CR.SCRATCH]!), '', 'timer', hex8(timer), timer === 0 ? 'off' : `next at tick ${cpu.timerDeadline}${cpu.timerPending ? ', pending' : ''}`],
-    ['cycle', String(cpu.readCr(CR.CYCLE) >>> 0), '', 'instret', String(cpu.readCr(CR.INSTRET) >>> 0), ''],
+    ['status', hex8(c.status), c.statusFlags.length ? c.statusFlags.join(' ') : '-', 'ptbr', hex8(c.ptbr), `root ${hex8(c.ptbrRoot)}, asid ${c.ptbrAsid}`],
+    ['evec', hex8(c.evec), dbg.symbolFor(view, c.evec) ?? '', 'epc', hex8(c.epc), dbg.symbolFor(view, c.epc) ?? ''],
+    ['cause', hex8(c.cause), c.trapped ? c.causeName : '(no trap yet)', 'badva', hex8(c.badva), ''],
+    ['scratch', hex8(c.scratch), '', 'timer', hex8(c.timer), timer],
+    ['cycle', String(c.cycle), '', 'instret', String(c.instret), ''],
   ];
   for (const line of columns(crRows)) dbg.print(line);
-  if (view.vm) for (const line of realMmu(dbg, view)) dbg.print(line);
+  if (r.realMmu) for (const line of realMmuLines(r, r.realMmu)) dbg.print(line);
 }
 
 /** Under a VMM: what the hardware MMU holds for this VM (shadow root, context, EPT). */
-export function realMmu(dbg: Debugger, view: CpuView): string[] {
-  const target = dbg.target;
-  if (!target.mmuHolds(view)) {
-    const loaded = target.loadedVm;
-    return [`real MMU: ${loaded ? `holds ${loaded.name}'s state (${view.name} is not loaded)` : `not set up yet (${view.name} has not run)`}`];
-  }
-  const mmu = target.mmu;
+function realMmuLines(r: RegisterFile, m: RealMmu): string[] {
+  if (!m.loaded) return [`real MMU: ${m.loadedVm ? `holds ${m.loadedVm}'s state (${r.cpu} is not loaded)` : `not set up yet (${r.cpu} has not run)`}`];
   const rows: string[][] = [
-    ['stage 1', mmu.stage1On ? 'on' : 'off', view.mode === 'shadow'
-      ? `root ${hex8(mmu.stage1Root)} (host-physical: the shadow page directory)`
-      : `root ${hex8(mmu.stage1Root)} (guest-physical: the guest's own table)`],
-    ['context', `0x${mmu.context.toString(16).padStart(4, '0')}`, `vpid ${mmu.context >>> 8}, asid ${mmu.context & 0xff}`],
-    ['nested', mmu.nested ? `EPT root ${hex8(mmu.nested.root)}` : 'none', mmu.nested ? `host-physical, ${mmu.nested.mode.levelBits.length} levels (${mmu.nested.mode.levelBits.join('+')} bits)` : ''],
-    ['user mode', mmu.userMode ? 'yes' : 'no', ''],
+    ['stage 1', m.stage1On ? 'on' : 'off', m.stage1RootSpace === 'host-physical'
+      ? `root ${hex8(m.stage1Root)} (host-physical: the shadow page directory)`
+      : `root ${hex8(m.stage1Root)} (guest-physical: the guest's own table)`],
+    ['context', `0x${m.context.toString(16).padStart(4, '0')}`, `vpid ${m.vpid}, asid ${m.asid}`],
+    ['nested', m.nested ? `EPT root ${hex8(m.nested.root)}` : 'none', m.nested ? `host-physical, ${m.nested.levelBits.length} levels (${m.nested.levelBits.join('+')} bits)` : ''],
+    ['user mode', m.userMode ? 'yes' : 'no', ''],
   ];
-  return [`real MMU (${view.mode}, hardware state for ${view.name})`, ...columns(rows)];
+  return [`real MMU (${r.mode}, hardware state for ${r.cpu})`, ...columns(rows)];
 }
 
 /** `x[/w|/b|/s] ADDR [N]`: words, bytes or a string, in any address space. */
@@ -163,15 +156,14 @@ function stats(dbg: Debugger, args: string[]): void {
 function exits(dbg: Debugger, args: string[]): void {
   if (args.length > 1) throw new CommandError('usage: exits [N]');
   const view = dbg.view;
-  if (!view.vm) throw new CommandError('there are no VM exits on bare metal (run with --mode shadow or ept)');
-  const n = parseCount(args[0], 'exits N', 10);
-  const log = view.vm.exitLog;
-  const shown = log.slice(-n);
-  const first = view.vm.vmm.exitsTotal - shown.length + 1;
-  dbg.print(`${view.name}: ${view.vm.vmm.exitsTotal.toLocaleString('en-US')} VM exits; the last ${shown.length}:`);
+  const bareMetal = 'there are no VM exits on bare metal (run with --mode shadow or ept)';
+  if (!view.vm) throw new CommandError(bareMetal);
+  const log = exitLog(view, parseCount(args[0], 'exits N', 10));
+  if (isUnavailable(log)) throw new CommandError(bareMetal);
+  dbg.print(`${log.cpu}: ${log.total.toLocaleString('en-US')} VM exits; the last ${log.records.length}:`);
   const rows = [['#', 'instructions', 'pc', 'exit', 'reason', 'detail']];
-  shown.forEach((r, i) => rows.push([String(first + i), r.instructions.toLocaleString('en-US'), dbg.describe(view, r.pc), r.hardware, r.reason, r.detail || '-']));
-  if (shown.length > 0) for (const line of columns(rows)) dbg.print(line);
+  for (const r of log.records) rows.push([String(r.n), r.instructions.toLocaleString('en-US'), dbg.describe(view, r.pc), r.hardware, r.reason, r.detail || '-']);
+  if (log.records.length > 0) for (const line of columns(rows)) dbg.print(line);
 }
 
 function vmCmd(dbg: Debugger, args: string[]): void {
@@ -199,19 +191,20 @@ function vmList(dbg: Debugger): string[] {
 
 function mode(dbg: Debugger, args: string[]): void {
   if (args.length > 0) throw new CommandError('mode takes no arguments');
-  const target = dbg.target;
   const view = dbg.view;
-  const vmm = target.session.vmm;
+  const setup = pagingSetup(dbg.target, view);
+  const vmm = setup.vmm;
   if (!vmm) dbg.print('mode: native (bare metal: the guest\'s page tables are the hardware\'s)');
   else {
     const what = view.mode === 'shadow' ? 'shadow paging (the VMM builds shadow tables from the guest\'s; PTBR writes and faults exit)' : 'EPT (nested paging: the hardware walks guest tables and the EPT)';
     dbg.print(`mode: ${what}`);
-    dbg.print(`VM ${view.name} (${view.index + 1} of ${target.views.length}), VPID ${vmm.options.vpid ? 'on' : 'off'}, quantum ${vmm.options.quantum.toLocaleString('en-US')}`);
-    if (view.mode === 'ept') dbg.print(`EPT: ${vmm.options.ept.levels} levels${vmm.options.ept.largePages ? ', large pages' : ''}`);
-    else dbg.print(`shadow: ${vmm.options.shadow.cacheRoots} cached roots, unshadow after ${vmm.options.shadow.floodThreshold} writes`);
+    dbg.print(`VM ${view.name} (${vmm.index + 1} of ${vmm.count}), VPID ${vmm.vpid ? 'on' : 'off'}, quantum ${vmm.quantum.toLocaleString('en-US')}`);
+    if (view.mode === 'ept') dbg.print(`EPT: ${vmm.ept.levels} levels${vmm.ept.largePages ? ', large pages' : ''}`);
+    else dbg.print(`shadow: ${vmm.shadow.cacheRoots} cached roots, unshadow after ${vmm.shadow.floodThreshold} writes`);
   }
-  const { on, root, asid } = target.guestPaging(view);
-  dbg.print(`guest: ${cpuSummary(view)}${on ? `, root ${hex8(root)}, asid ${asid}` : ''}`);
+  const r = registers(dbg.target, view);
+  const c = r.control;
+  dbg.print(`guest: ${cpuSummary(r)}${r.paging ? `, root ${hex8(c.ptbrRoot)}, asid ${c.ptbrAsid}` : ''}`);
 }
 
 function info(dbg: Debugger, args: string[]): void {

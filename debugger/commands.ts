@@ -7,6 +7,7 @@ import type { Debugger } from './debugger.ts';
 import { MMU_COMMANDS } from './cmd-mmu.ts';
 import { RUN_COMMANDS } from './cmd-run.ts';
 import { STATE_COMMANDS } from './cmd-state.ts';
+import { CONSOLE_COMMANDS } from './cmd-console.ts';
 import { CommandError } from './format.ts';
 import { runScriptFile } from './script.ts';
 
@@ -19,6 +20,8 @@ export interface Command {
   readonly help?: string;
   /** An empty line runs the command again. */
   readonly repeats?: boolean;
+  /** The handler gets the rest of the line as typed, blanks included, as its one argument. */
+  readonly verbatim?: boolean;
   /** Candidates for the word being completed, given the arguments before it. */
   readonly complete?: (dbg: Debugger, args: readonly string[]) => readonly string[];
   run(dbg: Debugger, args: string[], suffix: string): void | 'quit' | Promise<void | 'quit'>;
@@ -51,7 +54,7 @@ const SESSION_COMMANDS: readonly Command[] = [
   { name: 'quit', aliases: ['q', 'exit'], usage: 'quit', summary: 'leave the debugger', run: () => 'quit' },
 ];
 
-export const COMMANDS: readonly Command[] = [...RUN_COMMANDS, ...STATE_COMMANDS, ...MMU_COMMANDS, ...SESSION_COMMANDS];
+export const COMMANDS: readonly Command[] = [...RUN_COMMANDS, ...STATE_COMMANDS, ...MMU_COMMANDS, ...CONSOLE_COMMANDS, ...SESSION_COMMANDS];
 
 const BY_NAME: ReadonlyMap<string, Command> = (() => {
   const map = new Map<string, Command>();

@@ -4,20 +4,25 @@
 // it, and turns a CommandError into one `error:` line, so a bad command never ends a session.
 //
 // The debugger attaches from outside: it runs the machine through Target and reads its state;
-// the emulator and the VMM know nothing of it.
+// the emulator and the VMM know nothing of it. Files (scripts, source lines) come in through a
+// DebugHost, so the engine runs with no file system behind it (a web worker) as well as in Node.
 
 import { CR } from '../isa/arch.ts';
 import { REGISTER_NUMBERS } from '../isa/table.ts';
-import { disassemble } from '../assembler/index.ts';
-import { red } from '../cli/format.ts';
+import { disassemble } from '../assembler/disassembler.ts';
+import { red } from '../format/text.ts';
 import { Breakpoints, type CheckContext } from './breakpoints.ts';
 import { findCommand } from './commands.ts';
 import { describeTlbRules } from './tlb-rules-report.ts';
 import { CommandError, hex8 } from './format.ts';
+import { NO_FILES, type DebugHost } from './host.ts';
 import { History, type LogEntry, type Mutation } from './history.ts';
 import { readMemory, writeMemory } from './memory.ts';
-import { SymbolTable, shortLocation, sourceText, type ExprContext, type WordAt } from './symbols.ts';
+import { SourceFiles, SymbolTable, shortLocation, type ExprContext, type WordAt } from './symbols.ts';
 import { Target, type CpuView, type TargetPlan } from './target.ts';
+
+/** Console bytes as text, as Buffer's toString('utf8') decodes them (a byte-order mark stays). */
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Where the debugger writes (stdout, or a string in tests). */
 export interface DebugOutput {
@@ -54,9 +59,16 @@ export class Debugger {
   /** What breakpoint checks need: the machine and how to name an address. */
   readonly checkContext: CheckContext;
 
-  constructor(plan: TargetPlan, readonly out: DebugOutput) {
+  /** Source lines for listings, read through the host. */
+  readonly sources: SourceFiles;
+
+  constructor(plan: TargetPlan, readonly out: DebugOutput, readonly host: DebugHost = NO_FILES) {
     this.target = new Target(plan);
     this.symbols = plan.plans.map((p) => new SymbolTable(p));
+    this.sources = new SourceFiles((file) => {
+      const r = host.readText(file);
+      return 'text' in r ? r.text : undefined;
+    });
     this.checkContext = { target: this.target, describe: (view, addr) => this.describe(view, addr) };
   }
 
@@ -83,7 +95,7 @@ export class Debugger {
   /** Guest console output since the last call, as it came (prefixed by VM name with several VMs). */
   flushConsole(): void {
     for (const view of this.target.views) {
-      const chunk = this.target.drainConsole(view).toString('utf8');
+      const chunk = UTF8.decode(this.target.drainConsole(view));
       if (chunk === '') continue;
       const text = this.multiple ? chunk.replace(/^(?=.)/gm, `[${view.name}] `) : chunk;
       this.out.write(text);
@@ -119,7 +131,7 @@ export class Debugger {
     const text = typeof w === 'number' ? disassemble(w, addr, table?.byAddress) : `(${w.error})`;
     const word = typeof w === 'number' ? w.toString(16).padStart(8, '0') : '--------';
     const loc = this.symbols[view.index]!.location(addr, this.wordAt(view));
-    const source = loc ? `${shortLocation(loc)}  ${sourceText(loc) ?? ''}`.trimEnd() : '';
+    const source = loc ? `${shortLocation(loc)}  ${this.sources.line(loc) ?? ''}`.trimEnd() : '';
     return `${marker}${this.describe(view, addr).padEnd(32)} ${word}  ${text.padEnd(24)} ${source}`.trimEnd();
   }
 
@@ -154,6 +166,8 @@ export class Debugger {
       if (m.reg === 'pc') view.cpu.pc = m.value >>> 0;
       else if (typeof m.reg === 'number') view.cpu.regs[m.reg] = m.reg === 0 ? 0 : m.value;
       else view.cpu.cr[Number(m.reg.slice(2))] = m.value;
+    } else if (m.kind === 'console-input') {
+      this.target.feedConsole(view, m.bytes);
     } else {
       writeMemory(this.target, view, { space: m.space, addr: m.addr }, m.value, m.size);
     }
@@ -174,20 +188,22 @@ export class Debugger {
       if (this.lastRepeatable === undefined) return undefined;
       text = this.lastRepeatable;
     }
-    const [word, ...args] = text.split(/\s+/);
+    const [word, ...words] = text.split(/\s+/);
     const slash = word!.indexOf('/');
     const name = slash > 0 ? word!.slice(0, slash) : word!;
     const suffix = slash > 0 ? word!.slice(slash + 1) : '';
     const command = findCommand(name);
     try {
       if (!command) throw new CommandError(`unknown command '${name}' (try 'help')`);
+      const rest = text.slice(word!.length).trimStart();
+      const args = command.verbatim ? (rest === '' ? [] : [rest]) : words;
       const result = await command.run(this, args, suffix);
       if (command.repeats) this.lastRepeatable = text;
       return result === 'quit' ? 'quit' : undefined;
     } catch (e) {
       this.errors++;
       const label = red(this.out.color, e instanceof CommandError ? 'error:' : 'internal error:');
-      const detail = e instanceof CommandError || !process.env.VMMLAB_DEBUG ? (e as Error).message : (e as Error).stack;
+      const detail = e instanceof CommandError || !this.host.stackTraces ? (e as Error).message : (e as Error).stack;
       this.print(`${label} ${detail}`);
       return undefined;
     } finally {

@@ -38,7 +38,10 @@ export interface Goal {
   readonly verbose?: boolean;
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** One turn of the event loop: setImmediate in Node, a zero timeout where there is none (a web worker). */
+const yieldToEventLoop = typeof setImmediate === 'function'
+  ? () => new Promise<void>((resolve) => setImmediate(resolve))
+  : () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
   const target = dbg.target;
@@ -153,7 +156,7 @@ export function stoppedMessage(dbg: Debugger, view: CpuView): string {
   switch (state) {
     case 'halted': return `${who} powered off (exit code ${dbg.target.exitCode(view)}): reverse-step, restore a checkpoint, or quit`;
     case 'trap-loop': return `${who} is in a trap loop: reverse-step to before it, or quit`;
-    case 'wfi-deadlock': return `${who} waits for an interrupt that can never come: reverse-step, or quit`;
+    case 'wfi-deadlock': return `${who} waits for an interrupt that can never come: give it console input (input TEXT), reverse-step, or quit`;
     default: return `${who} has stopped`;
   }
 }
@@ -168,7 +171,7 @@ export function reportStop(dbg: Debugger, view: CpuView): void {
     dbg.print(`${name} stopped: trap loop (${TRAP_LOOP_LIMIT} traps in a row, nothing retired): ${describeTrap(view, 1, describe)}`);
     dbg.print('(reverse-step goes back to the instruction whose trap started it)');
   }
-  if (state === 'wfi-deadlock') dbg.print(`${name} stopped: wfi with interrupts impossible (timer off, no input)`);
+  if (state === 'wfi-deadlock') dbg.print(`${name} stopped: wfi with interrupts impossible (timer off, no input; 'input TEXT' gives it some)`);
   dbg.print(dbg.location(view));
 }
 

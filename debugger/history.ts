@@ -1,10 +1,10 @@
 // Time travel by deterministic replay. The emulator and the VMM are deterministic: the same
 // image, options and sequence of runs always reach the same state, MMU, TLB and VMM included.
 // So the debugger never saves a machine: it keeps the log of what it did to it (which CPU ran
-// how many instructions, in order, and every change the user made with `set`), and goes back
-// by building the machine again and replaying a prefix of the log. A checkpoint is a copy of
-// the log; reverse-step N cuts the log at the moment the focused CPU had retired N fewer
-// instructions.
+// how many instructions, in order, every change the user made with `set` and the console input
+// given with `input`), and goes back by building the machine again and replaying a prefix of
+// the log. A checkpoint is a copy of the log; reverse-step N cuts the log at the moment the
+// focused CPU had retired N fewer instructions.
 //
 // Runs of one CPU are merged: running 5 then 7 instructions reaches the same state as running
 // 12 (the CPU's loop is built so that slicing a run never changes its result), so a long
@@ -29,7 +29,9 @@ export type LogEntry =
    */
   | { readonly kind: 'run'; readonly cpu: number; readonly count: number; readonly stop: boolean; readonly trap?: boolean }
   | { readonly kind: 'set-reg'; readonly cpu: number; readonly reg: RegisterKey; readonly value: number }
-  | { readonly kind: 'set-mem'; readonly cpu: number; readonly space: 'v' | 'p' | 'h'; readonly addr: number; readonly size: 1 | 2 | 4; readonly value: number };
+  | { readonly kind: 'set-mem'; readonly cpu: number; readonly space: 'v' | 'p' | 'h'; readonly addr: number; readonly size: 1 | 2 | 4; readonly value: number }
+  /** Bytes queued to the CPU's console input (`input`). */
+  | { readonly kind: 'console-input'; readonly cpu: number; readonly bytes: readonly number[] };
 
 export type Mutation = Exclude<LogEntry, { kind: 'run' }>;
 

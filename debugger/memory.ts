@@ -2,12 +2,13 @@
 // page tables, walked here in software), guest-physical (`p:`) and host-physical (`h:`). On bare
 // metal guest-physical and host-physical are both physical memory.
 //
-// The walk here is the TV32 walk of isa/README.md section 6.2 without the permission check (a
-// debugger may look at supervisor pages from anywhere) and without side effects: no A/D bits,
-// no TLB, no statistics, no backing of guest frames. For what the hardware would do, with its
-// TLB and its costs, the `translate` command asks the MMU itself (mmu.probe).
+// Guest-virtual addresses go through the guest's own walk (inspect/walk.ts: the TV32 walk of
+// isa/README.md section 6.2 without the permission check, a debugger may look at supervisor pages
+// from anywhere) and without side effects: no A/D bits, no TLB, no statistics, no backing of
+// guest frames. For what the hardware would do, with its TLB and its costs, see `translate`.
 
-import { MMIO_BASE, MMIO_SIZE, PTE } from '../isa/arch.ts';
+import { MMIO_BASE, MMIO_SIZE } from '../isa/arch.ts';
+import { guestWalk } from '../inspect/walk.ts';
 import { CommandError, hex8 } from './format.ts';
 import type { CpuView, Target } from './target.ts';
 
@@ -19,56 +20,6 @@ export interface Address {
 }
 
 export const SPACE_NAMES: Record<Space, string> = { v: 'guest-virtual', p: 'guest-physical', h: 'host-physical' };
-
-export interface GuestWalkStep {
-  readonly level: number;
-  /** Guest-physical address of the entry. */
-  readonly entryAddr: number;
-  readonly value: number;
-}
-
-export interface GuestWalk {
-  /** Guest paging on (STATUS.PG)? Off: virtual = guest-physical. */
-  readonly paging: boolean;
-  readonly root: number;
-  readonly steps: GuestWalkStep[];
-  readonly ok: boolean;
-  readonly guestPhys: number;
-  readonly pageShift: number;
-  /** The leaf entry (all of V W X U G A D with paging off). */
-  readonly leaf: number;
-  /** Why the walk failed, in words. */
-  readonly fault?: string;
-}
-
-const PAGING_OFF_LEAF = PTE.V | PTE.W | PTE.X | PTE.U | PTE.A | PTE.D;
-
-/** The guest's own two-level walk for `va`, read from guest-physical memory. */
-export function guestWalk(target: Target, view: CpuView, va: number): GuestWalk {
-  va >>>= 0;
-  const { on, root } = target.guestPaging(view);
-  if (!on) return { paging: false, root, steps: [], ok: true, guestPhys: va, pageShift: 12, leaf: PAGING_OFF_LEAF };
-  const steps: GuestWalkStep[] = [];
-  const fail = (fault: string): GuestWalk => ({ paging: true, root, steps, ok: false, guestPhys: 0, pageShift: 12, leaf: 0, fault });
-  // Steps 1-3: the level-1 entry.
-  const pdeAddr = (root + (va >>> 22) * 4) >>> 0;
-  const pde = target.readGuestPhysWord(view, pdeAddr);
-  if (pde === undefined) return fail(`level-1 entry at ${hex8(pdeAddr)} is outside guest memory (bus error)`);
-  steps.push({ level: 0, entryAddr: pdeAddr, value: pde >>> 0 });
-  if (!(pde & PTE.V)) return fail('level-1 entry not present (V = 0)');
-  if (pde & PTE.L) {
-    if (pde & 0x003ff000) return fail('superpage entry with a misaligned frame');
-    const gpa = ((pde & 0xffc00000) | (va & 0x003fffff)) >>> 0;
-    return { paging: true, root, steps, ok: true, guestPhys: gpa, pageShift: 22, leaf: pde };
-  }
-  // Steps 4-5: the level-2 entry.
-  const pteAddr = ((pde & PTE.FRAME_MASK) + ((va >>> 12) & 1023) * 4) >>> 0;
-  const pte = target.readGuestPhysWord(view, pteAddr);
-  if (pte === undefined) return fail(`level-2 entry at ${hex8(pteAddr)} is outside guest memory (bus error)`);
-  steps.push({ level: 1, entryAddr: pteAddr, value: pte >>> 0 });
-  if (!(pte & PTE.V)) return fail('level-2 entry not present (V = 0)');
-  return { paging: true, root, steps, ok: true, guestPhys: ((pte & PTE.FRAME_MASK) | (va & 0xfff)) >>> 0, pageShift: 12, leaf: pte };
-}
 
 /** Guest-physical address of a virtual one (any permissions), or undefined when unmapped. */
 export function virtualToGuestPhys(target: Target, view: CpuView, va: number): number | undefined {

@@ -1,8 +1,7 @@
 // Commands from text rather than a terminal: a script file (`-x FILE`, `source FILE`) or lines
 // piped into stdin. Each command is echoed after the prompt, so a transcript reads like the
-// session it was (docs/debugging-tour.md is one).
+// session it was (docs/debugging-tour.md is one). Files are read through the debugger's host.
 
-import * as fs from 'node:fs';
 import type { Debugger } from './debugger.ts';
 import { CommandError } from './format.ts';
 
@@ -23,11 +22,7 @@ export function scriptLines(text: string): string[] {
 }
 
 export async function runScriptFile(dbg: Debugger, file: string): Promise<'quit' | undefined> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CommandError(`cannot read '${file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  return runLines(dbg, scriptLines(text));
+  const read = dbg.host.readText(file);
+  if ('error' in read) throw new CommandError(`cannot read '${file}': ${read.error}`);
+  return runLines(dbg, scriptLines(read.text));
 }

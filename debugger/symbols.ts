@@ -7,12 +7,10 @@
 // Also the address expressions commands take: numbers, symbols, `$reg`, sums and differences
 // (`scheduler+8`, `$sp-4`), with an optional address-space prefix (`p:0x2000`, `h:0x10000`).
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { CR_NAMES } from '../isa/arch.ts';
 import type { Image, ImageSymbol, SourceLocation } from '../isa/image.ts';
 import { REGISTER_NUMBERS } from '../isa/table.ts';
-import type { VmPlan } from '../cli/session.ts';
+import type { BootModule } from '../emulator/boot.ts';
 import { CommandError, parseNumber } from './format.ts';
 import type { Address, Space } from './memory.ts';
 
@@ -61,7 +59,7 @@ export type WordAt = (va: number) => number | undefined;
 export class SymbolTable {
   readonly tables: ImageTable[];
 
-  constructor(plan: Pick<VmPlan, 'kernel' | 'modules'>) {
+  constructor(plan: { readonly kernel: Image; readonly modules: readonly BootModule[] }) {
     this.tables = [tableOf('kernel', false, plan.kernel), ...plan.modules.map((m) => tableOf(m.name, true, m.image))];
   }
 
@@ -148,25 +146,32 @@ function nearestAtOrBelow(sorted: readonly ImageSymbol[], addr: number): ImageSy
   return found;
 }
 
-const sourceCache = new Map<string, string[] | null>();
+/** The lines of source files, read once each through `read` (the platform's: files are named as the assembler named them). */
+export class SourceFiles {
+  private readonly cache = new Map<string, string[] | null>();
 
-/** The text of a source line (files are found as the assembler named them, from the current directory). */
-export function sourceText(loc: SourceLocation): string | undefined {
-  let lines = sourceCache.get(loc.file);
-  if (lines === undefined) {
-    try {
-      lines = fs.readFileSync(path.resolve(loc.file), 'utf8').split('\n');
-    } catch {
-      lines = null;
+  constructor(private readonly read: (file: string) => string | undefined) {}
+
+  /** The text of a source line, trimmed; undefined when its file cannot be read. */
+  line(loc: SourceLocation): string | undefined {
+    let lines = this.cache.get(loc.file);
+    if (lines === undefined) {
+      lines = this.read(loc.file)?.split('\n') ?? null;
+      this.cache.set(loc.file, lines);
     }
-    sourceCache.set(loc.file, lines);
+    return lines?.[loc.line - 1]?.trim();
   }
-  return lines?.[loc.line - 1]?.trim();
 }
 
 /** `proc.s:421`. */
 export function shortLocation(loc: SourceLocation): string {
-  return `${path.basename(loc.file)}:${loc.line}`;
+  return `${baseName(loc.file)}:${loc.line}`;
+}
+
+/** The last part of a path (node:path's basename, for / and \\ separators alike). */
+function baseName(file: string): string {
+  const trimmed = file.replace(/[\\/]+$/, '');
+  return trimmed.slice(Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\')) + 1);
 }
 
 /** What an expression may read: the focused CPU's registers by name. */

@@ -1,39 +1,29 @@
-// The machine under the debugger: one bare-metal Machine or a VMM with its VMs, built from the
-// same command line as `vmmlab run`, seen as a list of CPUs ("views") the commands address by
-// index. This is the only module that runs guest code (`run`), and it can throw the whole
-// machine away and build it again from the same plans (`rebuild`): the emulator is
-// deterministic, so replaying the same runs reaches the same state (see history.ts).
+// The machine under the debugger: one bare-metal Machine or a VMM with its VMs, seen as a list of
+// CPUs ("views") the commands address by index. This is the only module that runs guest code
+// (`run`), and it can throw the whole machine away and build it again from the same plan
+// (`rebuild`): the emulator is deterministic, so replaying the same runs reaches the same state
+// (see history.ts). What to build comes from outside (TargetPlan.build: cli/commands/debug.ts
+// builds it from the command line of `vmmlab run`), so the engine needs no CLI and no node: module.
 //
 // It reads memory without side effects: a guest-physical frame the VMM has not backed yet reads
 // as zeros and is not backed by looking at it (backing allocates host frames, which would change
-// what the VMM does next).
+// what the VMM does next). It is what the inspection model looks at (inspect/target.ts).
 
 import { CR, MMIO_BASE, PAGE_SIZE, PTBR_ASID_MASK, PTBR_ROOT_MASK, STATUS } from '../isa/arch.ts';
-import { BootError } from '../emulator/boot.ts';
-import { STOP, type Cpu } from '../emulator/cpu.ts';
+import type { Image } from '../isa/image.ts';
+import type { BootModule } from '../emulator/boot.ts';
+import { STOP } from '../emulator/cpu.ts';
+import type { Machine } from '../emulator/machine.ts';
 import type { PhysicalMemory } from '../emulator/memory.ts';
-import type { Stats } from '../emulator/stats.ts';
+import type { MachineProfile } from '../emulator/profile.ts';
 import { EptPager } from '../hypervisor/ept.ts';
 import { ShadowPager } from '../hypervisor/shadow.ts';
 import { hashFrames, type Vm } from '../hypervisor/vm.ts';
-import type { VmmStats } from '../hypervisor/vmstats.ts';
-import { CliError, EXIT_CODES } from '../cli/errors.ts';
-import { machineSettings, type MachineSettings } from '../cli/options.ts';
-import { Session, parseMode, planVms, type Mode, type VmPlan } from '../cli/session.ts';
+import type { Vmm } from '../hypervisor/vmm.ts';
+import type { CpuView, InspectTarget, Mode } from '../inspect/target.ts';
+import type { CheckedCpu } from './tlb-rules-report.ts';
 
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-/** One CPU the debugger can focus: the bare machine, or one VM's vCPU. */
-export interface CpuView {
-  readonly index: number;
-  readonly name: string;
-  readonly mode: Mode;
-  readonly cpu: Cpu;
-  readonly stats: Stats;
-  /** Under a VMM: the VM and its VMM counters. */
-  readonly vm: Vm | undefined;
-  readonly vmmStats: VmmStats | undefined;
-}
+export type { CpuView, Mode } from '../inspect/target.ts';
 
 /** Why a CPU stopped for good (until a reverse command rebuilds it). */
 export type StopState = 'halted' | 'wfi-deadlock' | 'trap-loop' | 'stopped' | 'max-instructions';
@@ -50,25 +40,32 @@ export interface RunOutcome {
   trapped: boolean;
 }
 
-/** What `vmmlab debug` was asked to build: the plans are kept so the machine can be rebuilt. */
+/** A machine as a plan builds it: a bare Machine or a VMM with its VMs (cli/session.ts's Session is one). */
+export interface TargetMachine {
+  readonly machine?: Machine;
+  readonly vmm?: Vmm;
+  /** With --check-tlb-rules: a checker on the machine or on each VM. */
+  readonly tlbRules: readonly CheckedCpu[];
+}
+
+/** The images one CPU runs: its kernel and boot modules (for symbols and source lines). */
+export interface CpuImages {
+  readonly kernel: Image;
+  readonly modules: readonly BootModule[];
+}
+
+/** What the debugger was asked to build, kept so the machine can be built again. */
 export interface TargetPlan {
-  readonly settings: MachineSettings;
   readonly mode: Mode;
-  readonly plans: readonly VmPlan[];
-  readonly values: Values;
+  /** Per CPU, in view order. */
+  readonly plans: readonly CpuImages[];
+  readonly settings: { readonly profile: MachineProfile; readonly maxInstructions: number };
+  /** A fresh machine, stopped before its first instruction; the same one every time (determinism). */
+  build(): TargetMachine;
 }
 
-/** Plan a target from parsed run options, exactly as `vmmlab run` does (cli/commands/run.ts). */
-export function planTarget(values: Values, program: string | undefined, color: boolean): TargetPlan {
-  const settings = machineSettings(values);
-  const mode = parseMode(values.mode as string | undefined);
-  const plans = planVms(values, mode, program, settings.memoryBytes, color);
-  const effectiveMode = plans.length > 1 || values.vm !== undefined || values.machine !== undefined ? plans[0]!.mode : mode;
-  return { settings, mode: effectiveMode, plans, values };
-}
-
-export class Target {
-  session!: Session;
+export class Target implements InspectTarget {
+  session!: TargetMachine;
   views!: CpuView[];
   private machineStop: StopState | undefined;
   /** The VM whose state the shared MMU holds: the last one this target ran. */
@@ -84,12 +81,7 @@ export class Target {
 
   /** Throw the machine away and build it again, stopped before its first instruction. */
   rebuild(): void {
-    try {
-      this.session = new Session(this.plan.settings, this.plan.mode, [...this.plan.plans], this.plan.values);
-    } catch (e) {
-      if (e instanceof BootError || e instanceof RangeError) throw new CliError(e.message, EXIT_CODES.INPUT);
-      throw e;
-    }
+    this.session = this.plan.build();
     this.machineStop = undefined;
     this.entered = undefined;
     const { machine, vmm } = this.session;
@@ -154,6 +146,14 @@ export class Target {
     return this.session.machine ? this.session.machine.mmu : this.session.vmm!.mmu;
   }
 
+  get vmm(): Vmm | undefined {
+    return this.session.vmm;
+  }
+
+  get profile(): MachineProfile {
+    return this.plan.settings.profile;
+  }
+
   /** Host-physical memory (physical memory on bare metal). */
   get hostMemory(): PhysicalMemory {
     return this.session.machine ? this.session.machine.mem : this.session.vmm!.host.mem;
@@ -164,6 +164,13 @@ export class Target {
     if (!view.vm) return undefined;
     const pager = this.session.vmm!.pagerOf(view.vm);
     return pager instanceof EptPager ? pager : undefined;
+  }
+
+  /** The shadow pager of a VM in shadow mode. */
+  shadow(view: CpuView): ShadowPager | undefined {
+    if (!view.vm) return undefined;
+    const pager = this.session.vmm!.pagerOf(view.vm);
+    return pager instanceof ShadowPager ? pager : undefined;
   }
 
   /** The shadow directory (host-physical) a shadow-mode VM runs on, whether or not the MMU holds it now. */
@@ -215,8 +222,26 @@ export class Target {
     return hashFrames(mem.sizeBytes / PAGE_SIZE, (f) => mem.u8.subarray(f * PAGE_SIZE, (f + 1) * PAGE_SIZE));
   }
 
+  /**
+   * Queue bytes to a CPU's console input. A CPU stopped in wfi for want of an interrupt can run
+   * again (its wfi did not retire): returns true when it was so stopped.
+   */
+  feedConsole(view: CpuView, bytes: readonly number[]): boolean {
+    const console = view.vm ? view.vm.devices.console : this.session.machine!.devices.console;
+    console.feed(Uint8Array.from(bytes));
+    if (view.vm) return this.session.vmm!.resumeFromWfi(view.vm);
+    if (this.machineStop !== 'wfi-deadlock') return false;
+    this.machineStop = undefined;
+    return true;
+  }
+
+  /** Bytes queued to a CPU's console input that the guest has not read yet. */
+  pendingConsoleInput(view: CpuView): Uint8Array {
+    return (view.vm ? view.vm.devices.console : this.session.machine!.devices.console).pendingInput();
+  }
+
   /** Console output since the last drain. */
-  drainConsole(view: CpuView): Buffer {
+  drainConsole(view: CpuView): Uint8Array {
     return view.vm ? view.vm.devices.console.drain() : this.session.machine!.devices.console.drain();
   }
 

@@ -235,7 +235,13 @@ export abstract class CpuState {
     this.retire(op);
   }
 
-  /** Under a VMM the devices are the host's: a guest never reaches them directly. */
+  /**
+   * Under a VMM a guest never reaches its device registers directly: every access exits and the
+   * VMM emulates it on the VM's own devices (those this CPU was given). Their interrupt line is
+   * not gated by this: console input waiting in a VM's console raises DEVICE_INTERRUPT in its
+   * vCPU at the same instruction boundary as on bare metal, as if the VMM injected it the moment
+   * the guest could take it (isa/README.md section 7).
+   */
   devicesAccessible = true;
 
   /**
@@ -296,7 +302,7 @@ export abstract class CpuState {
 
   protected interruptDeliverable(): boolean {
     if (!(this.cr[CR.STATUS]! & STATUS.IE)) return false;
-    return this.timerPending || (this.devicesAccessible && this.devices.console.hasInput());
+    return this.timerPending || this.devices.console.hasInput();
   }
 
   /** Take the pending interrupt at this.pc (timer first, then the device). */
@@ -422,10 +428,12 @@ export abstract class CpuState {
 
   /**
    * What wfi does: if nothing is pending, idle until the timer fires (the idle ticks count toward
-   * the timer and the cycle count, not INSTRET). Returns false when nothing could ever wake it.
+   * the timer and the cycle count, not INSTRET). Returns false when nothing in the machine could
+   * ever wake it (timer off, no console input); the wfi has not retired, so a host that queues
+   * input later (a terminal, the debugger's `input`) can run the CPU again and it completes.
    */
   idleUntilInterrupt(): boolean {
-    if (this.timerPending || (this.devicesAccessible && this.devices.console.hasInput())) return true;
+    if (this.timerPending || this.devices.console.hasInput()) return true;
     if (this.timerDeadline === Infinity) return false;
     const idle = this.timerDeadline - this.ticks;
     if (idle > 0) {

@@ -7,6 +7,9 @@
 
 import { DEVICE } from '../isa/arch.ts';
 
+/** The byte a console's input ends with (^D, as xv6 and a terminal's end of file). */
+export const END_OF_INPUT = 0x04;
+
 export class Console {
   private readonly out: number[] = [];
   private readonly input: number[] = [];
@@ -26,6 +29,11 @@ export class Console {
 
   hasInput(): boolean {
     return this.inputPos < this.input.length;
+  }
+
+  /** The input bytes queued and not read yet (a copy). */
+  pendingInput(): Uint8Array {
+    return Uint8Array.from(this.input.slice(this.inputPos));
   }
 
   feed(text: string | Uint8Array): void {

@@ -1,13 +1,13 @@
 // Physical memory: one ArrayBuffer seen as bytes, halves and words. Host byte order must be
-// little-endian (TV32 is), which every platform Node.js 20 runs on is; we check once.
+// little-endian (TV32 is), which every platform Node.js 20 and every browser runs on is; we check
+// once, with a typed array (no node:os: the core runs in a web worker too).
 //
 // This module knows nothing of translation or devices: callers give it in-range physical
 // addresses with the alignment their view needs.
 
-import { endianness } from 'node:os';
 import { PAGE_SIZE } from '../isa/arch.ts';
 
-if (endianness() !== 'LE') throw new Error('vmmlab needs a little-endian host');
+if (new Uint8Array(Uint32Array.of(1).buffer)[0] !== 1) throw new Error('vmmlab needs a little-endian host');
 
 export class PhysicalMemory {
   readonly sizeBytes: number;

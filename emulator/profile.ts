@@ -64,6 +64,13 @@ export const DEFAULT_PROFILE: Readonly<MachineProfile> = Object.freeze({
 
 export class ProfileError extends Error {}
 
+/**
+ * The most cycles any one cost may be: over a thousand times the dearest default (a VM exit,
+ * 600), enough for any what-if; it keeps instruction costs within the CPU's 32-bit cost table
+ * (cpu-state.ts opCycles) and catches a value with a few zeros too many.
+ */
+export const MAX_COST_CYCLES = 1_000_000;
+
 export function profileKeys(): string[] {
   return Object.keys(DEFAULT_PROFILE).filter((k) => k !== 'insn');
 }
@@ -81,6 +88,7 @@ export function applySettings(base: MachineProfile, settings: readonly string[])
 }
 
 function setKey(profile: MachineProfile, key: string, value: number): void {
+  if (value > MAX_COST_CYCLES) throw new ProfileError(`'${key}' must be at most ${MAX_COST_CYCLES.toLocaleString('en-US')} cycles (got ${value})`);
   if (key.startsWith('insn.')) {
     const mnemonic = key.slice(5);
     if (!INSTRUCTIONS.some((s) => s.mnemonic === mnemonic)) throw new ProfileError(`unknown instruction in '${key}'`);
@@ -104,6 +112,8 @@ export function parseProfile(text: string, base: MachineProfile = DEFAULT_PROFIL
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ProfileError('profile must be a JSON object');
   const profile: MachineProfile = { ...base, insn: { ...base.insn } };
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    // An editor's pointer to the file's JSON Schema (schemas/profile.schema.json).
+    if (key === '$schema' && typeof value === 'string') continue;
     if (key === 'insn' && value && typeof value === 'object') {
       for (const [m, v] of Object.entries(value as Record<string, unknown>)) setKey(profile, `insn.${m}`, checkValue(`insn.${m}`, v));
     } else {

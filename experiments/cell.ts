@@ -9,12 +9,14 @@ import * as path from 'node:path';
 import type { Image } from '../isa/image.ts';
 import type { BootModule } from '../emulator/boot.ts';
 import { Machine } from '../emulator/machine.ts';
+import { checkMachine, checkVm, describeTlbRules, type CheckedCpu } from '../debugger/tlb-rules-report.ts';
 import type { MmuConfig } from '../emulator/mmu.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
 import { mergeStats, sumStats, vmStatsJson } from '../hypervisor/report.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import { Vmm } from '../hypervisor/vmm.ts';
 import { bootModule, findFile, imageOf, parseModuleSpec, BUNDLED_KERNEL } from './images.ts';
+import { cellHostBytes } from './limits.ts';
 import { StudyError, withDefaults, type ParamValue } from './params.ts';
 import { studyProfile, type Cell, type Study, type Workload } from './study.ts';
 
@@ -25,6 +27,8 @@ export interface CellJob {
   readonly study: Study;
   readonly baseDir: string;
   readonly cell: Cell;
+  /** Attach the TLB-rule checker (--check-tlb-rules) to every machine or VM of the cell. */
+  readonly checkTlbRules?: boolean;
 }
 
 /** The machine a cell ran on, in full, so that a result says how to reproduce it. */
@@ -47,6 +51,8 @@ export interface CellResult extends Cell {
   readonly console: string;
   /** Statistics as hypervisor/report.ts writes them (the machine's counters, plus the VMM's). */
   readonly stats: Json;
+  /** With checkTlbRules: what the checker said, per machine or VM that used a stale translation. */
+  readonly tlbRules?: { readonly violations: number; readonly report: readonly string[] };
 }
 
 /** The profile of a cell: the study's, with an exit latency split like the profile's own exit:entry ratio. */
@@ -100,16 +106,18 @@ export function runCell(job: CellJob): CellResult {
   // `vms` copies of the workload: in VMs sharing one host, or natively one machine after another.
   const copies = p.vms as number;
   if (cell.mode === 'native') {
+    const checked: CheckedCpu[] = [];
     const runs = Array.from({ length: copies }, () => {
       const machine = new Machine({ memoryBytes: config.memoryBytes, profile, mmu: config.mmu });
       machine.boot(kernel, modules, boot);
+      if (job.checkTlbRules) checked.push(checkMachine(machine, kernel, modules, config.mmu.asidTagging !== false));
       const r = machine.run(config.maxInstructions);
       return { reason: r.reason, exitCode: r.exitCode, console: machine.devices.console.drain().toString('utf8'), stats: mergeStats(machine.stats) };
     });
-    return { ...cell, config, ...combine(runs) };
+    return { ...cell, config, ...combine(runs), ...tlbRulesOf(job, checked) };
   }
   const vmm = new Vmm({
-    hostMemoryBytes: config.memoryBytes * (copies + 1) + (16 << 20),
+    hostMemoryBytes: cellHostBytes(config.memoryBytes, copies),
     profile,
     mmu: config.mmu,
     vpid: p.vpid as boolean,
@@ -120,10 +128,24 @@ export function runCell(job: CellJob): CellResult {
   const vms = Array.from({ length: copies }, (_, i) => vmm.addVm({
     name: copies === 1 ? cell.workload : `${cell.workload}${i}`, mode: cell.mode as 'shadow' | 'ept', memoryBytes: config.memoryBytes, kernel, modules, boot,
   }).vm);
+  const checked = job.checkTlbRules ? vms.map((vm) => checkVm(vm, kernel, modules, config.mmu.asidTagging !== false)) : [];
   const results = vmm.run(config.maxInstructions);
   return {
     ...cell, config,
     ...combine(vms.map((vm, i) => ({ reason: results[i]!.reason, exitCode: results[i]!.exitCode, console: vm.devices.console.drain().toString('utf8'), stats: vmStatsJson(vm) }))),
+    ...tlbRulesOf(job, checked),
+  };
+}
+
+/** The checker's findings, as plain data: every stale use counted, the first one of each CPU described. */
+function tlbRulesOf(job: CellJob, checked: readonly CheckedCpu[]): Pick<CellResult, 'tlbRules'> {
+  if (!job.checkTlbRules) return {};
+  const found = checked.filter((c) => c.checker.first !== undefined);
+  return {
+    tlbRules: {
+      violations: checked.reduce((sum, c) => sum + c.checker.violations, 0),
+      report: found.flatMap((c) => describeTlbRules(c).map((line) => (checked.length > 1 ? `${c.name}: ${line}` : line))),
+    },
   };
 }
 

@@ -45,6 +45,19 @@ export function imageOf(file: string, origin?: number): Image {
   return image;
 }
 
+/** The images this thread holds, as plain data a worker thread can receive (see adoptImages). */
+export function heldImages(): [string, Image][] {
+  return [...cache];
+}
+
+/**
+ * Take the images another thread assembled, so that this one does not assemble them again (the
+ * kernel takes a noticeable part of a second: a worker would pay it before its first cell).
+ */
+export function adoptImages(images: Iterable<[string, Image]>): void {
+  for (const [key, image] of images) cache.set(key, image);
+}
+
 /** Where a study's file reference points: relative to the study, else bundled. */
 export function findFile(file: string, baseDir: string, bundledDir?: string): string {
   const local = path.resolve(baseDir, file);

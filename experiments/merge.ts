@@ -2,36 +2,84 @@
 // anywhere) into the result one run would have given: the same study, profile and version, every
 // cell once, in cell order, and the finding evaluated. Only `timing` tells them apart.
 //
-// It refuses parts of different studies, profiles or vmmlab versions, and cells that disagree.
+// It refuses files that are not results (each problem at its JSON path), parts of different
+// studies, profiles or vmmlab versions, parts of different splits (1/2 with 1/3), a shard given
+// twice, and cells that disagree. Which shards are missing it reports; refusing a merge that lacks
+// them is the caller's choice (`exp merge` does unless --partial).
 
-import * as fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
+import { inDocumentOrder, invalid, pointer, type Issue } from '../config/issues.ts';
+import { schemaIssues } from '../config/schema-issues.ts';
+import { parseJson, readText } from '../config/json.ts';
+import { ResultFileSchema } from '../config/result-schema.ts';
 import type { CellResult } from './cell.ts';
 import { StudyError } from './params.ts';
-import { assembleResult, RESULT_FORMAT, type StudyResult } from './runner.ts';
-import { parseStudy } from './study.ts';
+import { assembleResult, RESULT_FORMAT, type Shard, type StudyResult } from './runner.ts';
+import { expandCells, parseStudy, type Cell } from './study.ts';
 
-/** Read a result file written by `--json` (a whole run or one shard). */
+/** Read a result file written by `--json` (a whole run or one shard), checked against its own study. */
 export function readResult(file: string): StudyResult {
-  let raw: unknown;
+  const read = readText(file);
+  if ('reason' in read) throw new StudyError(`cannot read result '${file}': ${read.reason}`);
+  const json = parseJson(read.text);
+  if (!json.ok) throw invalid(StudyError, file, json.issues);
+  const issues = resultIssues(json.value);
+  if (issues.length > 0) throw invalid(StudyError, file, inDocumentOrder(issues, json.value));
+  return json.value as StudyResult;
+}
+
+/** What is wrong with a value read as a result file: first whether it is one at all. */
+function resultIssues(raw: unknown): Issue[] {
+  const r = raw as Partial<Record<keyof StudyResult, unknown>> | null;
+  if (r === null || typeof r !== 'object' || Array.isArray(r) || r.vmmlab === undefined) {
+    const study = r !== null && typeof r === 'object' && 'workloads' in r;
+    return [{ path: '', message: `not a result of vmmlab exp --json${study ? ' (it looks like a study: run it with vmmlab exp)' : ''}` }];
+  }
+  const format = r.vmmlab !== null && typeof r.vmmlab === 'object' ? (r.vmmlab as { format?: unknown }).format : undefined;
+  if (format !== RESULT_FORMAT) return [{ path: '/vmmlab/format', message: `result format ${JSON.stringify(format)}; this vmmlab reads format ${RESULT_FORMAT}` }];
+  const issues = schemaIssues(ResultFileSchema, raw);
+  if (issues.some((i) => i.path === '/study' || i.path === '')) return issues;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const study = parseStudy(r.study, 'study');
+    // The cells are compared with the study's only when every one has the right shape.
+    return issues.length > 0 ? issues : cellIssues(raw as StudyResult, expandCells(study));
   } catch (e) {
-    throw new StudyError(`cannot read result '${file}': ${(e as Error).message}`);
+    if (!(e instanceof StudyError)) throw e;
+    return [...issues, ...e.issues.map((i) => ({ ...i, path: `/study${i.path}` }))];
   }
-  const r = raw as Partial<StudyResult>;
-  if (!r || typeof r !== 'object' || !r.vmmlab || !r.study || !Array.isArray(r.cells) || typeof r.totalCells !== 'number') {
-    throw new StudyError(`${file}: not a vmmlab exp result (written by --json)`);
-  }
-  if (r.vmmlab.format !== RESULT_FORMAT) throw new StudyError(`${file}: result format ${r.vmmlab.format}, this vmmlab reads ${RESULT_FORMAT}`);
-  return r as StudyResult;
+}
+
+/** Cells must be the study's own (same workload, mode, parameters and repetition at that index), each once, all of this shard. */
+function cellIssues(result: StudyResult, cells: readonly Cell[]): Issue[] {
+  const issues: Issue[] = [];
+  if (result.totalCells !== cells.length) issues.push({ path: '/totalCells', message: `the study has ${cells.length} cells (got ${result.totalCells})` });
+  const shard = result.shard;
+  if (shard && shard.index > shard.count) issues.push({ path: '/shard', message: `shard ${shard.index}/${shard.count} does not exist (I/N needs I <= N)` });
+  const seen = new Set<number>();
+  result.cells.forEach((c, i) => {
+    const at = pointer('/cells', i);
+    const own = cells[c.index];
+    if (!own) issues.push({ path: `${at}/index`, message: `the study has no cell ${c.index} (it has ${cells.length})` });
+    else if (own.workload !== c.workload || own.mode !== c.mode || own.rep !== c.rep || !isDeepStrictEqual(own.params, c.params)) {
+      issues.push({ path: at, message: `cell ${c.index} is not the study's cell ${c.index} (${own.workload}, ${own.mode}, ${JSON.stringify(own.params)}, rep ${own.rep})` });
+    }
+    if (seen.has(c.index)) issues.push({ path: `${at}/index`, message: `cell ${c.index} appears twice` });
+    seen.add(c.index);
+    if (shard && shard.count > 0 && c.index % shard.count !== shard.index - 1) issues.push({ path: `${at}/index`, message: `cell ${c.index} is not one of shard ${shard.index}/${shard.count}` });
+  });
+  return issues;
 }
 
 export interface MergeOutcome {
   readonly result: StudyResult;
   /** Indexes of cells no part had (the merge is then partial). */
   readonly missing: number[];
+  /** The N of the parts' I/N split (1: whole runs), and the shards (the I of I/N) no part was. */
+  readonly split: number;
+  readonly missingShards: number[];
 }
+
+const shardName = (s: Shard) => (s.count === 1 ? 'a whole run' : `shard ${s.index}/${s.count}`);
 
 export function mergeResults(parts: readonly StudyResult[], names: readonly string[] = parts.map((_, i) => `part ${i + 1}`)): MergeOutcome {
   if (parts.length === 0) throw new StudyError('nothing to merge');
@@ -43,6 +91,7 @@ export function mergeResults(parts: readonly StudyResult[], names: readonly stri
     if (p.vmmlab.version !== first.vmmlab.version) throw clash(`vmmlab versions (${p.vmmlab.version}, ${first.vmmlab.version})`);
     if (p.totalCells !== first.totalCells) throw clash('grids');
   });
+  const { split, missingShards } = checkShards(parts, names);
   const study = parseStudy(first.study, names[0]);
   const byIndex = new Map<number, CellResult>();
   parts.forEach((p, i) => {
@@ -61,5 +110,26 @@ export function mergeResults(parts: readonly StudyResult[], names: readonly stri
     cellMs,
   };
   // The parts' version, which may not be the merging vmmlab's.
-  return { result: assembleResult(study, first.totalCells, [...byIndex.values()], undefined, timing, first.vmmlab.version), missing };
+  return { result: assembleResult(study, first.totalCells, [...byIndex.values()], undefined, timing, first.vmmlab.version), missing, split, missingShards };
+}
+
+/**
+ * The parts must be shards of one split (all I/N with the same N; a whole run counts as 1/1),
+ * each at most once. Returns the shards of that split that no part is.
+ */
+function checkShards(parts: readonly StudyResult[], names: readonly string[]): { split: number; missingShards: number[] } {
+  const shards = parts.map((p) => p.shard ?? { index: 1, count: 1 });
+  const split = shards[0]!.count;
+  const byIndex = new Map<number, string>();
+  shards.forEach((s, i) => {
+    if (s.count !== split) {
+      throw new StudyError(`${names[i]} is ${shardName(s)} but ${names[0]} is ${shardName(shards[0]!)}: the parts of a merge come from one --shard I/N split`);
+    }
+    const twice = byIndex.get(s.index);
+    if (twice !== undefined) throw new StudyError(`${twice} and ${names[i]} are both ${shardName(s)}: give each shard once`);
+    byIndex.set(s.index, names[i]!);
+  });
+  const missingShards: number[] = [];
+  for (let i = 1; i <= split; i++) if (!byIndex.has(i)) missingShards.push(i);
+  return { split, missingShards };
 }

@@ -5,11 +5,14 @@
 //
 // This module knows nothing of running cells; it only names and checks values.
 
+import { closestName } from '../assembler/diagnostics.ts';
+import { ConfigError } from '../config/issues.ts';
 import { DEFAULT_TLB } from '../emulator/tlb.ts';
-import { DEFAULT_PROFILE } from '../emulator/profile.ts';
+import { DEFAULT_PROFILE, MAX_COST_CYCLES } from '../emulator/profile.ts';
 import { DEFAULT_EPT } from '../hypervisor/ept.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import { DEFAULT_QUANTUM } from '../hypervisor/vmm.ts';
+import { MAX_STUDY_INSTRUCTIONS } from './limits.ts';
 
 export type Mode = 'native' | 'shadow' | 'ept';
 export const MODES: readonly Mode[] = ['native', 'shadow', 'ept'];
@@ -34,19 +37,29 @@ export interface ParamSpec {
   readonly help: string;
 }
 
-/** The parameters, in the order the tables show them. */
+/** The most TLB entries the emulator builds (checkTlbConfig in emulator/tlb.ts). */
+export const MAX_TLB_ENTRIES = 65536;
+
+/**
+ * The parameters, in the order the tables show them. Every value has a range: the emulator's own
+ * limit where it has one (TLB geometry, EPT levels, 32-bit timer), else a bound far past any
+ * meaningful value, so that a typo (a few zeros too many) is an error and not a week-long run.
+ */
 export const PARAMS: readonly ParamSpec[] = [
-  { name: 'tlbEntries', short: 'tlb', kind: 'int', min: 1, powerOfTwo: true, default: DEFAULT_TLB.entries, modes: MODES, help: 'TLB entries (a power of two)' },
-  { name: 'tlbWays', short: 'ways', kind: 'int', min: 1, powerOfTwo: true, default: DEFAULT_TLB.ways, modes: MODES, help: 'TLB associativity; more ways than entries means fully associative' },
+  { name: 'tlbEntries', short: 'tlb', kind: 'int', min: 1, max: MAX_TLB_ENTRIES, powerOfTwo: true, default: DEFAULT_TLB.entries, modes: MODES, help: 'TLB entries (a power of two)' },
+  { name: 'tlbWays', short: 'ways', kind: 'int', min: 1, max: MAX_TLB_ENTRIES, powerOfTwo: true, default: DEFAULT_TLB.ways, modes: MODES, help: 'TLB associativity; more ways than entries means fully associative' },
   { name: 'tlbReplacement', short: 'repl', kind: 'enum', choices: ['lru', 'random'], default: DEFAULT_TLB.replacement, modes: MODES, help: 'TLB replacement (random: repetition k uses seed k+1)' },
   { name: 'asid', short: 'asid', kind: 'bool', default: true, modes: MODES, help: 'ASID tagging (false: every PTBR write flushes the TLB)' },
-  { name: 'pwc', short: 'pwc', kind: 'int', min: 0, default: 0, modes: MODES, help: 'page-walk cache entries, both dimensions (0: none)' },
-  { name: 'timerInterval', short: 'timer', kind: 'int', min: 0, default: 0, modes: MODES, help: "the kernel's time slice in retired instructions (0: the kernel's TIMER_SLICE)" },
+  // No larger than the largest TLB: real page-walk caches have a few dozen entries.
+  { name: 'pwc', short: 'pwc', kind: 'int', min: 0, max: MAX_TLB_ENTRIES, default: 0, modes: MODES, help: 'page-walk cache entries, both dimensions (0: none)' },
+  // The TIMER control register is 32 bits, read unsigned (fireTimer in emulator/cpu-state.ts).
+  { name: 'timerInterval', short: 'timer', kind: 'int', min: 0, max: 0xffffffff, default: 0, modes: MODES, help: "the kernel's time slice in retired instructions (0: the kernel's TIMER_SLICE)" },
   { name: 'vms', short: 'vms', kind: 'int', min: 1, max: 16, default: 1, modes: MODES, help: 'copies of the workload, each in its own VM sharing one host (native: one machine after another); statistics are summed' },
-  { name: 'quantum', short: 'q', kind: 'int', min: 1, default: DEFAULT_QUANTUM, modes: VIRTUAL, help: 'guest instructions a VM runs before the host switches VMs (with vms > 1)' },
+  { name: 'quantum', short: 'q', kind: 'int', min: 1, max: MAX_STUDY_INSTRUCTIONS, default: DEFAULT_QUANTUM, modes: VIRTUAL, help: 'guest instructions a VM runs before the host switches VMs (with vms > 1)' },
   { name: 'vpid', short: 'vpid', kind: 'bool', default: false, modes: VIRTUAL, help: 'VPID-tagged TLB: no flush when the host switches VMs (matters with vms > 1)' },
-  { name: 'exitLatency', short: 'exit', kind: 'int', min: 0, default: DEFAULT_PROFILE.vmExitCycles + DEFAULT_PROFILE.vmEntryCycles, modes: VIRTUAL, help: 'cycles of a VM exit + entry round trip (split 60:40 like the defaults)' },
-  { name: 'shadowCache', short: 'cache', kind: 'int', min: 1, default: DEFAULT_SHADOW.cacheRoots, modes: ['shadow'], help: 'shadow roots kept per VM' },
+  { name: 'exitLatency', short: 'exit', kind: 'int', min: 0, max: MAX_COST_CYCLES, default: DEFAULT_PROFILE.vmExitCycles + DEFAULT_PROFILE.vmEntryCycles, modes: VIRTUAL, help: 'cycles of a VM exit + entry round trip (split 60:40 like the defaults)' },
+  // The guest kernel has 16 process slots (NPROC): a thousand roots is far more than it can use.
+  { name: 'shadowCache', short: 'cache', kind: 'int', min: 1, max: 1024, default: DEFAULT_SHADOW.cacheRoots, modes: ['shadow'], help: 'shadow roots kept per VM' },
   { name: 'shadowSync', short: 'sync', kind: 'enum', choices: ['wp', 'oos'], default: DEFAULT_SHADOW.sync ?? 'wp', modes: ['shadow'], help: 'wp: write-protect every guest page table; oos: leaf tables out of sync' },
   { name: 'eptLevels', short: 'L', kind: 'int', min: 1, max: 4, default: DEFAULT_EPT.levels, modes: ['ept'], help: 'EPT levels (1-4)' },
   { name: 'eptLargePages', short: 'lp', kind: 'bool', default: DEFAULT_EPT.largePages, modes: ['ept'], help: 'EPT large pages' },
@@ -60,7 +73,11 @@ export const GRID_KEYS: readonly string[] = ['mode', ...PARAM_NAMES];
 /** A cell's parameters: only those that apply to its mode. */
 export type CellParams = Record<string, ParamValue>;
 
-export class StudyError extends Error {}
+/**
+ * A study that cannot run: a bad file (then `issues` lists every problem, each at its JSON path),
+ * a missing program, or a run that was interrupted.
+ */
+export class StudyError extends ConfigError {}
 
 export function paramSpec(name: string): ParamSpec | undefined {
   return PARAMS.find((p) => p.name === name);
@@ -70,32 +87,50 @@ export function appliesTo(spec: ParamSpec, mode: Mode): boolean {
   return spec.modes.includes(mode);
 }
 
-/** Check one value from a study file (JSON: numbers, booleans, strings) or the command line (strings). */
+/** What a parameter (or `mode`) takes, as a phrase: `must be a power of two from 1 to 65536`. */
+export function valuePhrase(name: string): string {
+  if (name === 'mode') return 'must be native, shadow or ept';
+  const spec = paramSpec(name)!;
+  if (spec.kind === 'bool') return 'must be true or false';
+  if (spec.kind === 'enum') return `must be ${spec.choices!.join(' or ')}`;
+  const [min, max] = [spec.min ?? 0, spec.max ?? Number.MAX_SAFE_INTEGER];
+  return spec.powerOfTwo ? `must be a power of two from ${min} to ${max}` : `must be a whole number from ${min} to ${max}`;
+}
+
+export function isPowerOfTwo(n: number): boolean {
+  // Not `n & (n - 1)`: that works on 32 bits, and calls 2^31 + 2^31 a power of two.
+  return Number.isSafeInteger(n) && n >= 1 && Number.isInteger(Math.log2(n));
+}
+
+/** Check one value of a parameter (or `mode`) given as JSON or as command-line text. */
 export function checkValue(name: string, raw: unknown, where: string): ParamValue {
-  if (name === 'mode') {
-    if (typeof raw === 'string' && (MODES as readonly string[]).includes(raw)) return raw;
-    throw new StudyError(`${where}: mode takes native, shadow or ept (got ${JSON.stringify(raw)})`);
-  }
   const spec = paramSpec(name);
-  if (!spec) throw new StudyError(`${where}: unknown parameter '${name}' (known: ${GRID_KEYS.join(', ')})`);
+  if (name !== 'mode' && !spec) {
+    const hint = closestName(name, GRID_KEYS);
+    throw new StudyError(`${where}: unknown parameter '${name}'${hint ? `; did you mean '${hint}'?` : ` (known: ${GRID_KEYS.join(', ')})`}`);
+  }
+  const fail = () => new StudyError(`${where}: ${name} ${valuePhrase(name)} (got ${JSON.stringify(raw)})`);
+  if (!spec) {
+    if (typeof raw === 'string' && (MODES as readonly string[]).includes(raw)) return raw;
+    throw fail();
+  }
   switch (spec.kind) {
     case 'bool': {
       if (typeof raw === 'boolean') return raw;
       if (raw === 'true' || raw === 'on' || raw === '1' || raw === 1) return true;
       if (raw === 'false' || raw === 'off' || raw === '0' || raw === 0) return false;
-      throw new StudyError(`${where}: ${name} takes true or false (got ${JSON.stringify(raw)})`);
+      throw fail();
     }
     case 'enum': {
       if (typeof raw === 'string' && spec.choices!.includes(raw)) return raw;
-      throw new StudyError(`${where}: ${name} takes ${spec.choices!.join(' or ')} (got ${JSON.stringify(raw)})`);
+      throw fail();
     }
     case 'int': {
       const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.replace(/_/g, '')) ? Number(raw.replace(/_/g, '')) : NaN;
       const ok = Number.isSafeInteger(value) && value >= (spec.min ?? 0) && value <= (spec.max ?? Number.MAX_SAFE_INTEGER)
-        && (!spec.powerOfTwo || (value & (value - 1)) === 0);
+        && (!spec.powerOfTwo || isPowerOfTwo(value));
       if (ok) return value;
-      const range = spec.max !== undefined ? `${spec.min} to ${spec.max}` : `a whole number of at least ${spec.min ?? 0}`;
-      throw new StudyError(`${where}: ${name} takes ${range}${spec.powerOfTwo ? ', a power of two' : ''} (got ${JSON.stringify(raw)})`);
+      throw fail();
     }
   }
 }

@@ -3,18 +3,20 @@
 // any number of jobs. The result carries the study, the exact machine profile and the vmmlab
 // version, so that anyone can run it again.
 //
-// Workers run TypeScript: from the sources a worker starts worker-boot.mjs, which registers tsx
-// in its thread; from the esbuild bundle (dist/vmmlab.js) the bundle is its own worker entry.
+// The workers start once per run and each serves cells until the run ends. From the build they
+// start dist/worker.js, plain JavaScript beside this code; from the TypeScript sources (vitest,
+// tsx) worker-boot.mjs, which registers tsx in its thread first and costs a second or so more.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { MachineProfile } from '../emulator/profile.ts';
 import { runCell, workloadImages, type CellJob, type CellResult } from './cell.ts';
 import { evaluateFinding, type FindingOutcome } from './finding.ts';
+import { heldImages } from './images.ts';
 import { StudyError } from './params.ts';
 import { baselineOf, expandCells, studyProfile, type Cell, type Study, type StudySource } from './study.ts';
-import { serveCells, type FromWorker, type ToWorker } from './worker.ts';
+import { WORKER_DATA, type FromWorker, type ToWorker } from './worker.ts';
 
 /** The version of vmmlab (package.json) that wrote a result. */
 export const VMMLAB_VERSION: string = (() => {
@@ -47,6 +49,8 @@ export interface RunOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Aborting stops the workers; runStudy then rejects. */
   readonly signal?: AbortSignal;
+  /** Attach the TLB-rule checker to every cell (its findings land in each cell's `tlbRules`). */
+  readonly checkTlbRules?: boolean;
 }
 
 export interface StudyResult {
@@ -82,15 +86,22 @@ export async function runStudy(input: Study | StudySource, options: RunOptions =
   const { study, baseDir } = 'study' in input ? input : { study: input, baseDir: process.cwd() };
   const all = expandCells(study);
   const mine = shardCells(all, options.shard);
-  // Missing files and assembly errors show here once, before any worker starts.
-  for (const w of study.workloads) workloadImages(study, baseDir, w);
   const jobs = Math.max(1, Math.min(options.jobs ?? defaultJobs(), mine.length));
-  const started = performance.now();
-  const cellMs: Record<string, number> = {};
-  const report = (done: number) => options.onProgress?.({ done, total: mine.length, elapsedMs: performance.now() - started });
-  const jobsOf = mine.map((cell): CellJob => ({ study, baseDir, cell }));
-  const results = jobs === 1 ? await runInline(jobsOf, cellMs, report, options.signal) : await runPool(jobsOf, jobs, cellMs, report, options.signal);
-  return assembleResult(study, all.length, results, options.shard, { wallMs: performance.now() - started, jobs, cellMs });
+  // The worker threads start first and load while this thread assembles the images (they are
+  // then handed the images, not left to assemble them again).
+  const threads = jobs === 1 ? undefined : startThreads(jobs);
+  try {
+    // Missing files and assembly errors show here once, before any cell runs.
+    for (const w of study.workloads) workloadImages(study, baseDir, w);
+    const started = performance.now();
+    const cellMs: Record<string, number> = {};
+    const report = (done: number) => options.onProgress?.({ done, total: mine.length, elapsedMs: performance.now() - started });
+    const jobsOf = mine.map((cell): CellJob => ({ study, baseDir, cell, ...(options.checkTlbRules ? { checkTlbRules: true } : {}) }));
+    const results = threads ? await runPool(threads, jobsOf, cellMs, report, options.signal) : await runInline(jobsOf, cellMs, report, options.signal);
+    return assembleResult(study, all.length, results, options.shard, { wallMs: performance.now() - started, jobs, cellMs });
+  } finally {
+    for (const w of threads?.workers ?? []) void w.terminate();
+  }
 }
 
 /** The result object for some cells of a study; the finding is evaluated when all are there. */
@@ -140,16 +151,35 @@ async function runInline(jobs: readonly CellJob[], cellMs: Record<string, number
 function startWorker(): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
-    return new Worker(new URL('./worker-boot.mjs', here), { workerData: { entry: new URL('./worker.ts', here).href } });
+    return new Worker(new URL('./worker-boot.mjs', here), { workerData: { ...WORKER_DATA, entry: new URL('./worker.ts', here).href } });
   }
-  return new Worker(new URL(here), { workerData: { vmmlabExpWorker: true } });
+  return new Worker(new URL('./worker.js', here), { workerData: WORKER_DATA });
 }
 
-function runPool(jobs: readonly CellJob[], threads: number, cellMs: Record<string, number>, report: (done: number) => void,
+/** Worker threads started ahead of runPool, and the first failure one of them reported meanwhile. */
+interface Threads {
+  readonly workers: readonly Worker[];
+  failure?: Error;
+}
+
+function startThreads(count: number): Threads {
+  const threads: { workers: Worker[]; failure?: Error } = { workers: [] };
+  for (let i = 0; i < count; i++) {
+    const worker = startWorker();
+    // Until runPool listens (an 'error' event nobody listens to would end the process).
+    worker.on('error', (e) => { threads.failure ??= e; });
+    worker.on('exit', (code) => { threads.failure ??= new Error(`an experiment worker stopped (exit code ${code})`); });
+    threads.workers.push(worker);
+  }
+  return threads;
+}
+
+/** The cells on the threads, each given the next cell as it finishes one; terminates them at the end. */
+function runPool(threads: Threads, jobs: readonly CellJob[], cellMs: Record<string, number>, report: (done: number) => void,
   signal?: AbortSignal): Promise<CellResult[]> {
   return new Promise((resolve, reject) => {
     const results: CellResult[] = [];
-    const workers: Worker[] = [];
+    const { workers } = threads;
     let next = 0;
     let finished = false;
     const finish = (error?: Error) => {
@@ -166,9 +196,8 @@ function runPool(jobs: readonly CellJob[], threads: number, cellMs: Record<strin
       if (next < jobs.length) worker.postMessage({ kind: 'cell', job: jobs[next++]! } satisfies ToWorker);
     };
     report(0);
-    for (let i = 0; i < threads; i++) {
-      const worker = startWorker();
-      workers.push(worker);
+    const images: ToWorker = { kind: 'images', images: heldImages() };
+    for (const worker of workers) {
       worker.on('message', (m: FromWorker) => {
         if (m.kind === 'error') {
           finish(m.studyError ? new StudyError(m.message) : new Error(`cell ${m.index}: ${m.message}`));
@@ -184,11 +213,10 @@ function runPool(jobs: readonly CellJob[], threads: number, cellMs: Record<strin
       worker.on('exit', (code) => {
         if (!finished) finish(new Error(`an experiment worker stopped (exit code ${code})`));
       });
+      worker.postMessage(images);
       feed(worker);
     }
+    if (threads.failure) finish(threads.failure);
     if (signal?.aborted) onAbort();
   });
 }
-
-// The esbuild bundle starts its workers on itself: this is where such a thread begins serving.
-if (!isMainThread && (workerData as { vmmlabExpWorker?: boolean } | null)?.vmmlabExpWorker === true) serveCells();

@@ -1,20 +1,36 @@
 // An experiment worker thread: run the cells the main thread posts, one at a time, and post each
 // result back with how long it took. A StudyError (a module that does not assemble, say) goes back
 // as a message; the main thread decides what to do with it.
+//
+// This module is the thread's entry: dist/worker.js is its build, and worker-boot.mjs imports it
+// when running from the sources. It serves only in a thread that runner.ts started (WORKER_DATA),
+// so loading the library in a worker thread of one's own starts nothing.
 
-import { parentPort } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { Image } from '../isa/image.ts';
 import { runCell, type CellJob, type CellResult } from './cell.ts';
+import { adoptImages } from './images.ts';
 import { StudyError } from './params.ts';
 
-export type ToWorker = { kind: 'cell'; job: CellJob };
+export type ToWorker =
+  /** First: the images the main thread assembled (imageOf's cache), so that this thread need not. */
+  | { kind: 'images'; images: [string, Image][] }
+  | { kind: 'cell'; job: CellJob };
 export type FromWorker =
   | { kind: 'result'; result: CellResult; ms: number }
   | { kind: 'error'; index: number; message: string; studyError: boolean };
+
+/** The workerData that marks a thread as an experiment worker. */
+export const WORKER_DATA = { vmmlabExpWorker: true } as const;
 
 export function serveCells(): void {
   const port = parentPort;
   if (!port) throw new Error('serveCells runs in a worker thread');
   port.on('message', (message: ToWorker) => {
+    if (message.kind === 'images') {
+      adoptImages(message.images);
+      return;
+    }
     const started = performance.now();
     let reply: FromWorker;
     try {
@@ -25,3 +41,5 @@ export function serveCells(): void {
     port.postMessage(reply);
   });
 }
+
+if (!isMainThread && (workerData as { vmmlabExpWorker?: unknown } | null)?.vmmlabExpWorker === true) serveCells();

@@ -56,6 +56,29 @@ class ShadowRoot {
   constructor(readonly id: number, readonly key: number) {}
 }
 
+/** One cached shadow root, as `ShadowPager.shadowRoots` describes it. */
+export interface ShadowRootInfo {
+  /** Host-physical address of the shadow page directory. */
+  readonly directory: number;
+  /** The guest page directory it shadows (guest-physical), or null: the guest's paging-off shadow. */
+  readonly guestRoot: number | null;
+  /** The root the guest's current state selects (the real PTBR whenever the VM runs). */
+  readonly current: boolean;
+  /** The shadow page tables under it, by directory index. */
+  readonly tables: readonly ShadowTableInfo[];
+}
+
+export interface ShadowTableInfo {
+  readonly index: number;
+  /** Host-physical address of the shadow page table. */
+  readonly table: number;
+  /**
+   * What it was built from: the guest page table it shadows (guest-physical), 'superpage' (it
+   * splits the guest's 4 MiB superpage at this index into 4 KiB pieces) or 'paging-off'.
+   */
+  readonly from: number | 'superpage' | 'paging-off';
+}
+
 /** The result of the VMM's software walk of the guest tables (isa/README.md, "The page walk"). */
 interface GuestWalk {
   status: 'ok' | 'not-present' | 'bus-error';
@@ -109,6 +132,24 @@ export class ShadowPager extends PagerBase implements Pager {
    */
   get currentRootAddress(): number | undefined {
     return this.current?.pd;
+  }
+
+  /**
+   * Every cached shadow root and what it was built from: the guest directory it shadows and,
+   * per directory index, the guest page table each shadow table shadows. Read-only, for the
+   * inspection model (inspect/tables.ts links shadow entries to the guest entries behind them).
+   */
+  shadowRoots(): ShadowRootInfo[] {
+    return [...this.roots.values()].map((root) => {
+      const tables: ShadowTableInfo[] = [];
+      for (let i = 0; i < 1024; i++) {
+        const table = root.pts[i]!;
+        if (table === 0) continue;
+        const guestPt = root.guestPt[i]!;
+        tables.push({ index: i, table: table >>> 0, from: guestPt === FROM_SUPERPAGE ? 'superpage' : guestPt === FROM_PAGING_OFF ? 'paging-off' : guestPt >>> 0 });
+      }
+      return { directory: root.pd >>> 0, guestRoot: root.key === PAGING_OFF ? null : root.key >>> 0, current: root === this.current, tables };
+    });
   }
 
   private guestAsid(): number {

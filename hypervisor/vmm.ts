@@ -155,6 +155,17 @@ export class Vmm {
     for (const vm of this.vms) if (vm.stopped === undefined) vm.stopped = 'stopped';
   }
 
+  /**
+   * A VM that stopped in wfi because no interrupt could come may run again once its console has
+   * been given input from outside (a terminal under `vmmlab run`, the debugger's `input`): its
+   * wfi did not retire, and now completes. Returns whether the VM was so stopped.
+   */
+  resumeFromWfi(vm: Vm): boolean {
+    if (vm.stopped !== 'wfi-deadlock') return false;
+    vm.stopped = undefined;
+    return true;
+  }
+
   /** Run one VM for up to `budget` guest instructions, handling its exits. */
   runSlice(vm: Vm, budget: number): void {
     const endAt = vm.stats.instructions + budget;

@@ -4,21 +4,22 @@
 // line, shows progress, and writes the outputs.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { DEFAULT_STUDY_MAX_INSTRUCTIONS, DEFAULT_STUDY_MEMORY, readStudyFile, parseStudy, type StudySource } from '../../experiments/study.ts';
-import { GRID_KEYS, StudyError, paramsHelp } from '../../experiments/params.ts';
-import { defaultJobs, runStudy, type Shard, type StudyResult } from '../../experiments/runner.ts';
+import { DEFAULT_STUDY_MAX_INSTRUCTIONS, DEFAULT_STUDY_MEMORY, type StudySource } from '../../experiments/study.ts';
+import { StudyError, paramsHelp } from '../../experiments/params.ts';
+import { defaultJobs, runStudy, type StudyResult } from '../../experiments/runner.ts';
 import { mergeResults, readResult } from '../../experiments/merge.ts';
+import { reportIssues } from '../issues.ts';
 import { csv, findingText, markdownTable, summary, textTable, warnings } from '../../experiments/report.ts';
 import { studySvg } from '../../experiments/svg.ts';
 import { progressBar } from '../../experiments/progress.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { bold, dim, useColor } from '../format.ts';
-import { parseCommandLine, parseCount } from '../options.ts';
+import { parseCommandLine } from '../options.ts';
+import { boundedCount, parseShard, studyFrom } from './exp-flags.ts';
 
 export const EXP_HELP = `Usage: vmmlab exp STUDY.json [options]
        vmmlab exp --workload SPEC [--workload SPEC…] [--mode LIST] [--param NAME=LIST…] [options]
-       vmmlab exp merge PART.json… [output options]
+       vmmlab exp merge PART.json… [--partial] [output options]
 
 Run the guest kernel with each workload in every cell of a grid of modes and parameters, and
 print, per cell: guest instructions, cycles, CPI, slowdown against native on the same workload
@@ -53,7 +54,13 @@ Running:
                             the results do not depend on N
   --shard I/N               run only cells i with i % N = I-1 (I from 1 to N) and write that
                             part with --json; 'vmmlab exp merge' combines the parts
+  --partial                 (merge) merge even when shards are missing: the finding is then
+                            not evaluated. Without it a missing shard is an error (exit 1), so a
+                            job that merges after the shards (Slurm afterok, …) fails loudly
   --check                   exit 3 unless the study's finding holds
+  --check-tlb-rules         check every cell's guest against the TLB rules (isa/README.md 6.4):
+                            report each cell whose guest used a translation made stale by a
+                            page-table store that was never invalidated (slower: it steps)
   --no-progress             no progress bar (it is drawn on stderr only on a terminal)
   -h, --help                this text
 
@@ -61,8 +68,12 @@ Parameters (--param NAME=V,V… or "grid": {NAME: [V, …]} in a study file; a p
 that does not apply to a mode is left out of that mode's cells):
 ${paramsHelp()}
 
-Exit codes: 0 done, 1 bad study or guest program, 2 bad command line, 3 the finding does not
-hold (with --check), 130 interrupted.`;
+exp merge refuses files that are not results, parts of different studies or of different
+splits (1/2 with 1/3), a shard given twice, and (unless --partial) missing shards.
+
+Exit codes: 0 done, 1 bad study, result or guest program (each error of a file on its own line:
+FILE: error: /json/path: message), 2 bad command line, 3 the finding does not hold (with
+--check), 130 interrupted.`;
 
 const OPTIONS = {
   workload: { type: 'string', multiple: true },
@@ -81,9 +92,14 @@ const OPTIONS = {
   jobs: { type: 'string' },
   shard: { type: 'string' },
   check: { type: 'boolean' },
+  'check-tlb-rules': { type: 'boolean' },
   'no-progress': { type: 'boolean' },
+  partial: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** Worker threads past the cores gain nothing; this many is far past any machine's. */
+const MAX_JOBS = 1024;
 
 type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
@@ -93,76 +109,21 @@ export async function expCommand(argv: string[]): Promise<number> {
     console.log(EXP_HELP);
     return 0;
   }
+  const merging = positionals[0] === 'merge';
   try {
-    if (positionals[0] === 'merge') return merge(positionals.slice(1), values);
+    if (merging) return merge(positionals.slice(1), values);
+    if (values.partial) throw new CliError('--partial is an option of exp merge');
     if (positionals.length > 1) throw new CliError('exp takes one study file (see vmmlab exp --help)');
     return await run(studyFrom(positionals[0], values), values);
   } catch (e) {
-    if (e instanceof StudyError) throw new CliError(e.message, e.message === 'interrupted' ? EXIT_CODES.INTERRUPTED : EXIT_CODES.INPUT);
-    throw e;
+    if (!(e instanceof StudyError)) throw e;
+    if (e.issues.length > 0) throw reportIssues(e, merging ? 'nothing merged' : 'nothing run');
+    throw new CliError(e.message, e.message === 'interrupted' ? EXIT_CODES.INTERRUPTED : EXIT_CODES.INPUT);
   }
-}
-
-/** The study: the file's, with the command line's changes; or the command line's alone. */
-function studyFrom(file: string | undefined, values: Values): StudySource {
-  if (file === undefined && values.workload === undefined) throw new CliError('exp needs a study file or --workload (see vmmlab exp --help)');
-  const raw = (file !== undefined ? readStudyFile(file) : { name: 'cli' }) as Record<string, unknown>;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new StudyError(`${file}: a study is a JSON object`);
-  if (values.workload) raw.workloads = values.workload.map(parseWorkloadFlag);
-  const grid = { ...((raw.grid as Record<string, unknown> | undefined) ?? {}) };
-  if (values.mode !== undefined) grid.mode = values.mode.split(',').map((m) => m.trim());
-  for (const p of values.param ?? []) {
-    const eq = p.indexOf('=');
-    const key = p.slice(0, eq);
-    if (eq <= 0 || !GRID_KEYS.includes(key)) throw new CliError(`--param takes NAME=V,V… with NAME one of ${GRID_KEYS.join(', ')} (got '${p}')`);
-    grid[key] = p.slice(eq + 1).split(',').map((v) => v.trim());
-  }
-  raw.grid = grid;
-  if (values.memory !== undefined) raw.memory = values.memory;
-  if (values['max-instructions'] !== undefined) raw.maxInstructions = parseCount('max-instructions', values['max-instructions'], 0, 1);
-  if (values.repetitions !== undefined) raw.repetitions = parseCount('repetitions', values.repetitions, 1, 1);
-  if (values.name !== undefined) raw.name = values.name;
-  if (values.set) {
-    const profile = { ...((raw.profile as Record<string, unknown> | undefined) ?? {}) };
-    for (const s of values.set) {
-      const m = /^([A-Za-z.]+)=(\d+)$/.exec(s.trim());
-      if (!m) throw new CliError(`--set takes KEY=VALUE with a whole number (got '${s}')`);
-      profile[m[1]!] = Number(m[2]);
-    }
-    raw.profile = profile;
-  }
-  const where = file ?? 'command line';
-  const baseDir = file !== undefined ? path.dirname(path.resolve(file)) : process.cwd();
-  const regridded = values.workload !== undefined || values.mode !== undefined || values.param !== undefined;
-  try {
-    return { study: parseStudy(raw, where), baseDir };
-  } catch (e) {
-    // A finding names cells of the file's grid; with another grid it may name none: run without it.
-    if (!(e instanceof StudyError) || !regridded || raw.finding === undefined || !e.message.startsWith(`${where}: finding`)) throw e;
-    delete raw.finding;
-    process.stderr.write(`vmmlab: warning: the study's finding does not fit the grid changed on the command line; it is not checked\n  (${e.message})\n`);
-    return { study: parseStudy(raw, where), baseDir };
-  }
-}
-
-/** `--workload '[NAME=]PROG.s[:ARGS] PROG.s…'`. */
-function parseWorkloadFlag(text: string): { name?: string; modules: string[] } {
-  const named = /^([A-Za-z_][\w.+]*)=(.*)$/s.exec(text.trim());
-  const modules = (named ? named[2]! : text).trim().split(/\s+/).filter(Boolean);
-  if (modules.length === 0) throw new CliError(`--workload '${text}': no modules`);
-  return named ? { name: named[1]!, modules } : { modules };
-}
-
-function parseShard(text: string | undefined): Shard | undefined {
-  if (text === undefined) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const shard = m ? { index: Number(m[1]), count: Number(m[2]) } : undefined;
-  if (!shard || shard.count < 1 || shard.index < 1 || shard.index > shard.count) throw new CliError(`--shard takes I/N with 1 <= I <= N (got '${text}')`);
-  return shard;
 }
 
 async function run(source: StudySource, values: Values): Promise<number> {
-  const jobs = parseCount('jobs', values.jobs, defaultJobs(), 1);
+  const jobs = values.jobs === undefined ? Math.min(defaultJobs(), MAX_JOBS) : boundedCount('jobs', values.jobs, 1, MAX_JOBS);
   const shard = parseShard(values.shard);
   const bar = progressBar(process.stderr, !values['no-progress']);
   const abort = new AbortController();
@@ -170,19 +131,46 @@ async function run(source: StudySource, values: Values): Promise<number> {
   process.on('SIGINT', onSigint);
   let result: StudyResult;
   try {
-    result = await runStudy(source, { jobs, ...(shard ? { shard } : {}), onProgress: (p) => bar.update(p), signal: abort.signal });
+    result = await runStudy(source, {
+      jobs, ...(shard ? { shard } : {}), onProgress: (p) => bar.update(p), signal: abort.signal,
+      ...(values['check-tlb-rules'] ? { checkTlbRules: true } : {}),
+    });
   } finally {
     bar.done();
     process.off('SIGINT', onSigint);
   }
+  if (values['check-tlb-rules']) reportTlbRules(result);
   return output(result, values, []);
 }
 
+/** --check-tlb-rules: every cell whose guest used a stale translation, in the words of its source. */
+function reportTlbRules(result: StudyResult): void {
+  const stale = result.cells.filter((c) => (c.tlbRules?.violations ?? 0) > 0);
+  for (const c of stale) {
+    const params = Object.entries(c.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    const name = `cell ${c.index} (${c.workload}, ${c.mode}${params ? `, ${params}` : ''})`;
+    for (const line of c.tlbRules!.report) process.stderr.write(`vmmlab: tlb rules: ${name}: ${line}\n`);
+  }
+  if (stale.length === 0) process.stderr.write(`vmmlab: tlb rules: no stale translation was used in any of the ${result.cells.length} cells\n`);
+}
+
+/** Options that make or run a study: meaningless to a merge, so an error rather than ignored. */
+const RUN_ONLY = ['workload', 'mode', 'param', 'memory', 'max-instructions', 'repetitions', 'set', 'name', 'jobs', 'shard', 'check-tlb-rules'] as const;
+
 function merge(files: string[], values: Values): number {
   if (files.length === 0) throw new CliError('exp merge needs the result files of the shards (see vmmlab exp --help)');
-  const { result, missing } = mergeResults(files.map(readResult), files);
-  const notes = missing.length > 0 ? [`${missing.length} of ${result.totalCells} cells missing (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}): is a shard's file missing?`] : [];
-  return output(result, values, notes);
+  const given = RUN_ONLY.filter((o) => values[o] !== undefined);
+  if (given.length > 0) throw new CliError(`exp merge takes result files and output options, not --${given.join(', --')}`);
+  const { result, missing, split, missingShards } = mergeResults(files.map(readResult), files);
+  const what = missingShards.length > 0 && split > 1
+    ? `shard${missingShards.length === 1 ? '' : 's'} ${list(missingShards.map((i) => `${i}/${split}`))} missing (${missing.length} of ${result.totalCells} cells)`
+    : `${missing.length} of ${result.totalCells} cells missing (${list(missing)})`;
+  if (missing.length > 0 && !values.partial) throw new CliError(`${what}; nothing merged (--partial merges what there is)`, EXIT_CODES.INPUT);
+  return output(result, values, missing.length > 0 ? [`partial merge: ${what}`] : []);
+}
+
+function list(items: readonly (number | string)[]): string {
+  return items.length > 10 ? `${items.slice(0, 10).join(', ')}, …` : items.join(', ');
 }
 
 function output(result: StudyResult, values: Values, notes: string[]): number {

@@ -7,7 +7,9 @@ import { TRAP_LOOP_LIMIT } from '../../emulator/cpu.ts';
 import type { RunResult } from '../../emulator/machine.ts';
 import { BootError } from '../../emulator/boot.ts';
 import { OutOfHostMemory } from '../../hypervisor/host.ts';
+import { connectStdin } from '../console-input.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
+import { loadMachineFile } from '../machine-file.ts';
 import { bold, fmtInt, statsTable, useColor } from '../format.ts';
 import { MACHINE_OPTIONS, MACHINE_OPTIONS_HELP, machineSettings, parseCommandLine } from '../options.ts';
 import { CHECK_TLB_RULES_HELP, describeTlbRules, tlbRulesJson } from '../../debugger/tlb-rules-report.ts';
@@ -19,6 +21,13 @@ Run a TV32 program on the emulated machine. A .s file is assembled first. The gu
 goes to stdout; the exit code is the guest's power-off code (124: instruction budget used up,
 125: wfi with no interrupt source, 126: trap loop, 130: interrupted, 1: bad input, 2: bad
 command line). With several VMs it is 0 when every VM powered off with 0.
+
+stdin is the console's input. A pipe or a file is read to its end before the run starts and
+queued whole, then a ^D (end of input) if it was not empty: the same input always gives the
+same output and statistics (a pipe that never closes keeps the run from starting; redirect
+</dev/null). A terminal's lines are queued as they are typed, Ctrl-D queues the ^D, and the run
+waits while the guest waits for input: such a run is not reproducible. With several VMs the
+input goes to the first.
 
 Options:
   --module PROG.s[:A,B…]    a boot module for a kernel: a user program (assembled at 0x00400000
@@ -45,7 +54,7 @@ export const RUN_OPTIONS = {
 
 /** Build a session from parsed run/debug options; input problems become CliErrors. */
 export function sessionFrom(given: Record<string, string | boolean | string[] | undefined>, program: string | undefined, color: boolean): Session {
-  const values = withMachineFileOptions(given);
+  const values = withMachineFileOptions(given, program);
   const settings = machineSettings(values);
   const mode = parseMode(values.mode as string | undefined);
   const plans = planVms(values, mode, program, settings.memoryBytes, color);
@@ -60,18 +69,14 @@ export function sessionFrom(given: Record<string, string | boolean | string[] | 
 
 /**
  * A --machine file may also set the host: "vpid", "quantum" and "hostMemory". The command line
- * wins where both say something.
+ * wins where both say something. The file is checked here, before anything else is built.
  */
-function withMachineFileOptions(values: Record<string, string | boolean | string[] | undefined>): Record<string, string | boolean | string[] | undefined> {
+function withMachineFileOptions(values: Record<string, string | boolean | string[] | undefined>, program: string | undefined): Record<string, string | boolean | string[] | undefined> {
   if (typeof values.machine !== 'string') return values;
-  let spec: { vpid?: unknown; quantum?: unknown; hostMemory?: unknown };
-  try {
-    spec = JSON.parse(fs.readFileSync(values.machine, 'utf8'));
-  } catch (e) {
-    throw new CliError(`--machine ${values.machine}: ${(e as Error).message}`, EXIT_CODES.INPUT);
-  }
+  if (values.vm !== undefined) throw new CliError('--machine and --vm exclude each other: list every VM in the machine file');
+  const spec = loadMachineFile(values.machine, program);
   const out = { ...values };
-  if (out.vpid === undefined && spec.vpid !== undefined) out.vpid = spec.vpid === true;
+  if (out.vpid === undefined && spec.vpid !== undefined) out.vpid = spec.vpid;
   if (out.quantum === undefined && spec.quantum !== undefined) out.quantum = String(spec.quantum);
   if (out['host-memory'] === undefined && spec.hostMemory !== undefined) out['host-memory'] = String(spec.hostMemory);
   return out;
@@ -88,11 +93,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   const color = useColor(process.stderr);
   const session = sessionFrom(values, positionals[0], color);
   const consoleOut = values.json === '-' ? process.stderr : process.stdout;
+  const terminal = await connectStdin(process.stdin, session.inputConsole);
   const onSigint = () => session.requestStop();
   process.on('SIGINT', onSigint);
   let results: SessionResult[];
   try {
-    results = await session.runAsync(session.settings.maxInstructions, () => session.flushConsoles(consoleOut));
+    results = await session.runAsync(session.settings.maxInstructions, () => session.flushConsoles(consoleOut), terminal);
   } catch (e) {
     if (e instanceof OutOfHostMemory) {
       session.flushConsoles(consoleOut);
@@ -101,6 +107,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw e;
   } finally {
     process.off('SIGINT', onSigint);
+    terminal?.close();
   }
   session.flushConsoles(consoleOut);
   session.flushPartialLines(consoleOut);

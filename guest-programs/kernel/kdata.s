@@ -1,6 +1,6 @@
 ; kdata.s: every writable kernel variable, grouped by the subsystem that owns it, then the
-; kernel stack, the static kernel page tables and the process table. Included after etext, so
-; it is mapped read/write and not executable. Data only: no code.
+; kernel stack, the static kernel page tables, the process table and the console input ring.
+; Included after etext, so it is mapped read/write and not executable. Data only: no code.
 
 ; ---- boot (kernel.s): copied from the boot-information block
     .global phystop, freestart
@@ -49,3 +49,10 @@ kpt_dev:        .space PGSIZE               ; VA [0xF0000000, +4 MiB): the devic
 ; ---- the process table
     .global proc
 proc:           .space NPROC * P_SIZE
+
+; ---- consolein.s: the input ring, last so that its size moves none of the tables above
+    .global cons_r, cons_w, cons_dropped
+cons_r:         .word 0                     ; bytes read() has taken (free-running)
+cons_w:         .word 0                     ; bytes the interrupt has put in (free-running)
+cons_dropped:   .word 0                     ; bytes dropped because the ring was full
+cons_buf:       .space INPUT_BUF

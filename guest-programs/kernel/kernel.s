@@ -9,9 +9,9 @@
 ;   kalloc.s        frame allocator          vm.s         page tables, demand paging, copyin/out
 ;   proc.s          processes, scheduler     trap.s       trap entry and exit
 ;   syscall.s       dispatch                 sysproc.s    the system calls
-;   kdata.s         every writable kernel variable, the stack, the static tables
+;   consolein.s     console input, read()    kdata.s      the variables, stack and tables
 ;
-; This file holds the boot sequence only.
+; This file holds the boot sequence only; README.md documents the system calls and user programs.
 
 .include "tv32.inc"
 .include "memlayout.inc"
@@ -72,6 +72,7 @@ msg_magic: .asciz "bad boot-information magic (boot with --module)"
 .include "trap.s"
 .include "syscall.s"
 .include "sysproc.s"
+.include "consolein.s"                      ; last: it moved no address above (docs quote some)
 
     .align PGSIZE
 etext:                                      ; end of text: below is read/write, no execute

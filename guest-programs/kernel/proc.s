@@ -4,8 +4,9 @@
 ; The kernel has one kernel stack and never blocks inside a trap: a process that must wait
 ; (wait() with no exited child) is marked SLEEPING and the trap returns to some other process;
 ; the child's exit finishes the wait on the parent's behalf (status copied out, result written
-; to the parent's trap frame). So a switch needs no saved kernel context: the scheduler only
-; chooses whose trap frame trap.s restores next.
+; to the parent's trap frame). read() with no input waits the same way, as READING, and the
+; input's arrival finishes it (consolein.s). So a switch needs no saved kernel context: the
+; scheduler only chooses whose trap frame trap.s restores next.
 
 ; allocproc() -> a0 = a zeroed process slot in state USED with a fresh pid, or 0 if none is free.
 allocproc:
@@ -392,9 +393,8 @@ kill:
 ; scheduler() -> a0 = the process to run next, RUNNING, its table loaded. The current process
 ; keeps the processor while it is RUNNING; otherwise the slots after the last one chosen are
 ; searched in turn (round robin). PTBR is written only when the address space changes, and
-; then the timer is re-armed so the newcomer gets a whole slice. With nothing RUNNABLE: wfi
-; while some process sleeps (nothing can wake it yet in this kernel, but a device could), power
-; off when none is left.
+; then the timer is re-armed so the newcomer gets a whole slice. With nothing RUNNABLE: wait
+; for console input (kidle) while some process sleeps or reads, power off when none is left.
 scheduler:
     ENTER
 1:  LOAD a0, curproc
@@ -418,7 +418,7 @@ scheduler:
     bnez s1, 3b
     call any_sleeping
     beqz a0, 6f
-    wfi                                     ; interrupts are off: it just waits for the timer
+    call kidle                              ; only input can wake anyone now
     j 1b
 6:  call shutdown
 5:  STORE s0, sched_last, t0
@@ -439,12 +439,13 @@ scheduler:
     mtcr timer, t0
 9:  LEAVE
 
-; any_sleeping() -> a0 = 1 if some process is SLEEPING, else 0. Leaf; clobbers t0-t2.
+; any_sleeping() -> a0 = 1 if some process is SLEEPING (in wait) or READING, else 0. Leaf;
+; clobbers t0-t2.
 any_sleeping:
     la t0, proc
     la t2, proc + NPROC * P_SIZE
 1:  lw t1, P_STATE(t0)
-    addi t1, t1, -SLEEPING
+    sltiu t1, t1, SLEEPING                  ; 0: SLEEPING or READING (proc.inc)
     beqz t1, 2f
     addi t0, t0, P_SIZE
     bltu t0, t2, 1b

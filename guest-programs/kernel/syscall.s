@@ -34,3 +34,4 @@ syscalls:
     .word sys_fork                          ; SYS_FORK
     .word sys_wait                          ; SYS_WAIT
     .word sys_spawn                         ; SYS_SPAWN
+    .word sys_read                          ; SYS_READ

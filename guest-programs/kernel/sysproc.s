@@ -124,3 +124,29 @@ sys_spawn:
     LEAVE
 9:  li a0, -1
     LEAVE
+
+; sys_read(buf, len) -> bytes read from the console: at least 1 and at most len, stopping after a
+; newline (a line at a time, as a terminal gives them); 0 at the end of input (a ^D); -1 if
+; len < 0 or the buffer is not writable user memory; 0 at once for len = 0. With no input
+; buffered the caller sleeps (READING) and returns 0 for now: consolewake completes the call,
+; result in its trap frame's a0, when input arrives.
+sys_read:
+    ENTER
+    mv s0, a0
+    lw a1, P_TF+TF_A0(s0)                   ; user buffer
+    lw a2, P_TF+TF_A1(s0)                   ; len
+    blt a2, zero, 9f
+    beqz a2, 8f
+    LOAD t0, cons_r
+    LOAD t1, cons_w
+    beq t0, t1, 1f                          ; nothing buffered: sleep
+    call consoleread
+    LEAVE
+1:  sw a1, P_READBUF(s0)
+    sw a2, P_READLEN(s0)
+    li t0, READING
+    sw t0, P_STATE(s0)
+8:  li a0, 0
+    LEAVE
+9:  li a0, -1
+    LEAVE

@@ -70,8 +70,8 @@ kerneltrap:
     j kerneltrap_panic
 
 ; usertrap(a0 = proc) -> a0 = the process to resume (scheduler). Handles the trap proc took:
-; a system call, the timer (time slice over: yield), console input (discarded), a page fault
-; that demand paging can fix; anything else kills proc.
+; a system call, the timer (time slice over: yield), console input (into the input buffer, for
+; read: consolein.s), a page fault that demand paging can fix; anything else kills proc.
 usertrap:
     ENTER
     mv s0, a0
@@ -92,7 +92,7 @@ usertrap:
     j 9f
 2:  li t0, CAUSE_DEVICE
     bne s1, t0, 3f
-    call console_drain
+    call consoleintr
     j 9f
 3:  li t0, CAUSE_LOAD_PAGE_FAULT
     beq s1, t0, 4f
@@ -111,11 +111,3 @@ usertrap:
     call kill
 9:  call scheduler
     LEAVE
-
-; console_drain(): read and drop every waiting input byte (no process reads the console yet),
-; which clears the device interrupt. Leaf; clobbers t0, t1.
-console_drain:
-    li t0, CONSOLE_RX
-1:  lw t1, 0(t0)
-    bge t1, zero, 1b
-    ret

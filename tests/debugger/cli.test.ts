@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { complete } from '../../debugger/commands.ts';
-import { appendHistory, historyFile, loadHistory, HISTORY_LINES } from '../../debugger/repl.ts';
+import { appendHistory, historyFile, loadHistory, HISTORY_LINES } from '../../cli/commands/debug-repl.ts';
 import { KERNEL, REPO, kernelArgs, live, outputOf, session } from './helpers.ts';
 
 function vmmlab(args: string[], input: string) {

@@ -5,7 +5,7 @@
 
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDebugger, runScript } from '../../debugger/index.ts';
+import { openDebugger, runScript } from '../../cli/commands/debug.ts';
 import type { Debugger } from '../../debugger/debugger.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

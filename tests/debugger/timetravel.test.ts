@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../emulator/machine.ts';
-import { statsTable } from '../../cli/format.ts';
+import { statsTable } from '../../format/stats.ts';
 import { loadModule, loadProgram } from '../../cli/load.ts';
 import { KERNEL, kernelArgs, live, outputOf, session } from './helpers.ts';
 

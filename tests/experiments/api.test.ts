@@ -1,5 +1,6 @@
 // The library API, used the way a user of the package would: only through `import … from 'vmmlab'`
-// (package.json "exports" maps it to index.ts).
+// (in the checkout tsconfig.json and vitest.config.ts map it to index.ts; tests/package/ runs the
+// same kind of script against the built, installed package).
 
 import { expect, it } from 'vitest';
 import { assemble, Machine, parseStudy, runStudy, metric, nativeCycles, Vmm } from 'vmmlab';

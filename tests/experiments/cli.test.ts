@@ -58,9 +58,14 @@ describe('vmmlab exp', () => {
     expect(fs.readFileSync(file('merged.svg'), 'utf8')).toBe(fs.readFileSync(file('all.svg'), 'utf8'));
   });
 
-  it('warns when a merge lacks cells', async () => {
-    expect(await main(['exp', 'merge', file('part-1.json'), '--quiet'])).toBe(0);
-    expect(stderr).toMatch(/warning: 8 of 12 cells missing \(1, 2, 4, 5, 7, 8, 10, 11\)/);
+  it('refuses a merge that lacks shards (exit 1, nothing written), unless --partial', async () => {
+    expect(await main(['exp', 'merge', file('part-1.json'), '--json', file('lacking.json'), '--quiet'])).toBe(1);
+    expect(stderr).toBe('vmmlab: error: shards 2/3, 3/3 missing (8 of 12 cells); nothing merged (--partial merges what there is)\n');
+    expect(fs.existsSync(file('lacking.json'))).toBe(false);
+    stderr = '';
+    expect(await main(['exp', 'merge', file('part-1.json'), '--partial', '--json', file('lacking.json'), '--quiet'])).toBe(0);
+    expect(stderr).toMatch(/warning: partial merge: shards 2\/3, 3\/3 missing \(8 of 12 cells\)/);
+    expect(JSON.parse(fs.readFileSync(file('lacking.json'), 'utf8')).cells).toHaveLength(4);
   });
 
   it('with --check, exits 3 when the finding does not hold', async () => {
@@ -86,7 +91,7 @@ describe('vmmlab exp', () => {
   it.each([
     [['exp'], 2, /needs a study file or --workload/],
     [['exp', '--workload', 'primes.s', '--param', 'tlb=4'], 2, /--param takes NAME=V/],
-    [['exp', '--workload', 'primes.s', '--param', 'eptLevels=9'], 1, /eptLevels takes 1 to 4/],
+    [['exp', '--workload', 'primes.s', '--param', 'eptLevels=9'], 2, /--param eptLevels=9: eptLevels must be a whole number from 1 to 4 \(got "9"\)/],
     [['exp', '--workload', 'nosuch.s'], 1, /'nosuch.s' not found/],
     [['exp', '--workload', 'primes.s', '--shard', '4/3'], 2, /--shard takes I\/N/],
     [['exp', 'missing-study.json'], 1, /cannot read study 'missing-study.json'/],

@@ -91,6 +91,8 @@ export interface RunOptions {
   readonly nativeLoad?: 'like-vmm' | 'machine-load';
   /** Hash guest memory into `visible.memoryHash` (default true; false leaves it ''). */
   readonly hashMemory?: boolean;
+  /** Bytes queued to the guest's console input before it starts. */
+  readonly consoleInput?: string | Uint8Array;
 }
 
 /** Start a native machine from the state Vmm.addVm gives a VM (no modules) loaded with `image`. */
@@ -141,6 +143,7 @@ export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome
     const machine = new Machine({ memoryBytes, ...(options.mmu === undefined ? {} : { mmu: options.mmu }) });
     if (options.nativeLoad === 'machine-load') machine.load(image);
     else loadLikeVmm(machine, image);
+    if (options.consoleInput !== undefined) machine.devices.console.feed(options.consoleInput);
     const run = machine.run(maxInstructions);
     const mem = machine.mem;
     return {
@@ -167,6 +170,7 @@ export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome
     ...(options.mmu === undefined ? {} : { mmu: options.mmu }),
   });
   const { vm } = host.addVm({ name: 'guest', mode: env, memoryBytes, kernel: image });
+  if (options.consoleInput !== undefined) vm.devices.console.feed(options.consoleInput);
   const watchdog = installWatchdog(vm, maxInstructions);
   const [result] = host.run(maxInstructions);
   return {

@@ -1,20 +1,26 @@
 // `vmmlab debug FILE [run options]`: a debugger REPL on a machine stopped before its first
-// instruction. This module parses the command line, builds the debugger, and feeds it: a script
-// (-x FILE) first, then the terminal (interactive), or stdin when it is not a terminal. With
-// --batch it never goes interactive and exits at the end of its input.
+// instruction. This module is the debugger's Node edge: it parses the command line, plans the
+// machine as `vmmlab run` would (the debugger's engine, debugger/, knows no command line and no
+// file system), builds the debugger with a host that reads files from disk, and feeds it: a
+// script (-x FILE) first, then the terminal (interactive, debug-repl.ts), or stdin when it is not
+// a terminal. With --batch it never goes interactive and exits at the end of its input.
 //
 // `runScript` and `openDebugger` are the same thing as a library, for tests and tools.
 
+import * as fs from 'node:fs';
 import * as readline from 'node:readline';
-import { CliError } from '../cli/errors.ts';
-import { parseCommandLine } from '../cli/options.ts';
-import { RUN_HELP, RUN_OPTIONS } from '../cli/commands/run.ts';
-import { useColor } from '../cli/format.ts';
-import { Debugger, type DebugOutput } from './debugger.ts';
-import { CommandError } from './format.ts';
-import { interactive } from './repl.ts';
-import { runLines, runScriptFile, scriptLines } from './script.ts';
-import { planTarget } from './target.ts';
+import { BootError } from '../../emulator/boot.ts';
+import { Debugger, type DebugOutput } from '../../debugger/debugger.ts';
+import { CommandError } from '../../debugger/format.ts';
+import type { DebugHost } from '../../debugger/host.ts';
+import { runLines, runScriptFile, scriptLines } from '../../debugger/script.ts';
+import type { TargetPlan } from '../../debugger/target.ts';
+import { CliError, EXIT_CODES } from '../errors.ts';
+import { useColor } from '../format.ts';
+import { machineSettings, parseCommandLine } from '../options.ts';
+import { Session, parseMode, planVms } from '../session.ts';
+import { interactive } from './debug-repl.ts';
+import { RUN_HELP, RUN_OPTIONS } from './run.ts';
 
 export const DEBUG_OPTIONS = {
   ...RUN_OPTIONS,
@@ -29,7 +35,8 @@ addresses, memory and events (page faults, traps, PTBR writes, TLB misses, VM ex
 registers, memory, page tables and the TLB, watch a translation step by step, and go back in
 time (reverse-step, checkpoints). Type 'help' at the prompt for the commands.
 
-When stdin is not a terminal the commands are read from it, echoed after the prompt.
+When stdin is not a terminal the commands are read from it, echoed after the prompt. stdin
+carries commands, not the guest's console input: give that with the 'input' command.
 
 Debugger options:
   -x FILE                   run the commands in FILE first
@@ -42,6 +49,38 @@ Every option of 'vmmlab run' is accepted (--stats and --json are ignored: use th
 ${RUN_HELP.slice(RUN_HELP.indexOf('Options:'))}`;
 
 type Parsed = ReturnType<typeof parseCommandLine<typeof DEBUG_OPTIONS>>;
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** Files from disk, named as given (relative to the current directory); VMMLAB_DEBUG shows stacks. */
+export const NODE_HOST: DebugHost = {
+  readText(file) {
+    try {
+      return { text: fs.readFileSync(file, 'utf8') };
+    } catch (e) {
+      return { error: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message };
+    }
+  },
+  get stackTraces() {
+    return Boolean(process.env.VMMLAB_DEBUG);
+  },
+};
+
+/** Plan a target from parsed run options, exactly as `vmmlab run` does (cli/commands/run.ts). */
+export function planTarget(values: Values, program: string | undefined, color: boolean): TargetPlan {
+  const settings = machineSettings(values);
+  const mode = parseMode(values.mode as string | undefined);
+  const plans = planVms(values, mode, program, settings.memoryBytes, color);
+  const effectiveMode = plans.length > 1 || values.vm !== undefined || values.machine !== undefined ? plans[0]!.mode : mode;
+  const build = () => {
+    try {
+      return new Session(settings, effectiveMode, [...plans], values);
+    } catch (e) {
+      if (e instanceof BootError || e instanceof RangeError) throw new CliError(e.message, EXIT_CODES.INPUT);
+      throw e;
+    }
+  };
+  return { settings, mode: effectiveMode, plans, build };
+}
 
 function parse(argv: string[]): Parsed {
   const parsed = parseCommandLine(argv, DEBUG_OPTIONS);
@@ -53,9 +92,9 @@ function parse(argv: string[]): Parsed {
 }
 
 /** A debugger on the machine `argv` describes, writing to `out`; prints the opening lines. */
-export function openDebugger(argv: string[], out: DebugOutput, diagnosticsColor = false): Debugger {
+export function openDebugger(argv: string[], out: DebugOutput, diagnosticsColor = false, host: DebugHost = NODE_HOST): Debugger {
   const { values, positionals } = parse(argv);
-  const dbg = new Debugger(planTarget(values, positionals[0], diagnosticsColor), out);
+  const dbg = new Debugger(planTarget(values, positionals[0], diagnosticsColor), out, host);
   const what = positionals[0] ?? values.machine;
   const mode = dbg.target.mode === 'native' ? 'native (bare metal)' : `${dbg.target.mode} (${dbg.target.views.map((v) => v.name).join(', ')})`;
   dbg.print(`vmmlab debug: ${what}, ${mode}; stopped before the first instruction ('help' lists the commands)`);

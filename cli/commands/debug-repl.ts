@@ -1,14 +1,14 @@
-// The interactive loop on a terminal: node:readline with tab completion of commands and
-// symbols, history kept between sessions (~/.vmmlab_history, or $VMMLAB_HISTORY), a prompt
-// showing the focused CPU's pc and symbol, and Ctrl-C stopping a running guest (at the prompt
-// it only clears the line).
+// The interactive loop of `vmmlab debug` on a terminal: node:readline with tab completion of
+// commands and symbols, history kept between sessions (~/.vmmlab_history, or $VMMLAB_HISTORY), a
+// prompt showing the focused CPU's pc and symbol, and Ctrl-C stopping a running guest (at the
+// prompt it only clears the line).
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { complete } from './commands.ts';
-import type { Debugger } from './debugger.ts';
+import { complete } from '../../debugger/commands.ts';
+import type { Debugger } from '../../debugger/debugger.ts';
 
 export const HISTORY_LINES = 1000;
 

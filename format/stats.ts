@@ -1,0 +1,59 @@
+// The readable statistics table: what `run --stats` prints on stderr and the debugger's `stats`
+// command prints, from a CPU's counters and, under a VMM, the VM's.
+
+import type { Stats } from '../emulator/stats.ts';
+import type { VmmStats } from '../hypervisor/vmstats.ts';
+import { fmtInt, table } from './text.ts';
+
+function pct(part: number, whole: number): string {
+  return whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-';
+}
+
+/** The statistics as a readable table (what `run --stats` prints on stderr). */
+export function statsTable(stats: Stats, vmm?: VmmStats): string {
+  const j = stats.toJSON() as {
+    tlb: { hits: number; misses: number; hitsByAccess: Record<string, number>; missesByAccess: Record<string, number> };
+    traps: Record<string, number>;
+  };
+  const cycles = stats.cycles;
+  const accesses = j.tlb.hits + j.tlb.misses;
+  const rows: [string, string][] = [
+    ['instructions', fmtInt(stats.instructions)],
+    ['cycles', fmtInt(cycles)],
+    ['CPI', stats.instructions > 0 ? (cycles / stats.instructions).toFixed(3) : '-'],
+    ['  instruction cycles', `${fmtInt(stats.cyclesInsn)} (${pct(stats.cyclesInsn, cycles)})`],
+    ['  page-walk cycles', `${fmtInt(stats.cyclesWalk)} (${pct(stats.cyclesWalk, cycles)})`],
+    ['  trap cycles', `${fmtInt(stats.cyclesTrap)} (${pct(stats.cyclesTrap, cycles)})`],
+    ['  device cycles', `${fmtInt(stats.cyclesMmio)} (${pct(stats.cyclesMmio, cycles)})`],
+    ['  idle cycles', `${fmtInt(stats.cyclesIdle)} (${pct(stats.cyclesIdle, cycles)})`],
+  ];
+  if (stats.cyclesExit + stats.cyclesVmm > 0) {
+    rows.push(['  VM exit/entry cycles', `${fmtInt(stats.cyclesExit)} (${pct(stats.cyclesExit, cycles)})`]);
+    rows.push(['  VMM cycles', `${fmtInt(stats.cyclesVmm)} (${pct(stats.cyclesVmm, cycles)})`]);
+  }
+  if (accesses > 0) {
+    const by = (a: Record<string, number>) => `fetch ${fmtInt(a.fetch ?? 0)}, load ${fmtInt(a.load ?? 0)}, store ${fmtInt(a.store ?? 0)}`;
+    rows.push(['TLB hits', `${fmtInt(j.tlb.hits)} (${by(j.tlb.hitsByAccess)})`]);
+    rows.push(['TLB misses', `${fmtInt(j.tlb.misses)} (${by(j.tlb.missesByAccess)}), miss rate ${pct(j.tlb.misses, accesses)}`]);
+    rows.push(['page walks', `${fmtInt(stats.walks)}, ${fmtInt(stats.walkRefs)} memory references` +
+      (stats.walkEptRefs > 0 ? ` (guest ${fmtInt(stats.walkGuestRefs)}, EPT ${fmtInt(stats.walkEptRefs)})` : '') +
+      (stats.walks > 0 ? `, ${(stats.walkRefs / stats.walks).toFixed(2)} per walk` : '')]);
+  }
+  rows.push(['page faults', fmtInt(stats.pageFaults)]);
+  const traps = Object.entries(j.traps).map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ');
+  rows.push(['traps', traps || 'none']);
+  rows.push(['interrupts', fmtInt(stats.interrupts)]);
+  rows.push(['PTBR writes', fmtInt(stats.ptbrWrites)]);
+  rows.push(['invlpg / tlbflush', `${fmtInt(stats.invlpgs)} / ${fmtInt(stats.tlbFlushes)}`]);
+  if (vmm) {
+    const reasons = [...vmm.exitsByReason].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ');
+    rows.push(['VM exits', `${fmtInt(vmm.exitsTotal)}${reasons ? ` (${reasons})` : ''}`]);
+    rows.push(['faults hidden / injected', `${fmtInt(vmm.faultsHidden)} / ${fmtInt(vmm.faultsInjected)}`]);
+    rows.push(['emulated', `${fmtInt(vmm.ptWritesEmulated)} page-table writes, ${fmtInt(vmm.mmioEmulated)} device accesses`]);
+    if (vmm.shadowPeakPages > 0) rows.push(['shadow pages', `${fmtInt(vmm.shadowPages)} now, ${fmtInt(vmm.shadowPeakPages)} at peak (${fmtInt(vmm.shadowPeakPages * 4)} KiB)`]);
+    if (vmm.eptPages > 0) rows.push(['EPT pages', fmtInt(vmm.eptPages)]);
+    rows.push(['guest frames backed', fmtInt(vmm.guestFrames)]);
+    if (vmm.refusedAccesses > 0) rows.push(['refused accesses', fmtInt(vmm.refusedAccesses)]);
+  }
+  return table(rows);
+}

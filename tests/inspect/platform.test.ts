@@ -1,0 +1,102 @@
+// Platform at the edge (STYLE.md lesson 14): the inspection model, the shared text formatting and
+// the debugger's engine must load in a web worker, so nothing they load at run time may be a
+// node: module or come from cli/ (the command line). This follows their static imports (type-only
+// imports are erased and do not count) from each entry, and reads the sources for Node globals.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO } from '../debugger/helpers.ts';
+
+/** The specifiers a module imports at run time (not `import type`, not all-`type` braces). */
+function runtimeImports(file: string): string[] {
+  const src = fs.readFileSync(file, 'utf8');
+  const out: string[] = [];
+  const re = /^(?:import|export)\s+(type\s+)?([\s\S]*?)\s+from\s+'([^']+)';?$|^import\s+'([^']+)';?$/gm;
+  for (const m of src.matchAll(re)) {
+    if (m[4] !== undefined) out.push(m[4]);
+    else if (m[1] === undefined) {
+      const braces = /^\{([\s\S]*)\}$/.exec(m[2]!.trim());
+      const names = braces ? braces[1]!.split(',').map((x) => x.trim()).filter(Boolean) : [];
+      if (!braces || !names.every((x) => x.startsWith('type '))) out.push(m[3]!);
+    }
+  }
+  return out;
+}
+
+/** Every module reached from `entry` at run time, with what it imports: paths relative to the repository. */
+function graph(entry: string): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  const visit = (file: string): void => {
+    const rel = path.relative(REPO, file);
+    if (seen.has(rel)) return;
+    const specs = runtimeImports(file);
+    seen.set(rel, specs.map((s) => (s.startsWith('.') ? path.relative(REPO, path.resolve(path.dirname(file), s)) : s)));
+    for (const s of specs) if (s.startsWith('.')) visit(path.resolve(path.dirname(file), s));
+  };
+  visit(path.join(REPO, entry));
+  return seen;
+}
+
+/** Edges `from → to` where `to` is a node: module or under cli/. */
+function platformEdges(g: Map<string, string[]>): string[] {
+  return [...g].flatMap(([from, to]) => to.filter((t) => t.startsWith('node:') || t.startsWith('cli/')).map((t) => `${from} → ${t}`));
+}
+
+const NODE_GLOBALS = /\bprocess\.|\bBuffer\b|\brequire\(/;
+
+describe('platform at the edge', () => {
+  it('the inspection model and format/ load no node: module, nothing from cli/ or debugger/', () => {
+    for (const entry of ['inspect/index.ts', 'format/text.ts', 'format/stats.ts']) {
+      const g = graph(entry);
+      expect(platformEdges(g), entry).toEqual([]);
+      expect([...g.keys()].filter((f) => f.startsWith('debugger/')), entry).toEqual([]);
+    }
+    for (const dir of ['inspect', 'format']) {
+      for (const f of fs.readdirSync(path.join(REPO, dir))) {
+        const code = fs.readFileSync(path.join(REPO, dir, f), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+        expect(NODE_GLOBALS.test(code), `${dir}/${f}`).toBe(false);
+      }
+    }
+  });
+
+  it('the debugger\'s engine loads no cli/ module and no node: module of its own', () => {
+    const g = graph('debugger/debugger.ts');
+    expect(g.has('debugger/target.ts') && g.has('debugger/cmd-mmu.ts') && g.has('inspect/walk.ts')).toBe(true);
+    // Known, and to be moved out of the way (it is not the debugger's): the VM's memory hash uses node:crypto.
+    const known = ['hypervisor/vm.ts → node:crypto'];
+    expect(platformEdges(g).filter((e) => !known.includes(e))).toEqual([]);
+    for (const f of [...g.keys()].filter((k) => k.startsWith('debugger/'))) {
+      const code = fs.readFileSync(path.join(REPO, f), 'utf8').replace(/^\s*\/\/.*$/gm, '').replace(/\/\*\*[\s\S]*?\*\//g, '');
+      expect(NODE_GLOBALS.test(code), f).toBe(false);
+    }
+  });
+});
+
+describe('the engine without the CLI', () => {
+  it('a Debugger over a hand-built Machine, with no files: step, regs, translate, pt, tlb', async () => {
+    const { assembleFile } = await import('../../assembler/index.ts');
+    const { Machine } = await import('../../emulator/machine.ts');
+    const { DEFAULT_PROFILE } = await import('../../emulator/profile.ts');
+    const { Debugger } = await import('../../debugger/debugger.ts');
+    const { image } = assembleFile(path.join(REPO, 'guest-programs/hello.s'));
+    const build = () => {
+      const machine = new Machine({ memoryBytes: 1 << 20 });
+      machine.load(image!);
+      return { machine, tlbRules: [] };
+    };
+    let output = '';
+    const dbg = new Debugger({ mode: 'native', plans: [{ kernel: image!, modules: [] }], settings: { profile: DEFAULT_PROFILE, maxInstructions: 1e6 }, build }, { write: (t) => void (output += t), color: false });
+    for (const line of ['step 3', 'regs', 'translate $pc fetch', 'pt', 'tlb', 'reverse-step', 'source nowhere.gdb', 'continue']) await dbg.execute(line);
+    expect(output).toMatch(/^pc 0x[0-9a-f]{8} <[a-z_]+(\+\d+)?> +supervisor mode, paging off/m);
+    expect(output).toMatch(/\(no walk: paging is off, physical = virtual\)/);
+    expect(output).toMatch(/TLB: not used \(translation is off\)/);
+    expect(output).toMatch(/^guest paging is off \(virtual = guest-physical\)$/m);
+    // No host: listings name the source line but carry no text, and scripts cannot be read.
+    expect(output).toMatch(/^0x[0-9a-f]{8} <[a-z_]+(\+\d+)?> +[0-9a-f]{8}  \S.* [a-z]+\.(s|inc):\d+$/m);
+    expect(output).toMatch(/^error: cannot read 'nowhere\.gdb': no files here$/m);
+    expect(output).toMatch(/Hello/);
+    expect(output).toMatch(/the machine powered off: exit code 0/);
+    expect(dbg.errors).toBe(1);
+  });
+});
