@@ -16,7 +16,7 @@
 // next access; a fault in the access goes to the same handler first. After every store the
 // kernel executes `tlbflush` (a well-behaved guest flushes after changing PTEs).
 //
-// Runs: VMMLAB_PROPERTY_RUNS (default 1000), seed VMMLAB_PROPERTY_SEED (default fixed). A failure
+// Runs: VMMLAB_PROPERTY_RUNS (default 1000) times VMMLAB_CAMPAIGN_SCALE, seed VMMLAB_PROPERTY_SEED (default fixed). A failure
 // prints the case (tables and accesses) and the logs of native and the differing run side by side.
 
 import * as path from 'node:path';
@@ -26,7 +26,7 @@ import { PTE } from '../../isa/arch.ts';
 import type { Image } from '../../isa/image.ts';
 import { GUESTS_DIR, assembleGuest, hex, runIn, type Env, type Outcome, type RunOptions } from './harness.ts';
 
-const RUNS = Number(process.env.VMMLAB_PROPERTY_RUNS ?? 1000);
+const RUNS = Math.max(1, Math.round(Number(process.env.VMMLAB_PROPERTY_RUNS ?? 1000) * Number(process.env.VMMLAB_CAMPAIGN_SCALE ?? 1)));
 const SEED = Number(process.env.VMMLAB_PROPERTY_SEED ?? 0x7e32);
 const MEMORY_BYTES = 2 * 1024 * 1024;
 const HOST_MEMORY_BYTES = 8 * 1024 * 1024;
