@@ -157,13 +157,22 @@ export function closestName(word: string, candidates: Iterable<string>): string 
   return best;
 }
 
+/**
+ * Edits (insert, delete, substitute, or swap two neighbours) from a to b: the optimal string
+ * alignment distance. A swap counts once, as in git's and rustc's hints: 'rnu' is one edit from
+ * 'run', where plain Levenshtein counts two and finds no hint for a short word.
+ */
 function editDistance(a: string, b: string): number {
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      row.push(d);
     }
+    before = prev;
     prev = row;
   }
   return prev[b.length]!;

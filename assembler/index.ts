@@ -20,8 +20,16 @@ export { disassemble, disassembleImage } from './disassembler.ts';
 export interface AssembleOptions {
   /** Name used in diagnostics and the source map; default '<input>'. */
   file?: string;
-  /** Reads `.include`d files; default fs.readFileSync as UTF-8. Paths are relative to the including file. */
+  /**
+   * Reads `.include`d files; default fs.readFileSync as UTF-8. A missing file should throw an
+   * error with code 'ENOENT' (as fs does), so that the search goes on to the next directory.
+   */
   readFile?: (path: string) => string;
+  /**
+   * Directories a relative `.include` is looked up in, in order, after the including file's own
+   * directory (that of `file`: the current directory for '<stdin>' or '<input>'), like cc -I.
+   */
+  includePath?: readonly string[];
   /** Predefined `.equ` symbols. */
   defines?: Record<string, number>;
   /** Address of the first byte when the source has no `.org`; default 0x1000. */
@@ -57,7 +65,7 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
   const file = options.file ?? '<input>';
   const diagnostics = new Diagnostics();
   try {
-    const lines = preprocess(source, { file, readFile: options.readFile ?? readUtf8, diagnostics });
+    const lines = preprocess(source, { file, readFile: options.readFile ?? readUtf8, includePath: options.includePath ?? [], diagnostics });
     const statements = parse(lines, diagnostics);
     const layout = resolve(statements, { origin: options.origin ?? DEFAULT_ORIGIN, defines: options.defines ?? {} }, diagnostics);
     const image = diagnostics.errorCount === 0 ? buildImage(layout) : undefined;

@@ -29,6 +29,8 @@ export interface SourceLine {
 export interface PreprocessOptions {
   readonly file: string;
   readonly readFile: (path: string) => string;
+  /** Where a relative `.include` is looked for after the including file's directory. */
+  readonly includePath: readonly string[];
   readonly diagnostics: Diagnostics;
 }
 
@@ -122,7 +124,9 @@ class Preprocessor {
     }
     if (this.includeHalted) return;
     const name = new TextDecoder().decode(Uint8Array.from(target.bytes!));
-    const file = path.isAbsolute(name) ? name : path.join(path.dirname(raw.textFile), name);
+    const found = this.findInclude(name, raw.textFile);
+    if ('problem' in found) return this.diags.error(raw.loc, target.col, found.problem);
+    const { file, text } = found;
     if (this.includeStack.includes(path.resolve(file))) {
       return this.diags.error(raw.loc, target.col, `recursive include of '${file}'`);
     }
@@ -133,20 +137,41 @@ class Preprocessor {
       this.includeHalted = true;
       return this.diags.error(raw.loc, target.col, `more than ${MAX_INCLUDES} .include directives in one assembly (including ${chain([...this.includeStack, file])})`);
     }
-    let text: string;
-    try {
-      text = this.options.readFile(file);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-      return this.diags.error(raw.loc, target.col, `cannot read include file '${file}': ${reason}`);
-    }
     this.includedChars += text.length;
     if (this.includedChars > MAX_INCLUDED_CHARS) {
       this.includeHalted = true;
       return this.diags.error(raw.loc, target.col, `included files exceed ${MAX_INCLUDED_CHARS / (1024 * 1024)} MiB in total (at '${file}')`);
     }
     this.processFile(file, text);
+  }
+
+  /**
+   * The file an `.include` names: an absolute path as it is; a relative one in the including
+   * file's directory, then in each directory of the include path (cc's -I order), the first that
+   * exists. Only a missing file (ENOENT, ENOTDIR) moves the search on: one that exists and cannot
+   * be read (a directory, too big) is the answer, an error. Not found: every directory is named.
+   */
+  private findInclude(name: string, includingFile: string): { file: string; text: string } | { problem: string } {
+    const dirs: string[] = [];
+    if (!path.isAbsolute(name)) {
+      for (const dir of [path.dirname(includingFile), ...this.options.includePath]) {
+        if (!dirs.some((d) => path.resolve(d) === path.resolve(dir))) dirs.push(dir);
+      }
+    }
+    const files = path.isAbsolute(name) ? [name] : dirs.map((dir) => path.join(dir, name));
+    for (const file of files) {
+      try {
+        return { file, text: this.options.readFile(file) };
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+        const reason = code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+        return { problem: `cannot read include file '${file}': ${reason}` };
+      }
+    }
+    if (files.length === 1) return { problem: `cannot read include file '${files[0]}': file not found` };
+    const searched = dirs.map((d) => (d.endsWith('/') ? d : `${d}/`)).join(', ');
+    return { problem: `cannot read include file '${name}': not found in ${searched}` };
   }
 
   private beginMacro(raw: RawLine, head: Token, args: readonly Token[]): void {

@@ -6,6 +6,7 @@
 // (macro expansions at their invocation line).
 
 import type { Image, ImageSymbol, SourceLocation } from '../isa/image.ts';
+import type { LineLoc } from './diagnostics.ts';
 import { emittedBytes, type Emission, type PassResult } from './layout.ts';
 import { isLocalLabelName } from './parser.ts';
 
@@ -37,12 +38,22 @@ const LONG_FILL_BYTES = 16;
 /**
  * One row per 4 bytes: `address  data  source`. The source text appears on the first row of each
  * source line; the rows that follow show the rest of its words (a `li` pair, a `.word` list, a
- * string, a macro's expansion).
+ * string, a macro's expansion). A line that emits nothing but defines a label (`loop:` above the
+ * instruction it names) gets a row of its own at the label's address, with no data.
  */
 export function buildListing(layout: PassResult): string {
   const rows: string[] = [];
+  const labelLines = labelOnlyLines(layout);
+  let nextLabel = 0;
+  const labelRowsBefore = (seq: number): void => {
+    for (; nextLabel < labelLines.length && labelLines[nextLabel]!.loc.seq < seq; nextLabel++) {
+      const { address, loc } = labelLines[nextLabel]!;
+      rows.push(`${hex(address, 8)}  ${''.padEnd(DATA_WIDTH)}  ${loc.text.trimEnd()}`);
+    }
+  };
   let previousSeq = -1;
   for (const emission of layout.emissions) {
+    labelRowsBefore(emission.loc.seq);
     const chunks = rowsOf(emission);
     chunks.forEach((data, i) => {
       const first = i === 0 && emission.loc.seq !== previousSeq;
@@ -51,7 +62,24 @@ export function buildListing(layout: PassResult): string {
     });
     previousSeq = emission.loc.seq;
   }
+  labelRowsBefore(Infinity);
   return rows.length > 0 ? rows.join('\n') + '\n' : '';
+}
+
+/**
+ * The lines that define labels and emit nothing, one per line (`a: b:` is one), in the order the
+ * assembler read them: the order of the emissions too, since a pass walks the statements in
+ * that order. The symbol table lists labels as they were defined: a row's address is its line's
+ * first label's (all of a line's labels have the same one).
+ */
+function labelOnlyLines(layout: PassResult): { address: number; loc: LineLoc }[] {
+  const emitting = new Set(layout.emissions.map((e) => e.loc.seq));
+  const bySeq = new Map<number, { address: number; loc: LineLoc }>();
+  for (const def of layout.symbols.values()) {
+    if (def.kind !== 'label' || !def.loc || emitting.has(def.loc.seq)) continue;
+    if (!bySeq.has(def.loc.seq)) bySeq.set(def.loc.seq, { address: def.value >>> 0, loc: def.loc });
+  }
+  return [...bySeq.values()].sort((a, b) => a.loc.seq - b.loc.seq);
 }
 
 /** Two hex digits for each byte value: a listing formats every byte of the image. */

@@ -33,12 +33,12 @@ export function runInMode(mode: Mode, kernel: Image, modules: readonly BootModul
     const m = new Machine({ memoryBytes: o.memoryBytes, ...(o.profile ? { profile: o.profile } : {}), ...(o.mmu ? { mmu: o.mmu } : {}) });
     m.boot(kernel, modules);
     const r = m.run(o.maxInstructions);
-    return { mode, console: m.devices.console.drain().toString('utf8'), exitCode: r.exitCode, reason: r.reason, stats: m.stats };
+    return { mode, console: m.devices.console.drainText(), exitCode: r.exitCode, reason: r.reason, stats: m.stats };
   }
   const vmm = new Vmm({ hostMemoryBytes: o.memoryBytes * 2 + (16 << 20), ...(o.profile ? { profile: o.profile } : {}), ...(o.mmu ? { mmu: o.mmu } : {}) });
   const { vm } = vmm.addVm({ name: mode, mode, memoryBytes: o.memoryBytes, kernel, modules });
   const [r] = vmm.run(o.maxInstructions);
-  return { mode, console: vm.devices.console.drain().toString('utf8'), exitCode: r!.exitCode, reason: r!.reason, stats: vm.stats, vmm: vm.vmm };
+  return { mode, console: vm.devices.console.drainText(), exitCode: r!.exitCode, reason: r!.reason, stats: vm.stats, vmm: vm.vmm };
 }
 
 /** The side-by-side table: one column per mode. */

@@ -1,43 +1,69 @@
 // Turning a command-line FILE into an Image: a `.s` file is assembled on the fly (all errors
-// printed, gcc-style), anything else is read as an image file.
+// printed, gcc-style), anything else is read as an image file. `-` is stdin (cli/stdin.ts): a
+// source, or an image when it is JSON. A source's `.include`s are searched in its own directory,
+// then the -I directories, then the bundled library (config/bundled.ts).
 
 import * as fs from 'node:fs';
-import { assembleFile, formatDiagnostic } from '../assembler/index.ts';
+import { assemble, assembleFile, formatDiagnostic, type AssembleResult } from '../assembler/index.ts';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BUNDLED_INCLUDE_DIRS, BUNDLED_USER_DIR } from '../config/bundled.ts';
 import { BootError, USER_ORIGIN, parseModuleSpec, type BootModule } from '../emulator/boot.ts';
 import { ImageFormatError, parseImage, type Image } from '../isa/image.ts';
 import { CliError, EXIT_CODES } from './errors.ts';
+import { STDIN_ARG, STDIN_NAME, readStdinText } from './stdin.ts';
 
 export function isSource(path: string): boolean {
   return /\.(s|asm)$/i.test(path);
 }
 
-/** Assemble a source file, printing every diagnostic; throws CliError when there are errors. */
-export function assembleOrFail(path: string, color: boolean, origin?: number): { image: Image; listing: string } {
-  if (!fs.existsSync(path)) throw new CliError(`cannot read '${path}': no such file`, EXIT_CODES.INPUT);
-  const result = assembleFile(path, origin !== undefined ? { origin } : {});
+/** Where a source's includes are searched after its own directory: the -I directories, then the bundled library. */
+export function includePath(includeDirs: readonly string[]): string[] {
+  return [...includeDirs, ...BUNDLED_INCLUDE_DIRS];
+}
+
+/** The -I directories of parsed options (`include`, repeatable). */
+export function includeDirsOf(values: { readonly include?: unknown }): string[] {
+  return Array.isArray(values.include) ? (values.include as string[]) : [];
+}
+
+/** Assemble a source file (or stdin, `-`), printing every diagnostic; throws CliError when there are errors. */
+export function assembleOrFail(file: string, color: boolean, origin?: number, includeDirs: readonly string[] = []): { image: Image; listing: string } {
+  const options = { includePath: includePath(includeDirs), ...(origin !== undefined ? { origin } : {}) };
+  let result: AssembleResult;
+  if (file === STDIN_ARG) {
+    result = assemble(readStdinText(), { ...options, file: STDIN_NAME });
+  } else {
+    if (!fs.existsSync(file)) throw new CliError(`cannot read '${file}': no such file`, EXIT_CODES.INPUT);
+    result = assembleFile(file, options);
+  }
   for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d, color) + '\n');
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   if (!result.image) {
-    throw new CliError(`${path}: ${errors} error${errors === 1 ? '' : 's'}; nothing assembled`, EXIT_CODES.INPUT);
+    const name = file === STDIN_ARG ? STDIN_NAME : file;
+    throw new CliError(`${name}: ${errors} error${errors === 1 ? '' : 's'}; nothing assembled`, EXIT_CODES.INPUT);
   }
   return { image: result.image, listing: result.listing };
 }
 
-export function loadProgram(path: string, color: boolean): Image {
-  if (isSource(path)) return assembleOrFail(path, color).image;
+/** stdin holds an image (JSON) rather than a source: assembly never starts with `{`. */
+function stdinIsImage(): boolean {
+  return readStdinText().trimStart().startsWith('{');
+}
+
+export function loadProgram(file: string, color: boolean, includeDirs: readonly string[] = []): Image {
+  if (isSource(file) || (file === STDIN_ARG && !stdinIsImage())) return assembleOrFail(file, color, undefined, includeDirs).image;
+  const name = file === STDIN_ARG ? STDIN_NAME : file;
   let text: string;
   try {
-    text = fs.readFileSync(path, 'utf8');
+    text = file === STDIN_ARG ? readStdinText() : fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot read '${path}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, EXIT_CODES.INPUT);
+    throw new CliError(`cannot read '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, EXIT_CODES.INPUT);
   }
   try {
     return parseImage(text);
   } catch (e) {
-    if (e instanceof ImageFormatError) throw new CliError(`${path}: ${e.message}`, EXIT_CODES.INPUT);
+    if (e instanceof ImageFormatError) throw new CliError(`${name}: ${e.message}`, EXIT_CODES.INPUT);
     throw e;
   }
 }
@@ -46,7 +72,7 @@ export function loadProgram(path: string, color: boolean): Image {
  * A `--module` argument: `PROG.s[:ARG,ARG…]` (or an image). The module's name is the file name
  * without its extension; the arguments are integers (decimal or 0x hex).
  */
-export function loadModule(spec: string, color: boolean): BootModule {
+export function loadModule(spec: string, color: boolean, includeDirs: readonly string[] = []): BootModule {
   let parsed: ReturnType<typeof parseModuleSpec>;
   try {
     parsed = parseModuleSpec(spec);
@@ -55,13 +81,11 @@ export function loadModule(spec: string, color: boolean): BootModule {
     throw e;
   }
   const found = findModuleFile(parsed.file);
-  const image = isSource(found) ? assembleOrFail(found, color, USER_ORIGIN).image : loadProgram(found, color);
+  const image = isSource(found) ? assembleOrFail(found, color, USER_ORIGIN, includeDirs).image : loadProgram(found, color);
   return { name: parsed.name, image, args: parsed.args };
 }
 
 /** The bundled user programs, so `--module primes.s` works from any directory. */
-export const BUNDLED_USER_DIR = fileURLToPath(new URL('../guest-programs/user/', import.meta.url));
-
 function findModuleFile(file: string): string {
   if (fs.existsSync(file)) return file;
   const bundled = path.join(BUNDLED_USER_DIR, file);

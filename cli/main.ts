@@ -1,11 +1,13 @@
-// The `vmmlab` command: dispatch to a subcommand; every error is one line and an exit code.
+// The `vmmlab` command: dispatch to a subcommand (or to its help: `vmmlab help run` is
+// `vmmlab run --help`); every error is one line and an exit code.
 
 import * as fs from 'node:fs';
 import { debugCommand } from './commands/debug.ts';
 import { asmCommand, disasmCommand } from './commands/asm.ts';
 import { expCommand } from './commands/exp.ts';
 import { runCommand } from './commands/run.ts';
-import { CliError } from './errors.ts';
+import { closestName } from '../assembler/diagnostics.ts';
+import { CliError, EXIT_CODES } from './errors.ts';
 import { red, useColor } from './format.ts';
 
 /** The version in package.json: experiment results record it. */
@@ -14,6 +16,7 @@ export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../package.j
 const HELP = `vmmlab ${VERSION}: an emulator of the TV32 toy ISA with a virtualizable MMU
 
 Usage: vmmlab COMMAND [options]
+       vmmlab help [COMMAND]
 
 Commands:
   run FILE.s|IMAGE      run a program (assembled on the fly if it is a .s file)
@@ -21,8 +24,17 @@ Commands:
   disasm IMAGE|FILE.s   disassemble an image
   debug FILE.s|IMAGE    the debugger: step, break, watch, translate, time travel (same options as run)
   exp STUDY.json        run an experiment matrix (workloads x modes x parameters); exp merge FILES…
+  init DIR              make a starter folder: a user program, a bare-metal one, a study, a README
 
-Run 'vmmlab COMMAND --help' for a command's options.`;
+Run 'vmmlab help COMMAND' (or 'vmmlab COMMAND --help') for a command's options, and
+'vmmlab help exp merge' for merge's.
+
+Colour (errors, tables) is on when the output is a terminal whose TERM is not dumb. NO_COLOR set
+to anything but the empty string turns it off, whatever else is set; otherwise FORCE_COLOR turns
+it on even into a pipe or a file (FORCE_COLOR=0 or false turns it off).
+
+With no command at all vmmlab prints this help on stderr and exits 2, as for any bad command
+line.`;
 
 type Command = (argv: string[]) => number | Promise<number>;
 
@@ -32,22 +44,27 @@ const COMMANDS: Record<string, Command> = {
   disasm: disasmCommand,
   debug: debugCommand,
   exp: expCommand,
+  init: async (argv) => (await import('./commands/init.ts')).initCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+  if (name === undefined) {
+    // No command is a bad command line: the help goes where errors go, none of it to stdout.
+    process.stderr.write(`${HELP}\n`);
+    return EXIT_CODES.USAGE;
+  }
+  if (name === '-h' || name === '--help') {
     console.log(HELP);
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   if (name === '--version' || name === '-V') {
     console.log(VERSION);
     return 0;
   }
-  const command = COMMANDS[name];
   try {
-    if (!command) throw new CliError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
-    return await command(rest);
+    if (name === 'help') return await help(rest);
+    return await commandNamed(name)(rest);
   } catch (e) {
     if (e instanceof CliError) {
       process.stderr.write(`${red(useColor(process.stderr), 'vmmlab: error:')} ${e.message}\n`);
@@ -58,4 +75,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vmmlab: internal error: ${detail}\n`);
     return 70;
   }
+}
+
+/** `vmmlab help [COMMAND [SUBCOMMAND]]`: the main help, or exactly what `COMMAND … --help` prints. */
+function help(args: string[]): number | Promise<number> {
+  const [name, ...more] = args;
+  if (name === undefined || name === 'help') {
+    console.log(HELP);
+    return 0;
+  }
+  return commandNamed(name)([...more, '--help']);
+}
+
+function commandNamed(name: string): Command {
+  // Own keys only: 'constructor' or 'toString' is no command.
+  if (Object.hasOwn(COMMANDS, name)) return COMMANDS[name]!;
+  const hint = closestName(name, [...Object.keys(COMMANDS), 'help']);
+  throw new CliError(`unknown command '${name}'${hint ? `; did you mean '${hint}'?` : ''} (commands: ${Object.keys(COMMANDS).join(', ')}, help)`);
 }

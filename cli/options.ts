@@ -8,6 +8,7 @@ import type { MmuConfig } from '../emulator/mmu.ts';
 import { DEFAULT_PROFILE, ProfileError, applySettings, type MachineProfile } from '../emulator/profile.ts';
 import { DEFAULT_TLB, checkTlbConfig } from '../emulator/tlb.ts';
 import { CliError } from './errors.ts';
+import { optionErrorMessage } from './option-errors.ts';
 import { loadProfileFile } from './profile-file.ts';
 
 export const MACHINE_OPTIONS = {
@@ -37,6 +38,15 @@ export const MACHINE_OPTIONS_HELP = `Machine options:
   --pwc N                   a page-walk cache of N upper-level entries (both walk dimensions; default 0: none)
   --no-asid                 ignore PTBR ASIDs: every PTBR write drops all non-Global TLB entries`;
 
+/** `-I DIR` of the commands that assemble (asm, disasm, run, debug, exp); cli/load.ts reads it. */
+export const INCLUDE_OPTIONS = {
+  include: { type: 'string', short: 'I', multiple: true },
+} as const satisfies ParseArgsConfig['options'];
+
+export const INCLUDE_OPTIONS_HELP = `  -I, --include DIR         look for .include files in DIR too (repeatable): after the including
+                            file's directory, before the bundled guest-programs/lib and
+                            guest-programs/user (where "console.inc" and "ulib.inc" are found)`;
+
 export interface MachineSettings {
   memoryBytes: number;
   maxInstructions: number;
@@ -50,8 +60,9 @@ export function parseCommandLine<T extends ParseArgsConfig['options']>(argv: str
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (e) {
-    // One line, like every error: Node's messages may run over several.
-    throw new CliError((e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/\s*\n\s*/g, ' '));
+    // In vmmlab's words, on one line, with a hint for a misspelt option (cli/option-errors.ts).
+    if (!String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) throw e;
+    throw new CliError(optionErrorMessage(e as Error, argv, options ?? {}));
   }
 }
 

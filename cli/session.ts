@@ -15,7 +15,7 @@ import type { VmMode } from '../hypervisor/vm.ts';
 import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, Vmm } from '../hypervisor/vmm.ts';
 import type { LiveConsoleInput } from './console-input.ts';
 import { CliError } from './errors.ts';
-import { loadModule, loadProgram } from './load.ts';
+import { includeDirsOf, loadModule, loadProgram } from './load.ts';
 import { loadMachineFile, parseVmFlag } from './machine-file.ts';
 import type { VmEntry } from '../config/machine-schema.ts';
 import { sizeBytes } from '../config/size.ts';
@@ -153,7 +153,7 @@ export class Session {
         fs.writeSync(out.fd, chunk);
         continue;
       }
-      const text = (this.partial.get(vm.name) ?? '') + chunk.toString('utf8');
+      const text = (this.partial.get(vm.name) ?? '') + Buffer.from(chunk).toString('utf8');
       const lines = text.split('\n');
       this.partial.set(vm.name, lines.pop()!);
       if (lines.length > 0) fs.writeSync(out.fd, lines.map((l) => `[${vm.name}] ${l}\n`).join(''));
@@ -248,7 +248,10 @@ export class Session {
 
 /** The VMs of a command line: --machine FILE, or --vm specs, or one VM from FILE and --module. */
 export function planVms(values: Values, mode: Mode, program: string | undefined, memoryBytes: number, color: boolean): VmPlan[] {
-  const defaultModules = () => ((values.module as string[] | undefined) ?? []).map((m) => loadModule(m, color));
+  const includeDirs = includeDirsOf(values);
+  const kernelImage = (file: string) => loadProgram(file, color, includeDirs);
+  const bootModule = (spec: string) => loadModule(spec, color, includeDirs);
+  const defaultModules = () => ((values.module as string[] | undefined) ?? []).map(bootModule);
   const vmMode = (m: string | undefined, where: string): VmMode => {
     const parsed = parseMode(m ?? (mode === 'native' ? 'shadow' : mode));
     if (parsed === 'native') throw new CliError(`${where}: a VM runs under shadow or ept, not native`);
@@ -260,8 +263,8 @@ export function planVms(values: Values, mode: Mode, program: string | undefined,
       name: v.name,
       mode: vmMode(v.mode, `--machine VM ${v.name}`),
       memoryBytes: v.memory === undefined ? memoryBytes : sizeBytes(v.memory),
-      kernel: loadProgram(v.kernel ?? program!, color),
-      modules: (v.modules ?? []).map((m) => loadModule(m, color)),
+      kernel: kernelImage(v.kernel ?? program!),
+      modules: (v.modules ?? []).map(bootModule),
     }));
   }
   const vmSpecs = (values.vm as string[] | undefined) ?? [];
@@ -278,10 +281,10 @@ export function planVms(values: Values, mode: Mode, program: string | undefined,
       name: v.name,
       mode: vmMode(v.mode, `--vm ${v.name}`),
       memoryBytes: v.memory === undefined ? memoryBytes : sizeBytes(v.memory),
-      kernel: loadProgram((v.kernel ?? program)!, color),
-      modules: v.modules ? v.modules.map((m) => loadModule(m, color)) : defaultModules(),
+      kernel: kernelImage((v.kernel ?? program)!),
+      modules: v.modules ? v.modules.map(bootModule) : defaultModules(),
     }));
   }
   if (!program) throw new CliError('no program given');
-  return [{ name: mode === 'native' ? 'machine' : 'vm0', mode: mode === 'native' ? 'shadow' : mode, memoryBytes, kernel: loadProgram(program, color), modules: defaultModules() }];
+  return [{ name: mode === 'native' ? 'machine' : 'vm0', mode: mode === 'native' ? 'shadow' : mode, memoryBytes, kernel: kernelImage(program), modules: defaultModules() }];
 }

@@ -227,7 +227,7 @@ function info(dbg: Debugger, args: string[]): void {
       for (const line of vmList(dbg)) dbg.print(line);
       return;
     case 'hash':
-      dbg.print(`${view.name} guest-physical memory sha256 ${dbg.target.memoryHash(view)}`);
+      dbg.print(`${view.name} guest-physical memory hash ${dbg.target.memoryHash(view)}`);
       return;
     case 'symbols': case 'symbol': {
       const pattern = rest[0];
@@ -257,5 +257,5 @@ export const STATE_COMMANDS: readonly Command[] = [
   { name: 'exits', usage: 'exits [N]', summary: 'the last N VM exits (default 10) with reason and qualification', run: exits },
   { name: 'vm', usage: 'vm [NAME]', summary: 'list the VMs, or focus one', complete: (dbg) => dbg.target.views.map((v) => v.name), run: vmCmd },
   { name: 'mode', usage: 'mode', summary: 'native, shadow or EPT, and the guest\'s paging state', run: mode },
-  { name: 'info', aliases: ['i'], usage: 'info WHAT', summary: 'breakpoints, checkpoints, vms, hash (memory SHA-256), symbols [PATTERN]', complete: () => ['breakpoints', 'checkpoints', 'vms', 'hash', 'symbols', 'spaces'], run: info },
+  { name: 'info', aliases: ['i'], usage: 'info WHAT', summary: 'breakpoints, checkpoints, vms, hash (a fingerprint of memory), symbols [PATTERN]', complete: () => ['breakpoints', 'checkpoints', 'vms', 'hash', 'symbols', 'spaces'], run: info },
 ];

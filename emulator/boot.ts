@@ -114,7 +114,7 @@ export function bootLoad(mem: GuestPhysicalWriter, kernel: Image, modules: reado
   modules.forEach((m, i) => {
     const argvAddr = dataAddr;
     dataAddr += m.args.length * 4;
-    const nameBytes = Buffer.from(m.name + '\0', 'utf8');
+    const nameBytes = new TextEncoder().encode(m.name + '\0');
     const nameAddr = dataAddr;
     dataAddr = (dataAddr + nameBytes.length + 3) & ~3;
     strings.push({ addr: argvAddr, bytes: new Uint8Array(new Int32Array(m.args.map((a) => a | 0)).buffer) });

@@ -37,15 +37,24 @@ export class Console {
   }
 
   feed(text: string | Uint8Array): void {
-    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
     for (const b of bytes) this.input.push(b);
   }
 
   /** Take the output produced since the last drain. */
-  drain(): Buffer {
-    const chunk = Buffer.from(this.out);
+  drain(): Uint8Array {
+    const chunk = Uint8Array.from(this.out);
     this.out.length = 0;
     return chunk;
+  }
+
+  /** The same, as text: UTF-8 (a bad sequence becomes U+FFFD), or latin1 (one character a byte). */
+  drainText(encoding: 'utf8' | 'latin1' = 'utf8'): string {
+    const chunk = this.drain();
+    if (encoding === 'utf8') return new TextDecoder('utf-8', { ignoreBOM: true }).decode(chunk);
+    let text = '';
+    for (let i = 0; i < chunk.length; i += 8192) text += String.fromCharCode(...chunk.subarray(i, i + 8192));
+    return text;
   }
 }
 

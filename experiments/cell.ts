@@ -29,6 +29,8 @@ export interface CellJob {
   readonly cell: Cell;
   /** Attach the TLB-rule checker (--check-tlb-rules) to every machine or VM of the cell. */
   readonly checkTlbRules?: boolean;
+  /** Where the sources' `.include`s are searched before the bundled library (-I). */
+  readonly includeDirs?: readonly string[];
 }
 
 /** The machine a cell ran on, in full, so that a result says how to reproduce it. */
@@ -89,9 +91,12 @@ export function cellConfig(study: Study, cell: Cell): { config: CellConfig; prof
 }
 
 /** The kernel and a workload's boot modules, assembled (once per thread). */
-export function workloadImages(study: Study, baseDir: string, workload: Workload): { kernel: Image; modules: BootModule[] } {
+export function workloadImages(study: Study, baseDir: string, workload: Workload, includeDirs: readonly string[] = []): { kernel: Image; modules: BootModule[] } {
   const kernelFile = study.kernel ? findFile(study.kernel, baseDir, path.dirname(BUNDLED_KERNEL)) : BUNDLED_KERNEL;
-  return { kernel: imageOf(kernelFile), modules: workload.modules.map((spec) => bootModule(parseModuleSpec(spec, baseDir))) };
+  return {
+    kernel: imageOf(kernelFile, undefined, includeDirs),
+    modules: workload.modules.map((spec) => bootModule(parseModuleSpec(spec, baseDir), includeDirs)),
+  };
 }
 
 /** Run one cell to completion (or its instruction budget). */
@@ -100,7 +105,7 @@ export function runCell(job: CellJob): CellResult {
   const { config, profile } = cellConfig(study, cell);
   const workload = study.workloads.find((w) => w.name === cell.workload);
   if (!workload) throw new StudyError(`cell ${cell.index}: no workload '${cell.workload}'`);
-  const { kernel, modules } = workloadImages(study, baseDir, workload);
+  const { kernel, modules } = workloadImages(study, baseDir, workload, job.includeDirs);
   const p = config.params;
   const boot = { timerInterval: p.timerInterval as number };
   // `vms` copies of the workload: in VMs sharing one host, or natively one machine after another.
@@ -112,7 +117,7 @@ export function runCell(job: CellJob): CellResult {
       machine.boot(kernel, modules, boot);
       if (job.checkTlbRules) checked.push(checkMachine(machine, kernel, modules, config.mmu.asidTagging !== false));
       const r = machine.run(config.maxInstructions);
-      return { reason: r.reason, exitCode: r.exitCode, console: machine.devices.console.drain().toString('utf8'), stats: mergeStats(machine.stats) };
+      return { reason: r.reason, exitCode: r.exitCode, console: machine.devices.console.drainText(), stats: mergeStats(machine.stats) };
     });
     return { ...cell, config, ...combine(runs), ...tlbRulesOf(job, checked) };
   }
@@ -132,7 +137,7 @@ export function runCell(job: CellJob): CellResult {
   const results = vmm.run(config.maxInstructions);
   return {
     ...cell, config,
-    ...combine(vms.map((vm, i) => ({ reason: results[i]!.reason, exitCode: results[i]!.exitCode, console: vm.devices.console.drain().toString('utf8'), stats: vmStatsJson(vm) }))),
+    ...combine(vms.map((vm, i) => ({ reason: results[i]!.reason, exitCode: results[i]!.exitCode, console: vm.devices.console.drainText(), stats: vmStatsJson(vm) }))),
     ...tlbRulesOf(job, checked),
   };
 }

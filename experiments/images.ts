@@ -1,35 +1,32 @@
 // Guest images for experiments: the kernel and the boot modules a workload names, assembled once
 // per thread and kept. Module specs read like `vmmlab run --module`: `PROG.s[:ARG,ARG…]`, a path
-// relative to the study file, else a bundled program in guest-programs/user/.
+// relative to the study file, else a bundled program in guest-programs/user/. A source's
+// `.include`s are searched as the CLI searches them: its own directory, the -I directories
+// (RunOptions.includeDirs), then the bundled library (config/bundled.ts).
 //
 // Errors are StudyErrors carrying every assembler diagnostic; nothing here prints.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { assembleFile, formatDiagnostic } from '../assembler/index.ts';
+import { BUNDLED_INCLUDE_DIRS, BUNDLED_KERNEL, BUNDLED_USER_DIR } from '../config/bundled.ts';
 import { BootError, USER_ORIGIN, parseModuleSpec as splitModuleSpec, type BootModule } from '../emulator/boot.ts';
 import { parseImage, type Image } from '../isa/image.ts';
 import { StudyError } from './params.ts';
 
-/**
- * The repository root as this module sees it. From the sources that is experiments/..; from the
- * esbuild bundle (dist/vmmlab.js) it is dist/.., so both find guest-programs/ beside them.
- */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const BUNDLED_KERNEL = path.join(ROOT, 'guest-programs/kernel/kernel.s');
-export const BUNDLED_USER_DIR = path.join(ROOT, 'guest-programs/user');
+export { BUNDLED_KERNEL, BUNDLED_USER_DIR };
 
 const cache = new Map<string, Image>();
 
-/** Assemble (or read) one image, once per thread. */
-export function imageOf(file: string, origin?: number): Image {
-  const key = `${file}@${origin ?? ''}`;
+/** Assemble (or read) one image, once per thread; `includeDirs` are searched before the bundled library. */
+export function imageOf(file: string, origin?: number, includeDirs: readonly string[] = []): Image {
+  const key = `${file}@${origin ?? ''}@${includeDirs.join('\0')}`;
   const cached = cache.get(key);
   if (cached) return cached;
   let image: Image;
   if (/\.(s|asm)$/i.test(file)) {
-    const result = assembleFile(file, origin !== undefined ? { origin } : {});
+    const includePath = [...includeDirs, ...BUNDLED_INCLUDE_DIRS];
+    const result = assembleFile(file, origin !== undefined ? { origin, includePath } : { includePath });
     if (!result.image) {
       throw new StudyError(`${file} does not assemble:\n${result.diagnostics.map((d) => formatDiagnostic(d)).join('\n')}`);
     }
@@ -88,6 +85,6 @@ export function parseModuleSpec(spec: string, baseDir: string): ModuleSpec {
   return { file: findFile(parsed.file, baseDir, BUNDLED_USER_DIR), name: parsed.name, args: parsed.args };
 }
 
-export function bootModule(spec: ModuleSpec): BootModule {
-  return { name: spec.name, image: imageOf(spec.file, USER_ORIGIN), args: spec.args };
+export function bootModule(spec: ModuleSpec, includeDirs: readonly string[] = []): BootModule {
+  return { name: spec.name, image: imageOf(spec.file, USER_ORIGIN, includeDirs), args: spec.args };
 }

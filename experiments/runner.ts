@@ -51,6 +51,11 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Attach the TLB-rule checker to every cell (its findings land in each cell's `tlbRules`). */
   readonly checkTlbRules?: boolean;
+  /**
+   * Directories the sources' `.include`s are searched in after their own (like cc -I), before
+   * the bundled guest-programs/lib and guest-programs/user, which are always searched.
+   */
+  readonly includeDirs?: readonly string[];
 }
 
 export interface StudyResult {
@@ -92,11 +97,14 @@ export async function runStudy(input: Study | StudySource, options: RunOptions =
   const threads = jobs === 1 ? undefined : startThreads(jobs);
   try {
     // Missing files and assembly errors show here once, before any cell runs.
-    for (const w of study.workloads) workloadImages(study, baseDir, w);
+    const includeDirs = options.includeDirs ?? [];
+    for (const w of study.workloads) workloadImages(study, baseDir, w, includeDirs);
     const started = performance.now();
     const cellMs: Record<string, number> = {};
     const report = (done: number) => options.onProgress?.({ done, total: mine.length, elapsedMs: performance.now() - started });
-    const jobsOf = mine.map((cell): CellJob => ({ study, baseDir, cell, ...(options.checkTlbRules ? { checkTlbRules: true } : {}) }));
+    const jobsOf = mine.map((cell): CellJob => ({
+      study, baseDir, cell, ...(options.checkTlbRules ? { checkTlbRules: true } : {}), ...(includeDirs.length > 0 ? { includeDirs } : {}),
+    }));
     const results = threads ? await runPool(threads, jobsOf, cellMs, report, options.signal) : await runInline(jobsOf, cellMs, report, options.signal);
     return assembleResult(study, all.length, results, options.shard, { wallMs: performance.now() - started, jobs, cellMs });
   } finally {

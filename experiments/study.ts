@@ -87,8 +87,13 @@ export interface StudySource {
 export function readStudyFile(file: string): unknown {
   const read = readText(file);
   if ('reason' in read) throw new StudyError(`cannot read study '${file}': ${read.reason}`);
-  const json = parseJson(read.text);
-  if (!json.ok) throw invalid(StudyError, file, json.issues);
+  return studyJson(read.text, file);
+}
+
+/** A study's text (a file's, or stdin's) as JSON, unchecked; a syntax error names `where`. */
+export function studyJson(text: string, where: string): unknown {
+  const json = parseJson(text);
+  if (!json.ok) throw invalid(StudyError, where, json.issues);
   return json.value;
 }
 

@@ -3,10 +3,10 @@
 // own statistics. The VM does not know its frames are scattered through a host shared with
 // other VMs.
 
-import { createHash } from 'node:crypto';
 import { MMIO_BASE, MMIO_SIZE, PAGE_SIZE } from '../isa/arch.ts';
 import { Cpu } from '../emulator/cpu.ts';
 import { Devices } from '../emulator/devices.ts';
+import { MemoryHasher } from '../emulator/memory-hash.ts';
 import type { Mmu } from '../emulator/mmu.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
 import { Stats } from '../emulator/stats.ts';
@@ -157,7 +157,7 @@ export class Vm implements GuestPhysicalWriter {
     }
   }
 
-  /** SHA-256 of guest-physical memory (unbacked frames read as zeros): equal across modes. */
+  /** A fingerprint of guest-physical memory (unbacked frames read as zeros): equal across modes. */
   memoryHash(): string {
     return hashFrames(this.p2m.length, (frame) => {
       const h = this.p2m[frame]!;
@@ -170,7 +170,7 @@ const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
 
 /** Hash memory frame by frame; `frame(i)` returns its bytes or undefined for a zero frame. */
 export function hashFrames(count: number, frame: (i: number) => Uint8Array | undefined): string {
-  const hash = createHash('sha256');
+  const hash = new MemoryHasher();
   for (let i = 0; i < count; i++) hash.update(frame(i) ?? ZERO_PAGE);
-  return hash.digest('hex');
+  return hash.digest();
 }

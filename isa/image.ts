@@ -45,7 +45,7 @@ export function serializeImage(image: Image): string {
       segments: image.segments.map((s) => ({
         address: s.address,
         size: s.bytes.length,
-        data: Buffer.from(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength).toString('base64'),
+        data: toBase64(s.bytes),
       })),
       symbols: image.symbols,
       sourceMap: image.sourceMap,
@@ -78,7 +78,8 @@ export function parseImage(text: string): Image {
     if (!isUint32(s.address) || typeof s.data !== 'string') {
       throw new ImageFormatError(`segment ${i} needs an address and base64 data`);
     }
-    const bytes = new Uint8Array(Buffer.from(s.data, 'base64'));
+    const bytes = fromBase64(s.data);
+    if (bytes === undefined) throw new ImageFormatError(`segment ${i}: its data is not base64`);
     if (s.size !== undefined && s.size !== bytes.length) {
       throw new ImageFormatError(`segment ${i}: size ${String(s.size)} does not match its data (${bytes.length} bytes)`);
     }
@@ -87,4 +88,23 @@ export function parseImage(text: string): Image {
   const symbols = Array.isArray(o.symbols) ? (o.symbols as ImageSymbol[]) : [];
   const sourceMap = Array.isArray(o.sourceMap) ? (o.sourceMap as SourceLocation[]) : [];
   return { entry: o.entry, segments, symbols, sourceMap };
+}
+
+// Base64 through atob/btoa, which Node and browsers both have (no Buffer in the core).
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 8192) binary += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array | undefined {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    return undefined;
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }

@@ -19,6 +19,7 @@ import { CliError, EXIT_CODES } from '../errors.ts';
 import { useColor } from '../format.ts';
 import { machineSettings, parseCommandLine } from '../options.ts';
 import { Session, parseMode, planVms } from '../session.ts';
+import { STDIN_ARG } from '../stdin.ts';
 import { interactive } from './debug-repl.ts';
 import { RUN_HELP, RUN_OPTIONS } from './run.ts';
 
@@ -88,6 +89,7 @@ function parse(argv: string[]): Parsed {
   if (values.help) return parsed;
   if (positionals.length > 1) throw new CliError('debug takes one program file (see vmmlab debug --help)');
   if (positionals.length === 0 && values.machine === undefined) throw new CliError('debug needs a program file (see vmmlab debug --help)');
+  if (positionals[0] === STDIN_ARG) throw new CliError("debug reads its commands from stdin: give the program as a file, not '-'");
   return parsed;
 }
 

@@ -10,9 +10,10 @@ import { DEFAULT_PROFILE, ProfileError, applySettings } from '../../emulator/pro
 import { MAX_REPETITIONS, MAX_STUDY_CELLS, MAX_STUDY_INSTRUCTIONS } from '../../experiments/limits.ts';
 import { GRID_KEYS, StudyError, checkValue, type ParamValue } from '../../experiments/params.ts';
 import type { Shard } from '../../experiments/runner.ts';
-import { parseMemory, parseStudy, readStudyFile, type StudySource } from '../../experiments/study.ts';
+import { parseMemory, parseStudy, readStudyFile, studyJson, type StudySource } from '../../experiments/study.ts';
 import { CliError } from '../errors.ts';
 import { parseCount } from '../options.ts';
+import { STDIN_ARG, STDIN_NAME, readStdinText } from '../stdin.ts';
 
 /** The flags of `vmmlab exp` that make or change a study. */
 export interface StudyFlags {
@@ -33,8 +34,10 @@ export interface StudyFlags {
  */
 export function studyFrom(file: string | undefined, values: StudyFlags): StudySource {
   if (file === undefined && values.workload === undefined) throw new CliError('exp needs a study file or --workload (see vmmlab exp --help)');
-  const read = file !== undefined ? readStudyFile(file) : { name: 'cli' };
-  const where = file ?? 'command line';
+  // `exp -`: the study is stdin's text, its relative paths from the current directory.
+  const fromStdin = file === STDIN_ARG;
+  const read = fromStdin ? studyJson(readStdinText(), STDIN_NAME) : file !== undefined ? readStudyFile(file) : { name: 'cli' };
+  const where = fromStdin ? STDIN_NAME : file ?? 'command line';
   // Not an object: nothing to change; parseStudy says what is wrong.
   if (read === null || typeof read !== 'object' || Array.isArray(read)) return { study: parseStudy(read, where), baseDir: process.cwd() };
   const raw = { ...(read as Record<string, unknown>) };
@@ -53,7 +56,7 @@ export function studyFrom(file: string | undefined, values: StudyFlags): StudySo
     raw.name = values.name;
   }
   if (values.set) raw.profile = { ...(raw.profile as object | undefined), ...costsFromFlags(values.set) };
-  const baseDir = file !== undefined ? path.dirname(path.resolve(file)) : process.cwd();
+  const baseDir = file !== undefined && !fromStdin ? path.dirname(path.resolve(file)) : process.cwd();
   const regridded = values.workload !== undefined || values.mode !== undefined || values.param !== undefined;
   try {
     return { study: parseStudy(raw, where), baseDir };

@@ -14,10 +14,20 @@ import { studySvg } from '../../experiments/svg.ts';
 import { progressBar } from '../../experiments/progress.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { bold, dim, useColor } from '../format.ts';
-import { parseCommandLine } from '../options.ts';
+import { INCLUDE_OPTIONS, INCLUDE_OPTIONS_HELP, parseCommandLine } from '../options.ts';
 import { boundedCount, parseShard, studyFrom } from './exp-flags.ts';
 
-export const EXP_HELP = `Usage: vmmlab exp STUDY.json [options]
+/** The output options: exp and exp merge take the same. */
+const OUTPUT_HELP = `Output (the table goes to stdout; to stderr when --json or --csv is '-'):
+  --json FILE               every cell's full statistics, the study, the machine profile and
+                            the vmmlab version ('-' for stdout)
+  --csv FILE                one row per cell, every metric ('-' for stdout)
+  --markdown                print the table as Markdown
+  --svg FILE                two charts in one SVG: slowdown per workload and mode, and where
+                            the cycles went (stacked)
+  --quiet                   no table (files and warnings only)`;
+
+export const EXP_HELP = `Usage: vmmlab exp STUDY.json|- [options]
        vmmlab exp --workload SPEC [--workload SPEC…] [--mode LIST] [--param NAME=LIST…] [options]
        vmmlab exp merge PART.json… [--partial] [output options]
 
@@ -26,7 +36,8 @@ print, per cell: guest instructions, cycles, CPI, slowdown against native on the
 and parameters, TLB miss rate, page-walk references per miss (guest + EPT), page faults the
 guest saw and the VMM hid, VM exits (by reason), the VMM's share of the cycles, and shadow/EPT
 memory. Studies shipped with vmmlab are in guest-programs/studies/; docs/experiments.md explains
-the file format and the findings they check.
+the file format and the findings they check. - reads the study from stdin (named <stdin> in
+errors; its module and kernel paths start from the current directory).
 
 Study (flags override the file's settings; without a file they make the study):
   --workload '[NAME=]PROG.s[:A,B…] [PROG.s…]'
@@ -39,15 +50,9 @@ Study (flags override the file's settings; without a file they make the study):
   --repetitions N           runs of each cell (identical unless tlbReplacement=random)
   --set KEY=VALUE           a cycle cost over the defaults (repeatable; docs/cycle-model.md)
   --name NAME               the study's name in titles
+${INCLUDE_OPTIONS_HELP}
 
-Output (the table goes to stdout; to stderr when --json or --csv is '-'):
-  --json FILE               every cell's full statistics, the study, the machine profile and
-                            the vmmlab version ('-' for stdout)
-  --csv FILE                one row per cell, every metric ('-' for stdout)
-  --markdown                print the table as Markdown
-  --svg FILE                two charts in one SVG: slowdown per workload and mode, and where
-                            the cycles went (stacked)
-  --quiet                   no table (files and warnings only)
+${OUTPUT_HELP}
 
 Running:
   --jobs N                  cells in parallel on N worker threads (default: ${defaultJobs()}, the cores);
@@ -68,12 +73,32 @@ Parameters (--param NAME=V,V… or "grid": {NAME: [V, …]} in a study file; a p
 that does not apply to a mode is left out of that mode's cells):
 ${paramsHelp()}
 
-exp merge refuses files that are not results, parts of different studies or of different
-splits (1/2 with 1/3), a shard given twice, and (unless --partial) missing shards.
+exp merge combines the parts of a sharded run ('vmmlab help exp merge').
 
 Exit codes: 0 done, 1 bad study, result or guest program (each error of a file on its own line:
 FILE: error: /json/path: message), 2 bad command line, 3 the finding does not hold (with
 --check), 130 interrupted.`;
+
+export const EXP_MERGE_HELP = `Usage: vmmlab exp merge PART.json… [--partial] [--check] [output options]
+
+Combine the parts of a sharded study (each written by 'vmmlab exp … --shard I/N --json PART.json')
+into one result, evaluate the study's finding on it, and print and write it as 'vmmlab exp' does.
+
+  --partial                 merge even when shards are missing: the finding is then not
+                            evaluated. Without it a missing shard is an error (exit 1), so a
+                            job that merges after the shards (Slurm afterok, …) fails loudly
+  --check                   exit 3 unless the study's finding holds
+  -h, --help                this text
+
+${OUTPUT_HELP}
+
+exp merge refuses files that are not results, parts of different studies or of different
+splits (1/2 with 1/3), a shard given twice, and (unless --partial) missing shards. The options
+that make or run a study (--workload, --mode, --param, --jobs, --shard, …) are an error here.
+
+Exit codes: 0 merged, 1 a bad result file or a missing shard (each error of a file on its own
+line: FILE: error: /json/path: message), 2 bad command line, 3 the finding does not hold (with
+--check).`;
 
 const OPTIONS = {
   workload: { type: 'string', multiple: true },
@@ -95,6 +120,7 @@ const OPTIONS = {
   'check-tlb-rules': { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   partial: { type: 'boolean' },
+  ...INCLUDE_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -105,11 +131,11 @@ type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
 export async function expCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, OPTIONS);
+  const merging = positionals[0] === 'merge';
   if (values.help) {
-    console.log(EXP_HELP);
+    console.log(merging ? EXP_MERGE_HELP : EXP_HELP);
     return 0;
   }
-  const merging = positionals[0] === 'merge';
   try {
     if (merging) return merge(positionals.slice(1), values);
     if (values.partial) throw new CliError('--partial is an option of exp merge');
@@ -133,7 +159,7 @@ async function run(source: StudySource, values: Values): Promise<number> {
   try {
     result = await runStudy(source, {
       jobs, ...(shard ? { shard } : {}), onProgress: (p) => bar.update(p), signal: abort.signal,
-      ...(values['check-tlb-rules'] ? { checkTlbRules: true } : {}),
+      ...(values['check-tlb-rules'] ? { checkTlbRules: true } : {}), ...(values.include ? { includeDirs: values.include } : {}),
     });
   } finally {
     bar.done();
@@ -155,7 +181,7 @@ function reportTlbRules(result: StudyResult): void {
 }
 
 /** Options that make or run a study: meaningless to a merge, so an error rather than ignored. */
-const RUN_ONLY = ['workload', 'mode', 'param', 'memory', 'max-instructions', 'repetitions', 'set', 'name', 'jobs', 'shard', 'check-tlb-rules'] as const;
+const RUN_ONLY = ['workload', 'mode', 'param', 'memory', 'max-instructions', 'repetitions', 'set', 'name', 'jobs', 'shard', 'check-tlb-rules', 'include'] as const;
 
 function merge(files: string[], values: Values): number {
   if (files.length === 0) throw new CliError('exp merge needs the result files of the shards (see vmmlab exp --help)');

@@ -11,28 +11,32 @@ import { connectStdin } from '../console-input.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { loadMachineFile } from '../machine-file.ts';
 import { bold, fmtInt, statsTable, useColor } from '../format.ts';
-import { MACHINE_OPTIONS, MACHINE_OPTIONS_HELP, machineSettings, parseCommandLine } from '../options.ts';
+import { INCLUDE_OPTIONS, INCLUDE_OPTIONS_HELP, MACHINE_OPTIONS, MACHINE_OPTIONS_HELP, machineSettings, parseCommandLine } from '../options.ts';
+import { stdinWasRead } from '../stdin.ts';
 import { CHECK_TLB_RULES_HELP, describeTlbRules, tlbRulesJson } from '../../debugger/tlb-rules-report.ts';
 import { HYPERVISOR_OPTIONS, HYPERVISOR_OPTIONS_HELP, Session, parseMode, planVms, type SessionResult } from '../session.ts';
 
-export const RUN_HELP = `Usage: vmmlab run FILE.s|IMAGE [options]
+export const RUN_HELP = `Usage: vmmlab run FILE.s|IMAGE|- [options]
 
-Run a TV32 program on the emulated machine. A .s file is assembled first. The guest's console
-goes to stdout; the exit code is the guest's power-off code (124: instruction budget used up,
-125: wfi with no interrupt source, 126: trap loop, 130: interrupted, 1: bad input, 2: bad
-command line). With several VMs it is 0 when every VM powered off with 0.
+Run a TV32 program on the emulated machine. A .s file is assembled first. FILE - reads the
+program (a source, or an image) from stdin, named <stdin> in errors, its .includes found from
+the current directory. The guest's console goes to stdout; the exit code is the guest's
+power-off code (124: instruction budget used up, 125: wfi with no interrupt source, 126: trap
+loop, 130: interrupted, 1: bad input, 2: bad command line). With several VMs it is 0 when
+every VM powered off with 0.
 
 stdin is the console's input. A pipe or a file is read to its end before the run starts and
 queued whole, then a ^D (end of input) if it was not empty: the same input always gives the
 same output and statistics (a pipe that never closes keeps the run from starting; redirect
 </dev/null). A terminal's lines are queued as they are typed, Ctrl-D queues the ^D, and the run
 waits while the guest waits for input: such a run is not reproducible. With several VMs the
-input goes to the first.
+input goes to the first. With 'run -' the program takes stdin, and the console gets no input.
 
 Options:
   --module PROG.s[:A,B…]    a boot module for a kernel: a user program (assembled at 0x00400000
                             unless it says otherwise) with integer arguments; repeatable. Bare
                             names are also looked up in guest-programs/user/
+${INCLUDE_OPTIONS_HELP}
   --stats                   a readable statistics table on stderr
   --json PATH               statistics as JSON to PATH ('-' for stdout; the console then goes to stderr)
 ${CHECK_TLB_RULES_HELP}
@@ -45,6 +49,7 @@ ${HYPERVISOR_OPTIONS_HELP}`;
 export const RUN_OPTIONS = {
   ...MACHINE_OPTIONS,
   ...HYPERVISOR_OPTIONS,
+  ...INCLUDE_OPTIONS,
   module: { type: 'string', multiple: true },
   stats: { type: 'boolean' },
   json: { type: 'string' },
@@ -93,7 +98,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const color = useColor(process.stderr);
   const session = sessionFrom(values, positionals[0], color);
   const consoleOut = values.json === '-' ? process.stderr : process.stdout;
-  const terminal = await connectStdin(process.stdin, session.inputConsole);
+  // `run -`: stdin was the program; the console gets no input (as with an empty stdin).
+  const terminal = stdinWasRead() ? undefined : await connectStdin(process.stdin, session.inputConsole);
   const onSigint = () => session.requestStop();
   process.on('SIGINT', onSigint);
   let results: SessionResult[];

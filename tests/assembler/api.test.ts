@@ -72,10 +72,47 @@ describe('diagnostics', () => {
   });
 });
 
+describe('the include path', () => {
+  const readFile = files({
+    'src/a.inc': '.equ WHERE, 1\n',
+    'one/a.inc': '.equ WHERE, 2\n',
+    'one/b.inc': '.equ WHERE, 3\n',
+    'two/b.inc': '.equ WHERE, 4\n',
+    'two/c.inc': '.equ WHERE, 5\n',
+  });
+  const where = (name: string, includePath: string[]) => {
+    const { image, diagnostics } = assemble(`.include "${name}"\n.word WHERE\n`, { file: 'src/main.s', readFile, includePath });
+    return image ? words(image.segments[0]!.bytes)[0] : diagnostics[0]!.message;
+  };
+
+  it('looks beside the including file first, then in each directory in order', () => {
+    expect(where('a.inc', ['one', 'two'])).toBe(1);
+    expect(where('b.inc', ['one', 'two'])).toBe(3);
+    expect(where('b.inc', ['two', 'one'])).toBe(4);
+    expect(where('c.inc', ['one', 'two'])).toBe(5);
+  });
+
+  it('names every directory it searched when the file is in none, each once', () => {
+    expect(where('d.inc', ['one', 'two', 'one/', 'src'])).toBe("cannot read include file 'd.inc': not found in src/, one/, two/");
+    expect(where('d.inc', [])).toBe("cannot read include file 'src/d.inc': file not found");
+  });
+
+  it('stops at a file that exists but cannot be read, rather than taking a later one', () => {
+    const unreadable = (p: string): string => {
+      if (p === 'one/x.inc') throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
+      if (p === 'two/x.inc') return '.equ WHERE, 6\n';
+      throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+    };
+    const { diagnostics } = assemble('.include "x.inc"\n', { file: 'src/main.s', readFile: unreadable, includePath: ['one', 'two'] });
+    expect(diagnostics.map((d) => d.message)).toEqual(["cannot read include file 'one/x.inc': permission denied"]);
+  });
+});
+
 describe('listing', () => {
   it('shows address, data and source side by side, one row per word', () => {
     const source = ['_start:', '    li a0, 0x12345678   ; two words', '    nop', 'msg: .asciz "hi!!x"', '    .half 1, 2', '    .space 100'].join('\n');
     expect(assemble(source).listing).toBe([
+      '00001000               _start:',
       '00001000  6cc48d16         li a0, 0x12345678   ; two words',
       '00001004  48cffe78',
       '00001008  48000000         nop',
@@ -84,6 +121,21 @@ describe('listing', () => {
       '00001012  0001 0002        .half 1, 2',
       '00001016  00 00 00 00      .space 100',
       '0000101a  … 96 more',
+      '',
+    ].join('\n'));
+  });
+
+  it('lists a label that stands on a line of its own at its address, in an include and a macro too', () => {
+    const source = ['.macro spin', '1:', '    bnez a0, 1b', '.endm', 'main:', 'again:', '    spin', '    .include "tail.inc"', 'end:'].join('\n');
+    const { listing, diagnostics } = assemble(source, { readFile: files({ 'tail.inc': 'tail:\n    nop\n' }) });
+    expect(diagnostics).toEqual([]);
+    expect(listing).toBe([
+      '00001000               main:',
+      '00001000               again:',
+      '00001000  a4c00000         spin',
+      '00001004               tail:',
+      '00001004  48000000         nop',
+      '00001008               end:',
       '',
     ].join('\n'));
   });

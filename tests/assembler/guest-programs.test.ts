@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assemble, assembleFile, formatDiagnostic } from '../../assembler/index.ts';
+import { BUNDLED_INCLUDE_DIRS } from '../../config/bundled.ts';
 import * as arch from '../../isa/arch.ts';
 
 const guestDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../guest-programs');
@@ -29,7 +30,8 @@ describe('guest programs', () => {
 
   for (const program of programs) {
     it(`${path.relative(guestDir, program)} assembles without diagnostics`, () => {
-      const result = assembleFile(program);
+      // As every vmmlab command assembles: the bundled library on the include path (init/'s templates need it).
+      const result = assembleFile(program, { includePath: BUNDLED_INCLUDE_DIRS });
       expect(result.diagnostics.map((d) => formatDiagnostic(d)).join('\n')).toBe('');
       expect(result.image!.symbols.find((s) => s.name === '_start')?.address).toBe(result.image!.entry);
     });

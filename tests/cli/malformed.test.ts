@@ -192,7 +192,7 @@ const EXP_FLAGS: Case[] = [
     first: `vmmlab: error: --shard takes I/N with 1 <= I <= N <= 100000 (got '${shard}')`,
   })),
   { what: 'a value that reads as an option', argv: ['exp', '--workload', 'primes.s', '--shard', '-1/2'], code: 2,
-    first: "vmmlab: error: Option '--shard' argument is ambiguous. Did you forget to specify the option argument for '--shard'? To specify an option argument starting with a dash use '--shard=-XYZ'." },
+    first: "vmmlab: error: option '--shard' needs a value, and '-1/2' reads as an option: write '--shard=-1/2'" },
   { what: '--jobs 0', argv: ['exp', '--workload', 'primes.s', '--jobs', '0'], code: 2, first: "vmmlab: error: --jobs takes a whole number of at least 1 (got '0')" },
   { what: '--jobs abc', argv: ['exp', '--workload', 'primes.s', '--jobs', 'abc'], code: 2, first: "vmmlab: error: --jobs takes a whole number of at least 1 (got 'abc')" },
   { what: '--jobs 5000', argv: ['exp', '--workload', 'primes.s', '--jobs', '5000'], code: 2, first: "vmmlab: error: --jobs takes a whole number from 1 to 1024 (got '5000')" },
@@ -222,7 +222,7 @@ const EXP_FLAGS: Case[] = [
   { what: '--workload named like a mode', argv: ['exp', '--workload', 'ept=primes.s'], code: 1, first: "command line: error: /workloads/0/name: 'ept' is a mode; a workload needs another name" },
   { what: '--partial without merge', argv: ['exp', '--workload', 'primes.s', '--partial'], code: 2, first: 'vmmlab: error: --partial is an option of exp merge' },
   { what: 'two study files', argv: ['exp', 'a.json', 'b.json'], code: 2, first: 'vmmlab: error: exp takes one study file (see vmmlab exp --help)' },
-  { what: 'an unknown option', argv: ['exp', '--workload', 'primes.s', '--frobnicate'], code: 2, first: "vmmlab: error: Unknown option '--frobnicate'" },
+  { what: 'an unknown option', argv: ['exp', '--workload', 'primes.s', '--frobnicate'], code: 2, first: "vmmlab: error: unknown option '--frobnicate'" },
 ];
 
 const MERGES: Case[] = [

@@ -89,7 +89,7 @@ function state(m: Machine): unknown {
     interrupts: s.interrupts,
     itlb: tlbState(m.mmu.itlb),
     dtlb: tlbState(m.mmu.dtlb),
-    console: m.devices.console.drain().toString('hex'),
+    console: Buffer.from(m.devices.console.drain()).toString('hex'),
     exitCode: m.devices.exitCode,
   };
 }

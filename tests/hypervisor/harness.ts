@@ -151,7 +151,7 @@ export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome
       visible: {
         reason: run.reason,
         exitCode: run.exitCode,
-        console: machine.devices.console.drain().toString('latin1'),
+        console: machine.devices.console.drainText('latin1'),
         regs: Array.from(machine.cpu.regs, (r) => r >>> 0),
         pc: machine.cpu.pc >>> 0,
         instructions: run.instructions,
@@ -178,7 +178,7 @@ export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome
     visible: {
       reason: watchdog.tripped ? WATCHDOG_REASON : result!.reason,
       exitCode: result!.exitCode,
-      console: vm.devices.console.drain().toString('latin1'),
+      console: vm.devices.console.drainText('latin1'),
       regs: Array.from(vm.cpu.regs, (r) => r >>> 0),
       pc: vm.cpu.pc >>> 0,
       instructions: result!.instructions,

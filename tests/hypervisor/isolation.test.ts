@@ -61,7 +61,7 @@ function tlbProblems(vmm: Vmm): string[] {
   return problems;
 }
 
-const output = (vm: Vm): string => vm.devices.console.drain().toString('latin1');
+const output = (vm: Vm): string => vm.devices.console.drainText('latin1');
 
 describe.each(CONFIGS.map((c) => ({ ...c, with: c.extra ? `, ${c.extra.name}` : '' })))('holder under $holder, snooper under $snoop, VPIDs $vpid$with', (config) => {
   it('the snooper finds no secret, the secret is intact, and no translation of a VM reaches the other', () => {

@@ -95,13 +95,13 @@ function bootChecked(env: Env, specs: readonly string[], check: boolean) {
     machine.boot(KERNEL, modules(specs));
     const checker = check ? machineChecker(machine) : undefined;
     const r = machine.run(20_000_000);
-    return { checker, r, console: machine.devices.console.drain().toString(), stats: { ...machine.stats } };
+    return { checker, r, console: machine.devices.console.drainText(), stats: { ...machine.stats } };
   }
   const vmm = new Vmm({ hostMemoryBytes: 48 * MiB });
   const { vm } = vmm.addVm({ name: 'g', mode: env, memoryBytes: 16 * MiB, kernel: KERNEL, modules: modules(specs) });
   const checker = check ? vmChecker(vm) : undefined;
   const [r] = vmm.run(20_000_000);
-  return { checker, r: r!, console: vm.devices.console.drain().toString(), stats: { ...vm.stats } };
+  return { checker, r: r!, console: vm.devices.console.drainText(), stats: { ...vm.stats } };
 }
 
 describe('the bundled kernel keeps the TLB rules', () => {

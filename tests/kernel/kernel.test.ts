@@ -76,7 +76,7 @@ function boot(specs: readonly string[], options: BootRunOptions = {}): Run {
   );
   if (options.report) machine.mem.writeWord(symbol('shutdown_report'), 1);
   const result = machine.run(options.maxInstructions ?? 20_000_000);
-  const out = machine.devices.console.drain().toString();
+  const out = machine.devices.console.drainText();
   const kernelWord = (name: string) => machine.mem.readWord(symbol(name)) >>> 0;
   return { result, out, machine, kernelWord };
 }
@@ -312,6 +312,6 @@ describe('kernel: faulty processes die alone', () => {
     const result = machine.run(5_000_000);
     expect(result.reason).toBe('halted');
     expect(result.exitCode).toBe(255);
-    expect(machine.devices.console.drain().toString()).toMatch(/^\[kernel\] panic: a boot module cannot be started/);
+    expect(machine.devices.console.drainText()).toMatch(/^\[kernel\] panic: a boot module cannot be started/);
   });
 });

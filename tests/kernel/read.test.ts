@@ -72,7 +72,7 @@ function boot(env: Env, modules: readonly BootModule[], input: string | Uint8Arr
     machine.devices.console.feed(input);
     const r = machine.run(maxInstructions - inputAt);
     return {
-      env, reason: r.reason, exitCode: r.exitCode, instructions: r.instructions, out: machine.devices.console.drain().toString(),
+      env, reason: r.reason, exitCode: r.exitCode, instructions: r.instructions, out: machine.devices.console.drainText(),
       stats: machine.stats, kernelWord: (name) => machine.mem.readWord(symbol(name)) >>> 0,
     };
   }
@@ -83,7 +83,7 @@ function boot(env: Env, modules: readonly BootModule[], input: string | Uint8Arr
   vmm.resumeFromWfi(vm); // if it stopped waiting for input (as Session.runAsync does at a terminal)
   const [r] = vmm.run(maxInstructions);
   return {
-    env, reason: r!.reason, exitCode: r!.exitCode, instructions: r!.instructions, out: vm.devices.console.drain().toString(),
+    env, reason: r!.reason, exitCode: r!.exitCode, instructions: r!.instructions, out: vm.devices.console.drainText(),
     stats: vm.stats, kernelWord: (name) => (vm.readWord(symbol(name)) ?? 0) >>> 0,
   };
 }

@@ -70,7 +70,8 @@ describe('the tarball', () => {
     const files = packed.files.map((f) => f.path);
     for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/vmmlab.js', 'dist/vmmlab.js', 'dist/index.js', 'dist/worker.js',
       'dist/types/index.d.ts', 'guest-programs/hello.s', 'guest-programs/kernel/kernel.s', 'guest-programs/user/primes.s',
-      'guest-programs/lib/console.inc', 'guest-programs/studies/tlb-pressure.json', 'isa/README.md', 'docs/experiments.md']) {
+      'guest-programs/lib/console.inc', 'guest-programs/studies/tlb-pressure.json', 'guest-programs/init/README.md', 'guest-programs/init/sum.s',
+      'isa/README.md', 'docs/experiments.md']) {
       expect(files).toContain(f);
     }
     if (fs.existsSync(path.join(ROOT, 'schemas'))) expect(files.some((f) => f.startsWith('schemas/'))).toBe(true);
@@ -179,6 +180,22 @@ describe('the installed library', () => {
     const r = sh(process.execPath, [TSC, '--noEmit', '-p', '.'], consumer);
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+});
+
+describe('a folder of ones own, from the install', () => {
+  it('case 11: vmmlab init makes one where .include "ulib.inc" and "console.inc" come from the package, its README naming the installed kernel', () => {
+    expect(ok(npx('init', 'student'), 'vmmlab init').stdout).toMatch(/^vmmlab: made student: /);
+    const student = path.join(consumer, 'student');
+    const kernel = '../node_modules/vmmlab/guest-programs/kernel/kernel.s';
+    expect(fs.readFileSync(path.join(student, 'README.md'), 'utf8')).toContain(`$ npx vmmlab run ${kernel} --module sum.s:1,2,3\n`);
+    const there = (args: string[], input = '') => sh(process.execPath, [path.join(consumer, 'node_modules/.bin/vmmlab'), ...args], student, input);
+    expect(there(['run', kernel, '--module', 'sum.s:1,2,3', '--mode', 'ept'])).toMatchObject({ status: 0, stdout: 'sum: 6\n', stderr: '' });
+    expect(there(['run', 'paging.s', '--mode', 'shadow'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^paging is on\n/), stderr: '' });
+    const missing = there(['asm', '-'], '.include "nope.inc"\n');
+    const bundled = path.join(fs.realpathSync(path.join(consumer, 'node_modules/vmmlab')), 'guest-programs');
+    expect(missing.stderr).toContain(`<stdin>:1:10: error: cannot read include file 'nope.inc': not found in ./, ${bundled}/lib/, ${bundled}/user/`);
+    expect(missing.status).toBe(1);
   });
 });
 

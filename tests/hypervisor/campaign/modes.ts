@@ -147,7 +147,7 @@ function seenOfVm(vm: Vm, reason: string, exitCode: number, audit: readonly stri
   return {
     reason,
     exitCode,
-    console: vm.devices.console.drain().toString('latin1'),
+    console: vm.devices.console.drainText('latin1'),
     regs: Array.from(vm.cpu.regs, (r) => r >>> 0),
     pc: vm.cpu.pc >>> 0,
     instructions: vm.stats.instructions,
@@ -171,7 +171,7 @@ export function seenOfMachine(machine: Machine, reason: string): Seen {
   return {
     reason,
     exitCode: machine.devices.exitCode,
-    console: machine.devices.console.drain().toString('latin1'),
+    console: machine.devices.console.drainText('latin1'),
     regs: Array.from(machine.cpu.regs, (r) => r >>> 0),
     pc: machine.cpu.pc >>> 0,
     instructions: machine.stats.instructions,
