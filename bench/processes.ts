@@ -60,15 +60,25 @@ function withoutTiming(file: string): string {
   return JSON.stringify(result);
 }
 
-/** `vmmlab exp STUDY --jobs 1` against `--jobs 2`; throws unless their results are identical. */
+/**
+ * `vmmlab exp STUDY --jobs 1` against `--jobs 2` (throws unless their results are identical), and
+ * two `--jobs 1` runs side by side: the most that two cores of this machine give this work.
+ */
 export function sweep(study: string, runs: number): Timed[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmmlab-bench-'));
   try {
     const out = (jobs: number) => path.join(dir, `jobs${jobs}.json`);
     const args = (jobs: number) => [BIN, 'exp', study, '--jobs', String(jobs), '--no-progress', '--json', out(jobs)];
+    // The ceiling: two independent --jobs 1 processes at once. A machine whose two cores share
+    // caches and memory bandwidth (or are two threads of one core) runs them slower each, and no
+    // sweep can beat that.
+    const pair = (jobs: number) => [BIN, 'exp', study, '--jobs', String(jobs), '--no-progress', '--quiet'];
+    const both = `const { spawn } = require('node:child_process'); const a = ${JSON.stringify(pair(1))};`
+      + ` for (let i = 0; i < 2; i++) spawn(process.execPath, a, { stdio: 'ignore' }).on('exit', (c) => { if (c !== 0) process.exitCode = 1; });`;
     const timed = timeAlternately([
       { label: `vmmlab exp ${path.basename(study)} --jobs 1`, args: args(1) },
       { label: `vmmlab exp ${path.basename(study)} --jobs 2`, args: args(2) },
+      { label: `two --jobs 1 processes at once`, args: ['-e', both] },
     ], runs);
     if (withoutTiming(out(1)) !== withoutTiming(out(2))) throw new Error(`${study}: --jobs 2 gave other results than --jobs 1`);
     return timed;
