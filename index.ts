@@ -2,8 +2,9 @@
 // exports is the supported API (the assembler, a bare machine, the VMM, and experiments); modules
 // it does not export are internals and may change. It only re-exports: no code lives here.
 //
-// package.json maps the package root here ("exports": {".": "./index.ts"}), which TypeScript-aware
-// runners (tsx, vitest, Node with a TypeScript loader) load directly.
+// An install gets it built: package.json's "exports" point at dist/index.js (esbuild, ESM) and
+// its declarations in dist/types/ (bin/build.js). Inside the checkout, tsconfig.json's "paths"
+// and vitest.config.ts's alias map `vmmlab` to this file.
 
 // The assembler: TV32 source to an image.
 export { assemble, assembleFile, formatDiagnostic, disassemble, disassembleImage, DEFAULT_ORIGIN } from './assembler/index.ts';
