@@ -17,11 +17,11 @@ import { runLines, runScriptFile, scriptLines } from '../../debugger/script.ts';
 import type { TargetPlan } from '../../debugger/target.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { useColor } from '../format.ts';
-import { machineSettings, parseCommandLine } from '../options.ts';
-import { Session, parseMode, planVms } from '../session.ts';
+import { parseCommandLine } from '../options.ts';
+import { Session } from '../session.ts';
 import { STDIN_ARG } from '../stdin.ts';
 import { interactive } from './debug-repl.ts';
-import { RUN_HELP, RUN_OPTIONS } from './run.ts';
+import { RUN_HELP, RUN_OPTIONS, planSession } from './run.ts';
 
 export const DEBUG_OPTIONS = {
   ...RUN_OPTIONS,
@@ -68,13 +68,11 @@ export const NODE_HOST: DebugHost = {
 
 /** Plan a target from parsed run options, exactly as `vmmlab run` does (cli/commands/run.ts). */
 export function planTarget(values: Values, program: string | undefined, color: boolean): TargetPlan {
-  const settings = machineSettings(values);
-  const mode = parseMode(values.mode as string | undefined);
-  const plans = planVms(values, mode, program, settings.memoryBytes, color);
-  const effectiveMode = plans.length > 1 || values.vm !== undefined || values.machine !== undefined ? plans[0]!.mode : mode;
+  // As `run` plans it, a --machine file's vpid, quantum and hostMemory included.
+  const { settings, mode: effectiveMode, plans, values: planned } = planSession(values, program, color);
   const build = () => {
     try {
-      return new Session(settings, effectiveMode, [...plans], values);
+      return new Session(settings, effectiveMode, [...plans], planned);
     } catch (e) {
       if (e instanceof BootError || e instanceof RangeError) throw new CliError(e.message, EXIT_CODES.INPUT);
       throw e;

@@ -11,10 +11,10 @@ import { connectStdin } from '../console-input.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { loadMachineFile } from '../machine-file.ts';
 import { bold, fmtInt, statsTable, useColor } from '../format.ts';
-import { INCLUDE_OPTIONS, INCLUDE_OPTIONS_HELP, MACHINE_OPTIONS, MACHINE_OPTIONS_HELP, machineSettings, parseCommandLine } from '../options.ts';
+import { INCLUDE_OPTIONS, INCLUDE_OPTIONS_HELP, MACHINE_OPTIONS, MACHINE_OPTIONS_HELP, machineSettings, parseCommandLine, type MachineSettings } from '../options.ts';
 import { stdinWasRead } from '../stdin.ts';
 import { CHECK_TLB_RULES_HELP, describeTlbRules, tlbRulesJson } from '../../debugger/tlb-rules-report.ts';
-import { HYPERVISOR_OPTIONS, HYPERVISOR_OPTIONS_HELP, Session, parseMode, planVms, type SessionResult } from '../session.ts';
+import { HYPERVISOR_OPTIONS, HYPERVISOR_OPTIONS_HELP, Session, parseMode, planVms, type Mode, type SessionResult, type VmPlan } from '../session.ts';
 
 export const RUN_HELP = `Usage: vmmlab run FILE.s|IMAGE|- [options]
 
@@ -57,15 +57,23 @@ export const RUN_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Build a session from parsed run/debug options; input problems become CliErrors. */
-export function sessionFrom(given: Record<string, string | boolean | string[] | undefined>, program: string | undefined, color: boolean): Session {
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** What run and debug build from their options: the settings, the mode and every VM's plan. */
+export function planSession(given: Values, program: string | undefined, color: boolean): { settings: MachineSettings; mode: Mode; plans: VmPlan[]; values: Values } {
   const values = withMachineFileOptions(given, program);
   const settings = machineSettings(values);
   const mode = parseMode(values.mode as string | undefined);
   const plans = planVms(values, mode, program, settings.memoryBytes, color);
   const effectiveMode = plans.length > 1 || values.vm !== undefined || values.machine !== undefined ? plans[0]!.mode : mode;
+  return { settings, mode: effectiveMode, plans, values };
+}
+
+/** Build a session from parsed run/debug options; input problems become CliErrors. */
+export function sessionFrom(given: Values, program: string | undefined, color: boolean): Session {
+  const { settings, mode, plans, values } = planSession(given, program, color);
   try {
-    return new Session(settings, effectiveMode, plans, values);
+    return new Session(settings, mode, plans, values);
   } catch (e) {
     if (e instanceof BootError || e instanceof RangeError) throw new CliError(e.message, EXIT_CODES.INPUT);
     throw e;
@@ -76,7 +84,7 @@ export function sessionFrom(given: Record<string, string | boolean | string[] | 
  * A --machine file may also set the host: "vpid", "quantum" and "hostMemory". The command line
  * wins where both say something. The file is checked here, before anything else is built.
  */
-function withMachineFileOptions(values: Record<string, string | boolean | string[] | undefined>, program: string | undefined): Record<string, string | boolean | string[] | undefined> {
+function withMachineFileOptions(values: Values, program: string | undefined): Values {
   if (typeof values.machine !== 'string') return values;
   if (values.vm !== undefined) throw new CliError('--machine and --vm exclude each other: list every VM in the machine file');
   const spec = loadMachineFile(values.machine, program);

@@ -26,6 +26,15 @@ describe('vmmlab debug (a process)', () => {
     expect(r.status).toBe(1);
   });
 
+  it('a --machine file sets the VMs and the host, as for run (its vpid and quantum)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmmlab-debug-'));
+    const file = path.join(dir, 'machine.json');
+    fs.writeFileSync(file, JSON.stringify({ vms: [{ name: 'a', mode: 'ept' }, { name: 'b', mode: 'shadow' }], vpid: true, quantum: 5000 }));
+    const r = vmmlab(['debug', 'guest-programs/hello.s', '--machine', file, '--batch'], 'mode\n');
+    expect(outputOf(r.stdout, 'mode')).toContain('VM a (1 of 2), VPID on, quantum 5,000');
+    expect(r.status).toBe(0);
+  });
+
   it('runs -x FILE first, then stdin; quit ends with 0; --help and bad command lines', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmmlab-debug-'));
     const script = path.join(dir, 'start.gdb');
