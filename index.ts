@@ -7,7 +7,9 @@
 // and vitest.config.ts's alias map `vmmlab` to this file.
 
 // The assembler: TV32 source to an image.
-export { assemble, assembleFile, formatDiagnostic, disassemble, disassembleImage, DEFAULT_ORIGIN } from './assembler/index.ts';
+// assemble and assembleFile read `.include`s (and files) from disk: the Node entry gives the core its files.
+export { assemble, assembleFile, readSourceFile } from './node/files.ts';
+export { formatDiagnostic, disassemble, disassembleImage, DEFAULT_ORIGIN } from './assembler/index.ts';
 export type { AssembleOptions, AssembleResult, Diagnostic } from './assembler/index.ts';
 export { parseImage, serializeImage } from './isa/image.ts';
 export type { Image, Segment } from './isa/image.ts';

@@ -4,11 +4,10 @@
 // (layout passes until symbols settle) → output.ts (image, listing). Every user mistake becomes a
 // Diagnostic; nothing here throws for bad input, and limits.ts bounds the work any input can ask for.
 
-import * as fs from 'node:fs';
 import type { Image } from '../isa/image.ts';
 import { Diagnostics, type Diagnostic } from './diagnostics.ts';
-import { MAX_SOURCE_FILE_BYTES } from './limits.ts';
 import { preprocess } from './macros.ts';
+import { normalize } from './paths.ts';
 import { buildImage, buildListing } from './output.ts';
 import { parse } from './parser.ts';
 import { resolve } from './resolver.ts';
@@ -21,10 +20,13 @@ export interface AssembleOptions {
   /** Name used in diagnostics and the source map; default '<input>'. */
   file?: string;
   /**
-   * Reads `.include`d files; default fs.readFileSync as UTF-8. A missing file should throw an
-   * error with code 'ENOENT' (as fs does), so that the search goes on to the next directory.
+   * Reads `.include`d files (and, for assembleFile, the file itself). A missing file should throw
+   * an error with code 'ENOENT' (as Node's fs does), so that the search goes on to the next
+   * directory. The core has none of its own: node/files.ts gives Node's, a web page its own.
    */
   readFile?: (path: string) => string;
+  /** One key per file for the include-cycle check; default: the path normalized (Node: path.resolve). */
+  resolvePath?: (path: string) => string;
   /**
    * Directories a relative `.include` is looked up in, in order, after the including file's own
    * directory (that of `file`: the current directory for '<stdin>' or '<input>'), like cc -I.
@@ -49,23 +51,18 @@ export interface AssembleResult {
 
 export const DEFAULT_ORIGIN = 0x1000;
 
-/**
- * The default reader. It refuses what is not a regular file, or is too big, before reading:
- * `.include "/dev/zero"` would otherwise read forever, and a FIFO would block.
- */
-function readUtf8(path: string): string {
-  const stat = fs.statSync(path);
-  if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-  if (!stat.isFile()) throw new Error('not a regular file');
-  if (stat.size > MAX_SOURCE_FILE_BYTES) throw new Error(`larger than ${MAX_SOURCE_FILE_BYTES / (1024 * 1024)} MiB (${stat.size} bytes)`);
-  return fs.readFileSync(path, 'utf8');
+/** Without a reader of its own, an include names what is missing. */
+function noReader(): string {
+  throw new Error('no file reader was given to the assembler (AssembleOptions.readFile)');
 }
 
 export function assemble(source: string, options: AssembleOptions = {}): AssembleResult {
   const file = options.file ?? '<input>';
   const diagnostics = new Diagnostics();
   try {
-    const lines = preprocess(source, { file, readFile: options.readFile ?? readUtf8, includePath: options.includePath ?? [], diagnostics });
+    const lines = preprocess(source, {
+      file, readFile: options.readFile ?? noReader, resolvePath: options.resolvePath ?? normalize, includePath: options.includePath ?? [], diagnostics,
+    });
     const statements = parse(lines, diagnostics);
     const layout = resolve(statements, { origin: options.origin ?? DEFAULT_ORIGIN, defines: options.defines ?? {} }, diagnostics);
     const image = diagnostics.errorCount === 0 ? buildImage(layout) : undefined;
@@ -86,12 +83,12 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
 }
 
 export function assembleFile(path: string, options: Omit<AssembleOptions, 'file'> = {}): AssembleResult {
-  const readFile = options.readFile ?? readUtf8;
+  const readFile = options.readFile ?? noReader;
   let source: string;
   try {
     source = readFile(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = (e as { code?: unknown }).code;
     const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
     const diagnostic: Diagnostic = { file: path, line: 1, col: 1, message: `cannot read '${path}': ${reason}`, sourceLine: '', severity: 'error' };
     return { diagnostics: [diagnostic], listing: '' };

@@ -12,7 +12,7 @@
 // error naming the chain of macros or files, and stops expanding or including for the rest of the
 // assembly. The first error is the useful one; thousands of copies of it are not.
 
-import * as path from 'node:path';
+import * as path from './paths.ts';
 import { SPEC_BY_MNEMONIC } from '../isa/encoding.ts';
 import { PSEUDOS } from '../isa/table.ts';
 import type { ArgumentSpan, Diagnostics, ExpansionInfo, LineLoc } from './diagnostics.ts';
@@ -29,6 +29,8 @@ export interface SourceLine {
 export interface PreprocessOptions {
   readonly file: string;
   readonly readFile: (path: string) => string;
+  /** A path as one key for the include-cycle check (a Node host: path.resolve). */
+  readonly resolvePath: (path: string) => string;
   /** Where a relative `.include` is looked for after the including file's directory. */
   readonly includePath: readonly string[];
   readonly diagnostics: Diagnostics;
@@ -80,7 +82,7 @@ class Preprocessor {
   }
 
   private processFile(file: string, text: string): void {
-    this.includeStack.push(path.resolve(file));
+    this.includeStack.push(this.options.resolvePath(file));
     // A byte-order mark some editors write is not part of the first line.
     const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     const lines = body.split('\n').map((l) => l.replace(/\r$/, ''));
@@ -127,7 +129,7 @@ class Preprocessor {
     const found = this.findInclude(name, raw.textFile);
     if ('problem' in found) return this.diags.error(raw.loc, target.col, found.problem);
     const { file, text } = found;
-    if (this.includeStack.includes(path.resolve(file))) {
+    if (this.includeStack.includes(this.options.resolvePath(file))) {
       return this.diags.error(raw.loc, target.col, `recursive include of '${file}'`);
     }
     if (this.includeStack.length >= MAX_INCLUDE_DEPTH) {
@@ -155,7 +157,7 @@ class Preprocessor {
     const dirs: string[] = [];
     if (!path.isAbsolute(name)) {
       for (const dir of [path.dirname(includingFile), ...this.options.includePath]) {
-        if (!dirs.some((d) => path.resolve(d) === path.resolve(dir))) dirs.push(dir);
+        if (!dirs.some((d) => this.options.resolvePath(d) === this.options.resolvePath(dir))) dirs.push(dir);
       }
     }
     const files = path.isAbsolute(name) ? [name] : dirs.map((dir) => path.join(dir, name));

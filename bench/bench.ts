@@ -6,7 +6,8 @@
 
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { assembleFile, formatDiagnostic } from '../assembler/index.ts';
+import { formatDiagnostic } from '../assembler/index.ts';
+import { assembleFile } from '../node/files.ts';
 import { Machine } from '../emulator/machine.ts';
 import { Vmm } from '../hypervisor/vmm.ts';
 import type { Image } from '../isa/image.ts';

@@ -3,7 +3,8 @@
 // the demo says so if it is not), then the costs side by side.
 
 import { fileURLToPath } from 'node:url';
-import { assembleFile, formatDiagnostic } from '../assembler/index.ts';
+import { formatDiagnostic } from '../assembler/index.ts';
+import { assembleFile } from '../node/files.ts';
 import { USER_ORIGIN, type BootModule } from '../emulator/boot.ts';
 import type { Image } from '../isa/image.ts';
 import { comparisonTable, runInMode, type ModeRun } from './compare.ts';

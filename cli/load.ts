@@ -4,7 +4,8 @@
 // then the -I directories, then the bundled library (config/bundled.ts).
 
 import * as fs from 'node:fs';
-import { assemble, assembleFile, formatDiagnostic, type AssembleResult } from '../assembler/index.ts';
+import { formatDiagnostic, type AssembleResult } from '../assembler/index.ts';
+import { assemble, assembleFile } from '../node/files.ts';
 import * as path from 'node:path';
 import { BUNDLED_INCLUDE_DIRS, BUNDLED_USER_DIR } from '../config/bundled.ts';
 import { BootError, USER_ORIGIN, parseModuleSpec, type BootModule } from '../emulator/boot.ts';

@@ -8,7 +8,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assembleFile, formatDiagnostic } from '../assembler/index.ts';
+import { formatDiagnostic } from '../assembler/index.ts';
+import { assembleFile } from '../node/files.ts';
 import { BUNDLED_INCLUDE_DIRS, BUNDLED_KERNEL, BUNDLED_USER_DIR } from '../config/bundled.ts';
 import { BootError, USER_ORIGIN, parseModuleSpec as splitModuleSpec, type BootModule } from '../emulator/boot.ts';
 import { parseImage, type Image } from '../isa/image.ts';

@@ -3,7 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assemble, assembleFile, formatDiagnostic } from '../../assembler/index.ts';
+import { formatDiagnostic } from '../../assembler/index.ts';
+import { assemble, assembleFile } from '../../node/files.ts';
 import { hi, lo } from '../../assembler/expressions.ts';
 import { parseImage, serializeImage } from '../../isa/image.ts';
 

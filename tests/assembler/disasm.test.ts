@@ -3,7 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assemble, disassemble, disassembleImage } from '../../assembler/index.ts';
+import { disassemble, disassembleImage } from '../../assembler/index.ts';
+import { assemble } from '../../node/files.ts';
 import { decode, matchBits, operandMask } from '../../isa/encoding.ts';
 import { FIELDS, FORMATS, INSTRUCTIONS } from '../../isa/table.ts';
 

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { assembleFile, formatDiagnostic, type AssembleResult } from '../../assembler/index.ts';
+import { formatDiagnostic, type AssembleResult } from '../../assembler/index.ts';
+import { assembleFile } from '../../node/files.ts';
 import type { Image } from '../../isa/image.ts';
 import { INSTRUCTIONS, PSEUDOS } from '../../isa/table.ts';
 

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { assemble, assembleFile, formatDiagnostic } from '../../assembler/index.ts';
+import { formatDiagnostic } from '../../assembler/index.ts';
+import { assemble, assembleFile } from '../../node/files.ts';
 import { BUNDLED_INCLUDE_DIRS } from '../../config/bundled.ts';
 import * as arch from '../../isa/arch.ts';
 

@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assemble, assembleFile, type Diagnostic } from '../../assembler/index.ts';
+import { type Diagnostic } from '../../assembler/index.ts';
+import { assemble, assembleFile } from '../../node/files.ts';
 import { MAX_EXPANSION_CHARS, MAX_EXPANSION_LINES, MAX_EXPRESSION_DEPTH, MAX_INCLUDES, MAX_MACRO_DEPTH } from '../../assembler/limits.ts';
 import { AssemblerSandbox, type SandboxOutcome } from './fuzz/sandbox.ts';
 

@@ -16,7 +16,8 @@
 //
 // This module only drives the public Machine API; it must not reach into the CPU's loop.
 
-import { assemble, formatDiagnostic } from '../../assembler/index.ts';
+import { formatDiagnostic } from '../../assembler/index.ts';
+import { assemble } from '../../node/files.ts';
 import { CR, DEVICE, PTE, STATUS, type CrName } from '../../isa/arch.ts';
 import { encode, SPEC_BY_MNEMONIC, type Operands } from '../../isa/encoding.ts';
 import type { Image } from '../../isa/image.ts';

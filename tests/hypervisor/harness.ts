@@ -13,7 +13,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assemble, formatDiagnostic } from '../../assembler/index.ts';
+import { formatDiagnostic } from '../../assembler/index.ts';
+import { assemble } from '../../node/files.ts';
 import type { Image } from '../../isa/image.ts';
 import { Machine } from '../../emulator/machine.ts';
 import type { MmuConfig } from '../../emulator/mmu.ts';

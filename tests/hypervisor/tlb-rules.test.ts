@@ -9,7 +9,7 @@ import { TlbRuleChecker, type TlbRuleViolation } from '../../emulator/tlb-rules.
 import { Machine } from '../../emulator/machine.ts';
 import { Vmm } from '../../hypervisor/vmm.ts';
 import type { Vm } from '../../hypervisor/vm.ts';
-import { assembleFile } from '../../assembler/index.ts';
+import { assembleFile } from '../../node/files.ts';
 import { USER_ORIGIN, type BootModule } from '../../emulator/boot.ts';
 import type { Image } from '../../isa/image.ts';
 import { ENVS, GUESTS_DIR, MiB, REPO, assembleGuest, loadLikeVmm, symbolOf, type Env } from './harness.ts';

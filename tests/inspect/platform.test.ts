@@ -72,9 +72,29 @@ describe('platform at the edge', () => {
   });
 });
 
+describe('the core (STYLE.md lesson 14)', () => {
+  it('isa/, assembler/, emulator/ and hypervisor/ load no node: module and use no Node global', () => {
+    for (const dir of ['isa', 'assembler', 'emulator', 'hypervisor']) {
+      for (const f of fs.readdirSync(path.join(REPO, dir)).filter((x) => x.endsWith('.ts'))) {
+        const file = path.join(REPO, dir, f);
+        expect(runtimeImports(file).filter((s) => s.startsWith('node:') || !s.startsWith('.')), `${dir}/${f}`).toEqual([]);
+        const code = fs.readFileSync(file, 'utf8').replace(/^\s*\/\/.*$/gm, '').replace(/\/\*\*[\s\S]*?\*\//g, '');
+        expect(NODE_GLOBALS.test(code), `${dir}/${f}`).toBe(false);
+      }
+    }
+  });
+
+  it('the assembler without a file reader assembles, and an include names what is missing', async () => {
+    const { assemble } = await import('../../assembler/index.ts');
+    expect(assemble('    addi a0, a0, 1\n').image).toBeDefined();
+    const r = assemble('    .include "console.inc"\n', { file: 'prog.s' });
+    expect(r.diagnostics.map((d) => d.message).join('\n')).toMatch(/no file reader was given to the assembler/);
+  });
+});
+
 describe('the engine without the CLI', () => {
   it('a Debugger over a hand-built Machine, with no files: step, regs, translate, pt, tlb', async () => {
-    const { assembleFile } = await import('../../assembler/index.ts');
+    const { assembleFile } = await import('../../node/files.ts');
     const { Machine } = await import('../../emulator/machine.ts');
     const { DEFAULT_PROFILE } = await import('../../emulator/profile.ts');
     const { Debugger } = await import('../../debugger/debugger.ts');

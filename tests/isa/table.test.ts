@@ -4,7 +4,7 @@
 // instructions that assemble.
 
 import { describe, expect, it } from 'vitest';
-import { assemble } from '../../assembler/index.ts';
+import { assemble } from '../../node/files.ts';
 import { decode, encode, fieldMask, fixedMask, matchBits, operandMask, OPCODE_SHIFT } from '../../isa/encoding.ts';
 import { FIELDS, FORMATS, INSTRUCTIONS, PSEUDOS, REGISTER_ABI_NAMES, REGISTER_NUMBERS, type FieldName } from '../../isa/table.ts';
 

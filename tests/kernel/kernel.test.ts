@@ -12,7 +12,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assembleFile } from '../../assembler/index.ts';
+import { assembleFile } from '../../node/files.ts';
 import { USER_ORIGIN } from '../../emulator/boot.ts';
 import { Machine, type RunResult } from '../../emulator/machine.ts';
 import type { Image } from '../../isa/image.ts';

@@ -7,7 +7,8 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assemble, assembleFile, formatDiagnostic } from '../../assembler/index.ts';
+import { formatDiagnostic } from '../../assembler/index.ts';
+import { assemble, assembleFile } from '../../node/files.ts';
 import { USER_ORIGIN, type BootModule } from '../../emulator/boot.ts';
 import { Machine } from '../../emulator/machine.ts';
 import type { Stats } from '../../emulator/stats.ts';

@@ -5,7 +5,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import * as path from 'node:path';
-import { assemble } from '../../../assembler/index.ts';
+import { assemble } from '../../../node/files.ts';
 import type { SandboxReply, SandboxRequest, SandboxStart } from './sandbox.ts';
 
 const start = workerData as SandboxStart;
