@@ -16,7 +16,7 @@ import { describeExit, describeTrap, type Delta, type Peek } from './events.ts';
 import { readMemory, virtualToGuestPhys } from './memory.ts';
 import type { CpuView, Target } from './target.ts';
 
-export const EVENT_KINDS = ['pagefault', 'exit', 'ptbr-write', 'tlb-miss', 'trap'] as const;
+export const EVENT_KINDS = ['pagefault', 'exit', 'ptbr-write', 'tlb-miss', 'trap', 'tlb-rules'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** The exit reasons `break on exit` accepts: the VMM's classifications and the hardware reasons. */
@@ -180,6 +180,8 @@ function eventHit(view: CpuView, bp: Breakpoint & { kind: 'event' }, d: Delta, d
       const kinds = ['fetch', 'load', 'store'].filter((_, i) => d.tlbMisses[i]! > 0);
       return kinds.length > 0 ? `${prefix}, TLB miss (${kinds.join(', ')})` : undefined;
     }
+    case 'tlb-rules':
+      return d.tlbRuleViolations > 0 ? `${prefix}, a stale translation was used (the tlb rules report says which)` : undefined;
     case 'exit': {
       if (d.exits === 0) return undefined;
       const records = d.exitRecords().filter((r) => bp.reason === undefined || r.reason === bp.reason || r.hardware === bp.reason);
@@ -190,7 +192,7 @@ function eventHit(view: CpuView, bp: Breakpoint & { kind: 'event' }, d: Delta, d
 }
 
 /** `break on EVENT [ARG]` → a spec (native mode has no exits). */
-export function eventSpec(args: readonly string[], native: boolean): BreakpointSpec {
+export function eventSpec(args: readonly string[], native: boolean, checkingTlbRules = true): BreakpointSpec {
   const [event, arg, extra] = args;
   if (event === undefined) throw new CommandError(`break on: which event? (${EVENT_KINDS.join(', ')})`);
   if (!(EVENT_KINDS as readonly string[]).includes(event)) throw new CommandError(`unknown event '${event}' (${EVENT_KINDS.join(', ')})`);
@@ -209,6 +211,10 @@ export function eventSpec(args: readonly string[], native: boolean): BreakpointS
       if (cause === undefined || cause > 31) throw new CommandError(`unknown trap cause '${arg}' (${[...CAUSE_NAMES.values()].join(', ')})`);
       return { kind: 'event', event: 'trap', cause };
     }
+    case 'tlb-rules':
+      if (!checkingTlbRules) throw new CommandError('break on tlb-rules needs the checker: start the debugger with --check-tlb-rules');
+      if (arg !== undefined) throw new CommandError(`break on ${event} takes no argument`);
+      return { kind: 'event', event: 'tlb-rules' };
     default:
       if (arg !== undefined) throw new CommandError(`break on ${event} takes no argument`);
       return { kind: 'event', event: event as EventKind };

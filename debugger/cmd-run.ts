@@ -105,7 +105,7 @@ function breakCmd(dbg: Debugger, args: string[]): void {
   const bps = dbg.breakpoints;
   let bp;
   if (args[0] === 'on') {
-    bp = bps.add(eventSpec(args.slice(1), dbg.target.mode === 'native'));
+    bp = bps.add(eventSpec(args.slice(1), dbg.target.mode === 'native', dbg.target.session.tlbRules.length > 0));
   } else if (args[0] === 'phys') {
     if (args.length !== 2) throw new CommandError('break phys takes one guest-physical address');
     const a = parseAddress(args[1]!, dbg.exprContext(), 'p');
@@ -199,7 +199,9 @@ break on pagefault     a page or protection fault the guest takes
 break on trap [CAUSE]  any trap or interrupt, or one cause (${[...CAUSE_NAMES.values()].slice(0, 4).join(', ')}, …)
 break on ptbr-write    the guest writes PTBR (an address-space switch)
 break on tlb-miss      any TLB miss
-break on exit [REASON] a VM exit (${EXIT_REASONS.join(', ')})`,
+break on exit [REASON] a VM exit (${EXIT_REASONS.join(', ')})
+break on tlb-rules     an access used a translation made stale by a page-table store never
+                       invalidated (needs --check-tlb-rules); stops after that instruction`,
     complete: (dbg, args) => (args.length === 0 ? ['on', 'phys', ...symbolCompletion(dbg)] : args[0] === 'on' && args.length === 1 ? [...EVENT_KINDS] : args[0] === 'on' && args[1] === 'exit' ? [...EXIT_REASONS] : args[0] === 'on' && args[1] === 'trap' ? [...CAUSE_NAMES.values()] : symbolCompletion(dbg)),
     run: breakCmd,
   },

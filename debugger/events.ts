@@ -19,6 +19,7 @@ export class Counters {
   ptbrWrites = 0;
   readonly tlbMisses = new Float64Array(3);
   exitsTotal = 0;
+  tlbRuleViolations = 0;
 
   capture(view: CpuView): this {
     const s = view.stats;
@@ -31,6 +32,7 @@ export class Counters {
     this.ptbrWrites = s.ptbrWrites;
     this.tlbMisses.set(s.tlbMisses);
     this.exitsTotal = view.vmmStats?.exitsTotal ?? 0;
+    this.tlbRuleViolations = view.tlbRules?.violations ?? 0;
     return this;
   }
 }
@@ -45,6 +47,8 @@ export interface Delta {
   /** By access: fetch, load, store. */
   readonly tlbMisses: readonly number[];
   readonly exits: number;
+  /** Stale translations the TLB-rule checker saw used (with --check-tlb-rules). */
+  readonly tlbRuleViolations: number;
   /** The exit records of those exits (the newest EXIT_LOG_SIZE at most). */
   exitRecords(): ExitRecord[];
 }
@@ -58,6 +62,7 @@ export function delta(view: CpuView, before: Counters, after: Counters): Delta {
     ptbrWrites: after.ptbrWrites - before.ptbrWrites,
     tlbMisses: [0, 1, 2].map((a) => after.tlbMisses[a]! - before.tlbMisses[a]!),
     exits: after.exitsTotal - before.exitsTotal,
+    tlbRuleViolations: after.tlbRuleViolations - before.tlbRuleViolations,
     exitRecords: () => {
       const n = after.exitsTotal - before.exitsTotal;
       return n > 0 && view.vm ? view.vm.exitLog.slice(-n) : [];

@@ -19,6 +19,7 @@ import type { MachineProfile } from '../emulator/profile.ts';
 import { EptPager } from '../hypervisor/ept.ts';
 import { ShadowPager } from '../hypervisor/shadow.ts';
 import { hashFrames, type Vm } from '../hypervisor/vm.ts';
+import type { TlbRuleChecker } from '../emulator/tlb-rules.ts';
 import type { Vmm } from '../hypervisor/vmm.ts';
 import type { CpuView, InspectTarget, Mode } from '../inspect/target.ts';
 import type { CheckedCpu } from './tlb-rules-report.ts';
@@ -86,10 +87,15 @@ export class Target implements InspectTarget {
     this.entered = undefined;
     const { machine, vmm } = this.session;
     if (machine) {
-      this.views = [{ index: 0, name: 'machine', mode: 'native', cpu: machine.cpu, stats: machine.stats, vm: undefined, vmmStats: undefined }];
+      this.views = [{ index: 0, name: 'machine', mode: 'native', cpu: machine.cpu, stats: machine.stats, vm: undefined, vmmStats: undefined, tlbRules: this.checkerOf('machine') }];
     } else {
-      this.views = vmm!.vms.map((vm, index) => ({ index, name: vm.name, mode: vm.mode, cpu: vm.cpu, stats: vm.stats, vm, vmmStats: vm.vmm }));
+      this.views = vmm!.vms.map((vm, index) => ({ index, name: vm.name, mode: vm.mode, cpu: vm.cpu, stats: vm.stats, vm, vmmStats: vm.vmm, tlbRules: this.checkerOf(vm.name) }));
     }
+  }
+
+  /** With --check-tlb-rules: the checker on the machine or VM of that name. */
+  private checkerOf(name: string): TlbRuleChecker | undefined {
+    return this.session.tlbRules.find((c) => c.name === name)?.checker;
   }
 
   stopState(view: CpuView): StopState | undefined {

@@ -30,6 +30,8 @@ export interface CpuView {
   /** Under a VMM: the VM and its VMM counters. */
   readonly vm: Vm | undefined;
   readonly vmmStats: VmmStats | undefined;
+  /** With --check-tlb-rules: its checker (how many stale translations it has seen). */
+  readonly tlbRules?: { readonly violations: number } | undefined;
 }
 
 /** A VM's EPT, as its pager holds it (hypervisor/ept.ts's EptPager is one). */

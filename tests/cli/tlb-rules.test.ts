@@ -60,4 +60,20 @@ describe('vmmlab debug --check-tlb-rules', () => {
     expect(lines.filter((l) => l.startsWith('tlb rules: the load')).length).toBe(1);
     expect(r.code).toBe(0);
   });
+
+  it.each(['native', 'shadow', 'ept'])('case 6 (%s): break on tlb-rules stops right after the access that used the stale translation', (mode) => {
+    const r = vmmlab(['debug', GUEST, '--mode', mode, '--check-tlb-rules', '--batch'], 'break on tlb-rules\ncontinue\n');
+    const lines = r.stdout.split('\n');
+    const at = lines.indexOf('breakpoint 1, a stale translation was used (the tlb rules report says which)');
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(/^0x00001138 <stale_read\+4>/);
+    expect(lines[at + 2]).toMatch(/^tlb rules: the load at 0x00001134/);
+    expect(r.code).toBe(0);
+  });
+
+  it('case 7: without --check-tlb-rules the break is refused with the reason', () => {
+    const r = vmmlab(['debug', GUEST, '--batch'], 'break on tlb-rules\n');
+    expect(r.stdout).toContain('error: break on tlb-rules needs the checker: start the debugger with --check-tlb-rules');
+    expect(r.code).toBe(1);
+  });
 });
