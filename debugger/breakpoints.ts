@@ -33,7 +33,21 @@ export type BreakpointSpec =
   | { readonly kind: 'watch'; readonly space: 'v' | 'p'; readonly addr: number; readonly len: number; readonly access: Access }
   | { readonly kind: 'event'; readonly event: EventKind; readonly reason?: string; readonly cause?: number };
 
-export type Breakpoint = BreakpointSpec & { readonly id: number; enabled: boolean; hits: number };
+/** How a breakpoint behaves once it fires: `tbreak`, `ignore N COUNT`, `break LOC if EXPR`. */
+export interface BreakpointOptions {
+  /** Deleted after it first stops the machine (tbreak). */
+  readonly temporary?: boolean;
+  /** Stop only when this expression is non-zero at the hit (debugger.evaluateValue). */
+  readonly condition?: string;
+}
+
+export type Breakpoint = BreakpointSpec & BreakpointOptions & {
+  readonly id: number;
+  enabled: boolean;
+  hits: number;
+  /** Hits still to pass without stopping (ignore N COUNT); they count in `hits`. */
+  ignore: number;
+};
 
 /** A breakpoint that fired, and what to say about it. */
 export interface Hit {
@@ -45,6 +59,8 @@ export interface Hit {
 export interface CheckContext {
   readonly target: Target;
   describe(view: CpuView, addr: number): string;
+  /** The value of a breakpoint condition (throws CommandError when it cannot be evaluated). */
+  evaluate?(view: CpuView, text: string): number;
 }
 
 /** Before a step: the watched bytes the instruction at pc would touch, with their values now. */
@@ -60,8 +76,8 @@ export class Breakpoints {
   readonly list: Breakpoint[] = [];
   private nextId = 1;
 
-  add(spec: BreakpointSpec): Breakpoint {
-    const bp = { ...spec, id: this.nextId++, enabled: true, hits: 0 } as Breakpoint;
+  add(spec: BreakpointSpec, options: BreakpointOptions = {}): Breakpoint {
+    const bp = { ...spec, ...options, id: this.nextId++, enabled: true, hits: 0, ignore: 0 } as Breakpoint;
     this.list.push(bp);
     return bp;
   }
@@ -142,10 +158,23 @@ export class Breakpoints {
           message = eventHit(view, bp, d, describe);
           break;
       }
-      if (message !== undefined) {
-        bp.hits++;
-        hits.push({ bp, message });
+      if (message === undefined) continue;
+      if (bp.condition !== undefined) {
+        // A condition that cannot be evaluated stops the machine, saying why (as gdb does).
+        try {
+          if (!ctx.evaluate) throw new CommandError('no expressions here');
+          if (ctx.evaluate(view, bp.condition) === 0) continue;
+        } catch (e) {
+          if (!(e instanceof CommandError)) throw e;
+          message += ` (condition '${bp.condition}' failed: ${e.message})`;
+        }
       }
+      bp.hits++;
+      if (bp.ignore > 0) {
+        bp.ignore--;
+        continue;
+      }
+      hits.push({ bp, message });
     }
     return hits;
   }
@@ -219,6 +248,15 @@ export function eventSpec(args: readonly string[], native: boolean, checkingTlbR
       if (arg !== undefined) throw new CommandError(`break on ${event} takes no argument`);
       return { kind: 'event', event: event as EventKind };
   }
+}
+
+/** What `info breakpoints` adds to a breakpoint's line: its condition, ignore count, temporariness. */
+export function breakpointOptions(bp: Breakpoint): string {
+  let text = '';
+  if (bp.condition !== undefined) text += ` if ${bp.condition}`;
+  if (bp.ignore > 0) text += ` (ignore next ${bp.ignore} hit${bp.ignore === 1 ? '' : 's'})`;
+  if (bp.temporary) text += ' (temporary)';
+  return text;
 }
 
 /** One line per breakpoint, for `info breakpoints` and the confirmation of `break`. */

@@ -192,7 +192,7 @@ function pt(dbg: Debugger, args: string[]): void {
 
 const TLB_NAMES = { unified: 'TLB', instruction: 'instruction TLB', data: 'data TLB' } as const;
 
-function tlb(dbg: Debugger, args: string[]): void {
+export function tlb(dbg: Debugger, args: string[]): void {
   if (args.length > 0) throw new CommandError('tlb takes no arguments');
   const contents = tlbContents(dbg.target);
   for (const t of contents.tlbs) {

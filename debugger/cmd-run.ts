@@ -101,23 +101,40 @@ async function cont(dbg: Debugger, args: string[]): Promise<void> {
   await advance(dbg, { focusedOnly: false });
 }
 
-function breakCmd(dbg: Debugger, args: string[]): void {
+/** `break …` and `tbreak …`, with an optional `if EXPR` at the end. */
+function breakCmd(dbg: Debugger, allArgs: string[], temporary = false): void {
   const bps = dbg.breakpoints;
+  const ifAt = allArgs.indexOf('if');
+  const args = ifAt < 0 ? allArgs : allArgs.slice(0, ifAt);
+  const condition = ifAt < 0 ? undefined : allArgs.slice(ifAt + 1).join(' ');
+  if (condition === '') throw new CommandError('break … if: which condition?');
+  // Try the condition now, so a typo is an error here and not at the first hit (memory it reads
+  // may be mapped only by then, so it is not read now).
+  if (condition !== undefined) dbg.evaluateValue(condition, dbg.view, false);
+  const options = { ...(temporary ? { temporary } : {}), ...(condition !== undefined ? { condition } : {}) };
   let bp;
   if (args[0] === 'on') {
-    bp = bps.add(eventSpec(args.slice(1), dbg.target.mode === 'native', dbg.target.session.tlbRules.length > 0));
+    bp = bps.add(eventSpec(args.slice(1), dbg.target.mode === 'native', dbg.target.session.tlbRules.length > 0), options);
   } else if (args[0] === 'phys') {
     if (args.length !== 2) throw new CommandError('break phys takes one guest-physical address');
     const a = parseAddress(args[1]!, dbg.exprContext(), 'p');
     if (a.space === 'h') throw new CommandError('break phys takes a guest-physical address');
-    bp = bps.add({ kind: 'phys', guestPhys: a.addr });
+    bp = bps.add({ kind: 'phys', guestPhys: a.addr }, options);
   } else {
     atMost('break', args, 1);
     const a = args.length === 0 ? { space: 'v' as const, addr: dbg.view.cpu.pc >>> 0 } : parseAddress(args[0]!, dbg.exprContext());
     if (a.space === 'h') throw new CommandError('a breakpoint takes a guest-virtual or guest-physical (p:) address');
-    bp = a.space === 'p' ? bps.add({ kind: 'phys', guestPhys: a.addr }) : bps.add({ kind: 'pc', addr: a.addr });
+    bp = a.space === 'p' ? bps.add({ kind: 'phys', guestPhys: a.addr }, options) : bps.add({ kind: 'pc', addr: a.addr }, options);
   }
-  dbg.print(`${bp.kind === 'watch' ? 'watchpoint' : 'breakpoint'} ${bp.id}: ${describeBreakpoint(bp, (x) => dbg.describe(dbg.view, x))}`);
+  dbg.print(`${temporary ? 'temporary ' : ''}${bp.kind === 'watch' ? 'watchpoint' : 'breakpoint'} ${bp.id}: ${describeBreakpoint(bp, (x) => dbg.describe(dbg.view, x))}${condition !== undefined ? ` if ${condition}` : ''}`);
+}
+
+/** `ignore N COUNT`: the next COUNT hits of breakpoint N do not stop (0 stops at the next one). */
+function ignore(dbg: Debugger, args: string[]): void {
+  if (args.length !== 2) throw new CommandError('usage: ignore N COUNT');
+  const bp = dbg.breakpoints.get(ids(args.slice(0, 1))[0]!);
+  bp.ignore = parseCount(args[1], 'ignore COUNT', 0, 0);
+  dbg.print(bp.ignore === 0 ? `breakpoint ${bp.id} will stop at its next hit` : `breakpoint ${bp.id} will pass its next ${plural(bp.ignore, 'hit')}`);
 }
 
 function watch(dbg: Debugger, args: string[]): void {
@@ -191,7 +208,7 @@ export const RUN_COMMANDS: readonly Command[] = [
   { name: 'until', aliases: ['u', 'advance'], usage: 'until ADDR|SYMBOL', summary: 'run the focused CPU until pc reaches ADDR', complete: symbolCompletion, run: until },
   { name: 'continue', aliases: ['c', 'cont'], usage: 'continue', summary: 'run until a breakpoint, the guest stops, or Ctrl-C', run: cont },
   {
-    name: 'break', aliases: ['b', 'br'], usage: 'break [ADDR|phys ADDR|on EVENT]',
+    name: 'break', aliases: ['b', 'br'], usage: 'break [ADDR|phys ADDR|on EVENT] [if EXPR]',
     summary: 'stop at an address, or on an event',
     help: `break ADDR|SYMBOL      stop before executing at a guest-virtual address (default: pc)
 break phys ADDR        stop before executing at a guest-physical address (also: break p:ADDR)
@@ -201,10 +218,17 @@ break on ptbr-write    the guest writes PTBR (an address-space switch)
 break on tlb-miss      any TLB miss
 break on exit [REASON] a VM exit (${EXIT_REASONS.join(', ')})
 break on tlb-rules     an access used a translation made stale by a page-table store never
-                       invalidated (needs --check-tlb-rules); stops after that instruction`,
+                       invalidated (needs --check-tlb-rules); stops after that instruction
+break LOC if EXPR      stop only when EXPR (as print takes it; also A == B, A != B) is
+                       non-zero at the hit: break sbrk if a0 == 4096 (tbreak takes if too)`,
     complete: (dbg, args) => (args.length === 0 ? ['on', 'phys', ...symbolCompletion(dbg)] : args[0] === 'on' && args.length === 1 ? [...EVENT_KINDS] : args[0] === 'on' && args[1] === 'exit' ? [...EXIT_REASONS] : args[0] === 'on' && args[1] === 'trap' ? [...CAUSE_NAMES.values()] : symbolCompletion(dbg)),
-    run: breakCmd,
+    run: (dbg, args) => breakCmd(dbg, args),
   },
+  {
+    name: 'tbreak', aliases: ['tb'], usage: 'tbreak [ADDR|phys ADDR|on EVENT] [if EXPR]', summary: 'a breakpoint deleted when it first stops the machine',
+    complete: symbolCompletion, run: (dbg, args) => breakCmd(dbg, args, true),
+  },
+  { name: 'ignore', usage: 'ignore N COUNT', summary: 'let the next COUNT hits of breakpoint N pass without stopping', run: ignore },
   {
     name: 'watch', aliases: ['w'], usage: 'watch ADDR [r|w|rw] [LEN]', summary: 'stop after an access to memory (default: 4-byte write)',
     help: 'ADDR is guest-virtual, or guest-physical with p: (then any virtual alias counts, e.g. the\nkernel writing a page table through its direct map). The instruction at pc is decoded before\neach step; a load or store that touches the range and completes stops after it.',

@@ -12,10 +12,11 @@ import { pagingSetup } from '../inspect/machine.ts';
 import { registers, type RealMmu, type RegisterFile } from '../inspect/registers.ts';
 import { isUnavailable } from '../inspect/target.ts';
 import type { Command } from './commands.ts';
-import { describeBreakpoint } from './breakpoints.ts';
+import { breakpointOptions, describeBreakpoint } from './breakpoints.ts';
+import { tlb } from './cmd-mmu.ts';
 import type { Debugger } from './debugger.ts';
 import { CommandError, columns, hex8, parseCount, parseNumber } from './format.ts';
-import { readMemory, readString, SPACE_NAMES } from './memory.ts';
+import { readMemory, readString, SPACE_NAMES, type Address } from './memory.ts';
 import { parseAddress } from './symbols.ts';
 
 /** One line on the CPU: mode, paging, interrupts. */
@@ -60,40 +61,110 @@ function realMmuLines(r: RegisterFile, m: RealMmu): string[] {
   return [`real MMU (${r.mode}, hardware state for ${r.cpu})`, ...columns(rows)];
 }
 
-/** `x[/w|/b|/s] ADDR [N]`: words, bytes or a string, in any address space. */
+/** What `x/NFU` asks for: a count, a format (x d u c i s) and a unit size (b h w). */
+interface ExamineFormat {
+  readonly count: number | undefined;
+  readonly format: 'x' | 'd' | 'u' | 'c' | 'i' | 's';
+  readonly size: 1 | 2 | 4;
+}
+
+const X_FORMATS = 'x/N F U: N a count; F x (hex), d (signed), u (unsigned), c (characters), i (instructions), s (string); U b (bytes), h (halves), w (words)';
+
+function examineFormat(suffix: string): ExamineFormat {
+  const m = /^(\d*)([a-z]*)$/.exec(suffix);
+  if (!m) throw new CommandError(`x/${suffix}: ${X_FORMATS}`);
+  let format: ExamineFormat['format'] = 'x';
+  let size: ExamineFormat['size'] = 4;
+  for (const letter of m[2]!) {
+    if (letter === 'b') size = 1;
+    else if (letter === 'h') size = 2;
+    else if (letter === 'w') size = 4;
+    else if ('xduics'.includes(letter)) format = letter as ExamineFormat['format'];
+    else throw new CommandError(`x/${suffix}: ${X_FORMATS}`);
+  }
+  if (format === 'c') size = 1;
+  const count = m[1] === '' ? undefined : Number(m[1]);
+  if (count === 0) throw new CommandError(`x/${suffix}: the count must be at least 1`);
+  return { count, format, size };
+}
+
+/** One unit of memory (1, 2 or 4 bytes, aligned), or why it cannot be read. */
+function readUnit(dbg: Debugger, address: Address, size: 1 | 2 | 4): number | { error: string } {
+  if (size !== 2) return readMemory(dbg.target, dbg.view, address, size);
+  const lo = readMemory(dbg.target, dbg.view, address, 1);
+  if (typeof lo !== 'number') return lo;
+  const hi = readMemory(dbg.target, dbg.view, { space: address.space, addr: address.addr + 1 }, 1);
+  return typeof hi === 'number' ? lo | (hi << 8) : hi;
+}
+
+function unitText(v: number, f: ExamineFormat): string {
+  const bits = f.size * 8;
+  switch (f.format) {
+    case 'd': return String(bits === 32 ? v | 0 : (v << (32 - bits)) >> (32 - bits));
+    case 'u': return String(v >>> 0);
+    case 'c': return v >= 0x20 && v < 0x7f ? `'${String.fromCharCode(v)}'` : `'\\x${v.toString(16).padStart(2, '0')}'`;
+    default: return f.size === 4 ? hex8(v) : f.size === 2 ? `0x${v.toString(16).padStart(4, '0')}` : v.toString(16).padStart(2, '0');
+  }
+}
+
+/** `x[/NFU] ADDR [N]`: memory in any address space as numbers, characters, instructions or strings. */
 function examine(dbg: Debugger, args: string[], suffix: string): void {
-  const format = suffix || 'w';
-  if (!['w', 'b', 's'].includes(format)) throw new CommandError(`x/${suffix}: the formats are x/w (words), x/b (bytes), x/s (string)`);
+  const f = examineFormat(suffix);
   if (args.length < 1 || args.length > 2) throw new CommandError('usage: x[/w|/b|/s] ADDR [N]');
+  if (f.count !== undefined && args.length > 1) throw new CommandError('x: give the count once (x/N ADDR or x ADDR N)');
   const view = dbg.view;
   const address = parseAddress(args[0]!, dbg.exprContext());
   const space = address.space;
   const label = (addr: number) => (space === 'v' ? dbg.describe(view, addr) : `${space}:${hex8(addr)}`);
-  if (format === 's') {
-    const s = readString(dbg.target, view, address);
-    if (typeof s !== 'string') throw new CommandError(s.error);
-    dbg.print(`${label(address.addr)}:  ${JSON.stringify(s)}`);
+  if (f.format === 's') {
+    let addr = address.addr;
+    for (let i = 0; i < (f.count ?? parseCount(args[1], 'x N', 1)); i++) {
+      const s = readString(dbg.target, view, { space, addr });
+      if (typeof s !== 'string') throw new CommandError(s.error);
+      dbg.print(`${label(addr)}:  ${JSON.stringify(s)}`);
+      addr += s.length + 1;
+    }
+    dbg.repeatAs = `x/${f.count ?? parseCount(args[1], 'x N', 1)}s ${spaceText(space, addr)}`;
     return;
   }
-  const size = format === 'b' ? 1 : 4;
-  const n = parseCount(args[1], 'x N', format === 'b' ? 16 : 8);
+  const n = f.count ?? parseCount(args[1], 'x N', f.format === 'i' ? 1 : f.size === 1 ? 16 : 8);
   if (n > 4096) throw new CommandError('x shows at most 4096 units at a time');
-  const perLine = format === 'b' ? 16 : 4;
+  if (f.format === 'i') {
+    if (space !== 'v') throw new CommandError('x/i reads guest-virtual addresses');
+    const start = address.addr & ~3;
+    for (let i = 0; i < n; i++) {
+      const addr = (start + i * 4) >>> 0;
+      dbg.print(dbg.instructionLine(view, addr, addr === view.cpu.pc >>> 0 ? '=> ' : '   '));
+    }
+    dbg.repeatAs = `x/${n}i ${spaceText(space, start + n * 4)}`;
+    return;
+  }
+  const size = f.size;
+  const perLine = f.format === 'x' ? 16 / size : size === 4 ? 4 : 8;
+  const missing = f.format === 'x' ? '-'.repeat(size === 4 ? 10 : size === 2 ? 6 : 2) : '--';
   let firstError: string | undefined;
-  const start = size === 4 ? address.addr & ~3 : address.addr;
+  const start = address.addr & ~(size - 1);
   for (let i = 0; i < n; i += perLine) {
     const cells: string[] = [];
     for (let j = i; j < Math.min(n, i + perLine); j++) {
-      const v = readMemory(dbg.target, view, { space, addr: start + j * size }, size);
-      if (typeof v === 'number') cells.push(size === 4 ? hex8(v) : v.toString(16).padStart(2, '0'));
+      const v = readUnit(dbg, { space, addr: start + j * size }, size);
+      if (typeof v === 'number') cells.push(unitText(v, f));
       else {
         firstError ??= v.error;
-        cells.push(size === 4 ? '----------' : '--');
+        cells.push(missing);
       }
     }
     dbg.print(`${label(start + i * size)}:  ${cells.join(' ')}`);
   }
   if (firstError) dbg.print(`(${firstError})`);
+  dbg.repeatAs = `x/${n}${f.format}${UNIT_LETTERS[size]} ${spaceText(space, start + n * size)}`;
+}
+
+const UNIT_LETTERS = { 1: 'b', 2: 'h', 4: 'w' } as const;
+
+/** An address as `parseAddress` reads it back: `0x…`, `p:0x…`, `h:0x…`. */
+function spaceText(space: Address['space'], addr: number): string {
+  return `${space === 'v' ? '' : `${space}:`}${hex8(addr)}`;
 }
 
 function disas(dbg: Debugger, args: string[]): void {
@@ -110,6 +181,7 @@ function disas(dbg: Debugger, args: string[]): void {
     if (name) dbg.print(`${name}:`);
     dbg.print(dbg.instructionLine(view, addr, addr === view.cpu.pc >>> 0 ? '=> ' : '   '));
   }
+  dbg.repeatAs = `disas ${hex8((start + n * 4) >>> 0)} ${n}`;
 }
 
 /** Control registers the debugger may set: the ones with no effect on translation or the VMM. */
@@ -207,15 +279,31 @@ function mode(dbg: Debugger, args: string[]): void {
   dbg.print(`guest: ${cpuSummary(r)}${r.paging ? `, root ${hex8(c.ptbrRoot)}, asid ${c.ptbrAsid}` : ''}`);
 }
 
+/** `print EXPR`: a value as hex and decimal, numbered as gdb numbers its value history. */
+function print(dbg: Debugger, args: string[], suffix: string): void {
+  if (suffix !== '') throw new CommandError('print takes no /FORMAT (it shows hex and decimal)');
+  if (args.length === 0) throw new CommandError('usage: print EXPR');
+  const value = dbg.evaluateValue(args[0]!) >>> 0;
+  dbg.values.push(value);
+  const signed = value | 0;
+  dbg.print(`$${dbg.values.length} = ${hex8(value)} (${value}${signed < 0 ? `, ${signed}` : ''})`);
+}
+
 function info(dbg: Debugger, args: string[]): void {
   const [what, ...rest] = args;
   const view = dbg.view;
   switch (what) {
+    case 'registers': case 'reg': case 'r':
+      return regs(dbg, rest);
+    case 'tlb':
+      return tlb(dbg, rest);
+    case 'vm':
+      return vmCmd(dbg, rest);
     case 'breakpoints': case 'b': case 'break': case 'watchpoints': {
       const list = dbg.breakpoints.list;
       if (list.length === 0) return dbg.print('no breakpoints');
       const rows = [['#', 'on', 'hits', 'what']];
-      for (const bp of list) rows.push([String(bp.id), bp.enabled ? 'y' : 'n', String(bp.hits), describeBreakpoint(bp, (a) => dbg.describe(view, a))]);
+      for (const bp of list) rows.push([String(bp.id), bp.enabled ? 'y' : 'n', String(bp.hits), describeBreakpoint(bp, (a) => dbg.describe(view, a)) + breakpointOptions(bp)]);
       for (const line of columns(rows)) dbg.print(line);
       return;
     }
@@ -239,23 +327,31 @@ function info(dbg: Debugger, args: string[]): void {
       for (const [k, v] of Object.entries(SPACE_NAMES)) dbg.print(`  ${k}:ADDR  ${v}`);
       return;
     default:
-      throw new CommandError(`info what? (breakpoints, checkpoints, vms, hash, symbols [PATTERN], spaces)`);
+      throw new CommandError(`info what? (breakpoints, checkpoints, vms, hash, symbols [PATTERN], spaces, registers, tlb, vm)`);
   }
 }
 
 export const STATE_COMMANDS: readonly Command[] = [
   { name: 'regs', aliases: ['r', 'registers', 'info-registers'], usage: 'regs', summary: 'registers; under a VMM also the real MMU state', run: regs },
   {
-    name: 'x', usage: 'x[/w|/b|/s] ADDR [N]', summary: 'memory as words, bytes or a string',
-    help: 'ADDR is guest-virtual (through the guest\'s tables), p:ADDR guest-physical or h:ADDR\nhost-physical; expressions such as $sp+8 or proc+64 work. x/w N words (default 8), x/b N\nbytes (default 16), x/s a NUL-terminated string.',
+    name: 'x', usage: 'x[/NFU] ADDR [N]', repeats: true, summary: 'memory as words, bytes or a string',
+    help: 'ADDR is guest-virtual (through the guest\'s tables), p:ADDR guest-physical or h:ADDR\nhost-physical; expressions such as $sp+8 or proc+64 work. x/w N words (default 8), x/b N\nbytes (default 16), x/s a NUL-terminated string.\n' +
+      'As gdb\'s x/NFU: N the count; F x (hex, the default), d (signed), u (unsigned), c (characters),\ni (instructions, default 1), s (strings); U b, h (2 bytes) or w. x/4dw $sp, x/3i $pc, x/8c msg.',
     complete: (dbg) => dbg.symbols[dbg.focus]!.names(), run: examine,
   },
-  { name: 'disas', aliases: ['disassemble', 'l', 'list'], usage: 'disas [ADDR] [N]', summary: 'N instructions (default 10) from ADDR (default pc), with source', complete: (dbg) => dbg.symbols[dbg.focus]!.names(), run: disas },
+  { name: 'disas', aliases: ['disassemble', 'l', 'list'], usage: 'disas [ADDR] [N]', repeats: true, summary: 'N instructions (default 10) from ADDR (default pc), with source', complete: (dbg) => dbg.symbols[dbg.focus]!.names(), run: disas },
   { name: 'set', usage: 'set reg|mem[/b|/h] WHERE VALUE', summary: 'change a register or memory word (recorded: replays redo it)',
     help: 'set reg NAME VALUE             a general register, pc, or evec/epc/cause/badva/scratch\nset mem[/b|/h|/w] ADDR VALUE   a byte, half or word of memory (any address space)\nA memory write goes around the MMU and the VMM: no TLB flush, and a shadow built from a\npage table it changes is not updated. Both are recorded, so replays (reverse-step) redo them.', complete: (_dbg, args) => (args.length === 0 ? ['reg', 'mem'] : []), run: set },
   { name: 'stats', usage: 'stats [all]', summary: 'statistics, as run --stats prints them', complete: () => ['all'], run: stats },
   { name: 'exits', usage: 'exits [N]', summary: 'the last N VM exits (default 10) with reason and qualification', run: exits },
   { name: 'vm', usage: 'vm [NAME]', summary: 'list the VMs, or focus one', complete: (dbg) => dbg.target.views.map((v) => v.name), run: vmCmd },
   { name: 'mode', usage: 'mode', summary: 'native, shadow or EPT, and the guest\'s paging state', run: mode },
-  { name: 'info', aliases: ['i'], usage: 'info WHAT', summary: 'breakpoints, checkpoints, vms, hash (a fingerprint of memory), symbols [PATTERN]', complete: () => ['breakpoints', 'checkpoints', 'vms', 'hash', 'symbols', 'spaces'], run: info },
+  { name: 'info', aliases: ['i'], usage: 'info WHAT', summary: 'breakpoints, checkpoints, vms, hash (a fingerprint of memory), symbols [PATTERN]',
+    help: 'info breakpoints       the breakpoints, watchpoints and event breaks, with hit counts\ninfo checkpoints       the checkpoints (see restore)\ninfo vms               the VMs (as vm)\ninfo hash              a fingerprint of guest-physical memory\ninfo symbols [PATTERN] symbols and their addresses\ninfo spaces            the address-space prefixes\ninfo registers         as regs (also: info reg, info r)\ninfo tlb               as tlb\ninfo vm [NAME]         as vm: list the VMs, or focus one',
+    complete: () => ['breakpoints', 'checkpoints', 'vms', 'hash', 'symbols', 'spaces', 'registers', 'tlb', 'vm'], run: info },
+  {
+    name: 'print', aliases: ['p'], usage: 'print EXPR', verbatim: true, summary: 'the value of EXPR in hex and decimal, as $N',
+    help: 'EXPR: numbers, symbols, registers ($a0 or a0, pc, control registers), sums and differences\n(proc+64, $sp-4), $N for the value printed as $N, and *ADDR for the 32-bit word at ADDR\n(guest-virtual, p:ADDR guest-physical, h:ADDR host-physical: *$sp+8, *p:0x2000).\nA == B and A != B give 1 or 0 (for break LOC if EXPR).',
+    complete: (dbg) => dbg.symbols[dbg.focus]!.names(), run: print,
+  },
 ];

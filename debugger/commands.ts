@@ -77,7 +77,7 @@ export function helpText(): string {
   const w0 = Math.max(...rows.map((r) => r[0]!.length));
   const w1 = Math.max(...rows.map((r) => r[1]!.length));
   const lines = rows.map(([usage, aliases, summary]) => `  ${usage!.padEnd(w0)}  ${aliases!.padEnd(w1)}  ${summary}`);
-  return ['commands (an empty line repeats the last step, next or reverse-step; Ctrl-C stops a running guest):', ...lines,
+  return ['commands (an empty line repeats the last step, next or reverse-step, or goes on with x or disas; Ctrl-C stops a running guest):', ...lines,
     'addresses: numbers, symbols (module:symbol for user programs), $reg, sums; p:ADDR guest-physical, h:ADDR host-physical'].join('\n');
 }
 

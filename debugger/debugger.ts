@@ -18,7 +18,7 @@ import { CommandError, hex8 } from './format.ts';
 import { NO_FILES, type DebugHost } from './host.ts';
 import { History, type LogEntry, type Mutation } from './history.ts';
 import { readMemory, writeMemory } from './memory.ts';
-import { SourceFiles, SymbolTable, shortLocation, type ExprContext, type WordAt } from './symbols.ts';
+import { SourceFiles, SymbolTable, isRegisterName, parseAddress, shortLocation, type ExprContext, type WordAt } from './symbols.ts';
 import { Target, type CpuView, type TargetPlan } from './target.ts';
 
 /** Console bytes as text, as Buffer's toString('utf8') decodes them (a byte-order mark stays). */
@@ -53,6 +53,10 @@ export class Debugger {
   running = false;
   /** The command an empty line repeats. */
   lastRepeatable: string | undefined;
+  /** What an empty line runs after this command instead of its own text (x and disas go on where they stopped). */
+  repeatAs: string | undefined;
+  /** The values `print` showed, `$1` first (gdb's value history). */
+  readonly values: number[] = [];
   /** Commands that failed (the exit status of a script). */
   errors = 0;
   private atLineStart = true;
@@ -69,7 +73,11 @@ export class Debugger {
       const r = host.readText(file);
       return 'text' in r ? r.text : undefined;
     });
-    this.checkContext = { target: this.target, describe: (view, addr) => this.describe(view, addr) };
+    this.checkContext = {
+      target: this.target,
+      describe: (view, addr) => this.describe(view, addr),
+      evaluate: (view, text) => this.evaluateValue(text, view),
+    };
   }
 
   get view(): CpuView {
@@ -154,6 +162,55 @@ export class Debugger {
     return { symbols: this.symbols[view.index]!, register: (name) => readRegister(view, name) };
   }
 
+  /**
+   * A value for `print` and breakpoint conditions: an address expression (symbols, `$reg`, sums)
+   * where a bare register name (`a0`) reads the register unless a symbol has that name, `$N` is
+   * the value `print` showed as $N, and a leading `*` reads the 32-bit word at the address the
+   * rest names (with its space prefix: `*p:0x2000`). `A == B` and `A != B` are 1 or 0.
+   * With `readWords` false a `*ADDR` is 0: the text is checked, memory that may be mapped by the
+   * time it counts is not read.
+   */
+  evaluateValue(text: string, view: CpuView = this.view, readWords = true): number {
+    const comparison = /^(.*?)(==|!=)(.*)$/.exec(text);
+    if (comparison) {
+      const equal = this.evaluateValue(comparison[1]!, view, readWords) === this.evaluateValue(comparison[3]!, view, readWords);
+      return equal === (comparison[2] === '==') ? 1 : 0;
+    }
+    let src = text.trim();
+    if (src.startsWith('*')) {
+      const address = parseAddress(this.valueTerms(src.slice(1).trim().replace(/^\((.*)\)$/, '$1'), view), this.exprContext(view));
+      if (!readWords) return 0;
+      if ((address.addr & 3) !== 0) throw new CommandError(`${hex8(address.addr)} is not aligned to 4 bytes`);
+      const w = readMemory(this.target, view, address, 4);
+      if (typeof w !== 'number') throw new CommandError(w.error);
+      return w;
+    }
+    src = this.valueTerms(src, view);
+    const m = /^([vph]):(.*)$/.exec(src);
+    return parseAddress(m ? m[2]! : src, this.exprContext(view)).addr;
+  }
+
+  /** `$N` to its value, a bare register name to `$name` (when no symbol has the name). */
+  private valueTerms(text: string, view: CpuView): string {
+    const symbols = this.symbols[view.index]!;
+    return text
+      .replace(/\$(\d+)\b/g, (_, n: string) => {
+        const v = this.values[Number(n) - 1];
+        if (v === undefined) throw new CommandError(`history has no value $${n}${this.values.length ? ` (have $1-$${this.values.length})` : ''}`);
+        return hex8(v);
+      })
+      .replace(/(?<![\w$.:])([A-Za-z_]\w*)(?![\w.:])/g, (name: string) => {
+        const lower = name.toLowerCase();
+        if (!isRegisterName(lower)) return name;
+        try {
+          symbols.lookup(name);
+          return name;
+        } catch {
+          return `$${lower}`;
+        }
+      });
+  }
+
   /** Apply a change the user made and record it, so replays make it again. */
   mutate(m: Mutation): void {
     this.apply(m);
@@ -197,8 +254,9 @@ export class Debugger {
       if (!command) throw new CommandError(`unknown command '${name}' (try 'help')`);
       const rest = text.slice(word!.length).trimStart();
       const args = command.verbatim ? (rest === '' ? [] : [rest]) : words;
+      this.repeatAs = undefined;
       const result = await command.run(this, args, suffix);
-      if (command.repeats) this.lastRepeatable = text;
+      if (command.repeats) this.lastRepeatable = this.repeatAs ?? text;
       return result === 'quit' ? 'quit' : undefined;
     } catch (e) {
       this.errors++;

@@ -97,6 +97,11 @@ export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
         const own = goal.after?.(view, d);
         if (hits.length > 0 || own !== undefined) {
           lines.push(...hits.map((h) => h.message));
+          for (const h of hits) {
+            if (!h.bp.temporary) continue;
+            dbg.breakpoints.remove(h.bp.id);
+            lines.push(`temporary breakpoint ${h.bp.id} deleted`);
+          }
           if (own) lines.push(own);
           stopView = view;
           break;
@@ -213,7 +218,9 @@ export function reverseStep(dbg: Debugger, n: number): void {
 export function reverseContinue(dbg: Debugger): void {
   const log = dbg.history.snapshot();
   const target = dbg.target;
-  const saved = dbg.breakpoints.list.map((b) => b.hits);
+  const saved = dbg.breakpoints.list.map((b) => ({ hits: b.hits, ignore: b.ignore }));
+  // Every hit in the past counts: an ignore count is about the hits to come.
+  for (const b of dbg.breakpoints.list) b.ignore = 0;
   const before = new Counters();
   const after = new Counters();
   const hits: { cpu: number; at: Position; step: number; messages: string[] }[] = [];
@@ -241,7 +248,10 @@ export function reverseContinue(dbg: Debugger): void {
     if (e.trap && target.stopState(view) === undefined) stepOnce(view);
     if (e.stop) while (target.stopState(view) === undefined) if (!stepOnce(view)) return;
   });
-  dbg.breakpoints.list.forEach((b, i) => (b.hits = saved[i] ?? b.hits));
+  dbg.breakpoints.list.forEach((b, i) => {
+    b.hits = saved[i]?.hits ?? b.hits;
+    b.ignore = saved[i]?.ignore ?? b.ignore;
+  });
   const last = [...hits].reverse().find((h) => h.step < step);
   if (!last) {
     travelTo(dbg, [], dbg.focus);
