@@ -257,7 +257,12 @@ export class TlbRuleChecker {
       }
     }
     if (this.pendingInvlpg !== undefined) this.invalidatePage(this.pendingInvlpg);
-    if (this.pendingFlush) this.invalidateWhere(() => true);
+    if (this.pendingFlush) {
+      // tlbflush: nothing is cached any more, so nothing depends on any entry.
+      this.small.clear();
+      this.large.clear();
+      this.watched.clear();
+    }
     if (this.pendingPtbr !== undefined) {
       const value = this.pendingPtbr;
       if (!(value & PTBR_KEEP) || this.asidMask === 0) {

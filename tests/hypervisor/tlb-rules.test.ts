@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TlbRuleChecker, type TlbRuleViolation } from '../../emulator/tlb-rules.ts';
+import type { TlbRuleChecker, TlbRuleViolation } from '../../emulator/tlb-rules.ts';
+import { checkMachine, checkVm } from '../../debugger/tlb-rules-report.ts';
 import { Machine } from '../../emulator/machine.ts';
 import { Vmm } from '../../hypervisor/vmm.ts';
 import type { Vm } from '../../hypervisor/vm.ts';
@@ -25,11 +26,10 @@ interface Checked {
   regs: number[];
 }
 
-function machineChecker(machine: Machine): TlbRuleChecker {
-  const mem = machine.mem;
-  return new TlbRuleChecker(machine.cpu, machine.stats, (gpa) => (gpa >= 0 && gpa + 4 <= mem.sizeBytes ? mem.i32[gpa >>> 2]! : undefined));
-}
-const vmChecker = (vm: Vm): TlbRuleChecker => new TlbRuleChecker(vm.cpu, vm.stats, (gpa) => vm.peekWord(gpa));
+// The checkers as the CLI attaches them (debugger/tlb-rules-report.ts); symbols are not needed here.
+const NO_IMAGE: Image = { entry: 0, segments: [], symbols: [], sourceMap: [] };
+const machineChecker = (machine: Machine): TlbRuleChecker => checkMachine(machine, NO_IMAGE, [], true).checker;
+const vmChecker = (vm: Vm): TlbRuleChecker => checkVm(vm, NO_IMAGE, [], true).checker;
 
 function runChecked(env: Env, source: string, memoryBytes = 2 * MiB): Checked & { image: ReturnType<typeof assembleGuest> } {
   const image = assembleGuest(source, SOURCE_FILE);

@@ -19,9 +19,9 @@ import { TlbRuleChecker, type TlbRuleViolation } from '../../../emulator/tlb-rul
 import { DEFAULT_MMU, type MmuConfig } from '../../../emulator/mmu.ts';
 import type { Vm, VmMode } from '../../../hypervisor/vm.ts';
 import { Vmm, type VmmOptions } from '../../../hypervisor/vmm.ts';
-import { WATCHDOG_REASON, installWatchdog } from '../harness.ts';
+import { MiB, WATCHDOG_REASON, installWatchdog } from '../harness.ts';
 
-export const MiB = 1024 * 1024;
+export { MiB };
 
 /** What the guest can see of a run. */
 export interface Seen {
