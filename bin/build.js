@@ -4,12 +4,15 @@
 //   index.js      the library, package.json "exports" (index.ts; bundled devDependencies inside)
 //   worker.js     an experiment worker thread (experiments/runner.ts starts it beside itself)
 //   chunk-*.js    code the three share (esbuild's code splitting, so the core ships once)
+//   web/          the playground, a static site (index.html, style.css, main.js, worker.js, with
+//                 the guest programs inside): `vmmlab web` serves it, any static host can
 //   types/        the library's .d.ts declarations (tsc), for the package only
 //   inputs.json   every file the bundles were built from, with its size and mtime (for the
 //                 dependencies' files, npm's record of node_modules/)
 //
 //   node bin/build.js              everything (npm run build, prepack)
 //   node bin/build.js --if-stale   the bundles, only if a source changed (prepare, npm test)
+//   node bin/build.js --web [DIR]  the playground alone, into DIR (default dist/web; npm run build:web)
 //
 // The checkout's bin/vmmlab.js calls ensureBundle() before every run: the bundle is rebuilt
 // whenever a file it was built from differs from inputs.json, so it never runs stale code.
@@ -69,10 +72,68 @@ function writeAtomically(file, contents) {
   fs.renameSync(tmp, file);
 }
 
-/** Bundle the three entries into dist/ and record their inputs. */
+/** The folders the playground ships (web/guest-files-node.ts lists the same), and the file kinds in them. */
+const PLAYGROUND_DIRS = ['guest-programs', 'bench/guests'];
+const PLAYGROUND_KINDS = /\.(s|inc|json|dbg|md)$/;
+/** The playground's page and style, copied as they are. */
+const WEB_STATIC = ['web/index.html', 'web/style.css'];
+
+function playgroundFiles() {
+  const out = [];
+  const walk = (rel) => {
+    for (const e of fs.readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
+      const child = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(child);
+      else if (PLAYGROUND_KINDS.test(e.name)) out.push(child);
+    }
+  };
+  for (const dir of PLAYGROUND_DIRS) walk(dir);
+  return out.sort();
+}
+
+/**
+ * The playground as files in memory: [{ path (absolute, under outDir), contents }], and the
+ * source files it was built from (relative to ROOT). The guest programs go into the bundle in
+ * place of web/guest-files.ts, which reads them from disk.
+ */
+export async function buildWeb(outDir) {
+  const { build } = await import('esbuild');
+  const guestFiles = playgroundFiles();
+  const embed = {
+    name: 'guest-files',
+    setup(b) {
+      b.onResolve({ filter: /\/guest-files\.ts$/ }, (args) => ({ path: path.resolve(args.resolveDir, args.path), namespace: 'guest-files' }));
+      b.onLoad({ filter: /.*/, namespace: 'guest-files' }, () => {
+        const files = Object.fromEntries(guestFiles.map((rel) => [rel, fs.readFileSync(path.join(ROOT, rel), 'utf8')]));
+        return { contents: `export const GUEST_FILES = ${JSON.stringify(files)};`, loader: 'js' };
+      });
+    },
+  };
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: { main: 'web/main.ts', worker: 'web/worker.ts' },
+    bundle: true,
+    platform: 'browser',
+    target: ['chrome110', 'firefox115', 'safari16'],
+    format: 'iife',
+    outdir: outDir,
+    minify: true,
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+    plugins: [embed],
+  });
+  const files = result.outputFiles.map((f) => ({ path: f.path, contents: f.contents }));
+  for (const rel of WEB_STATIC) files.push({ path: path.join(outDir, path.basename(rel)), contents: fs.readFileSync(path.join(ROOT, rel)) });
+  const inputs = Object.keys(result.metafile.inputs).filter((rel) => !rel.startsWith('guest-files:'));
+  return { files, inputs: [...inputs, ...WEB_STATIC, ...guestFiles] };
+}
+
+/** Bundle the three entries into dist/ and the playground into dist/web/, and record their inputs. */
 export async function buildBundles() {
   const { build } = await import('esbuild');
   const startedMs = Date.now();
+  const web = await buildWeb(path.join(DIST, 'web'));
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: ENTRIES,
@@ -89,11 +150,11 @@ export async function buildBundles() {
     write: false,
     logLevel: 'warning',
   });
-  fs.mkdirSync(DIST, { recursive: true });
+  fs.mkdirSync(path.join(DIST, 'web'), { recursive: true });
   // Chunks before the entries that import them, the manifest last: a process starting meanwhile
   // either finds the bundle stale or finds all of it.
   const entryFiles = new Set(Object.keys(ENTRIES).map((name) => path.join(DIST, `${name}.js`)));
-  const files = [...result.outputFiles].sort((a, b) => Number(entryFiles.has(a.path)) - Number(entryFiles.has(b.path)));
+  const files = [...web.files, ...[...result.outputFiles].sort((a, b) => Number(entryFiles.has(a.path)) - Number(entryFiles.has(b.path)))];
   for (const f of files) writeAtomically(f.path, f.contents);
   const outputs = files.map((f) => path.relative(ROOT, f.path).split(path.sep).join('/'));
   // Whatever else is there is from an earlier build (chunks by other hashes, say): it goes, so
@@ -103,9 +164,12 @@ export async function buildBundles() {
     const ours = outputs.includes(`dist/${old.name}`) || old.name === 'inputs.json' || old.name.endsWith('.tmp');
     if (old.isFile() && !ours) fs.rmSync(path.join(DIST, old.name), { force: true });
   }
+  for (const old of fs.readdirSync(path.join(DIST, 'web'))) {
+    if (!outputs.includes(`dist/web/${old}`) && !old.endsWith('.tmp')) fs.rmSync(path.join(DIST, 'web', old), { recursive: true, force: true });
+  }
   const finishedMs = Date.now();
   const inputs = {};
-  const tracked = Object.keys(result.metafile.inputs);
+  const tracked = [...new Set([...Object.keys(result.metafile.inputs), ...web.inputs])];
   const dependencies = fs.existsSync(path.join(ROOT, NPM_TREE)) ? tracked.filter((rel) => rel.includes('node_modules/')) : [];
   const sources = tracked.filter((rel) => !dependencies.includes(rel));
   for (const rel of [...sources, ...(dependencies.length ? [NPM_TREE] : []), ...BUILD_FILES]) {
@@ -166,6 +230,15 @@ export async function buildDeclarations() {
 }
 
 async function cli(argv) {
+  if (argv[0] === '--web') {
+    const outDir = path.resolve(argv[1] ?? path.join(DIST, 'web'));
+    const { files } = await buildWeb(outDir);
+    fs.mkdirSync(outDir, { recursive: true });
+    for (const f of files) fs.writeFileSync(f.path, f.contents);
+    const bytes = files.reduce((n, f) => n + f.contents.length, 0);
+    console.error(`built the playground in ${path.relative(process.cwd(), outDir) || '.'}/: ${files.map((f) => path.basename(f.path)).join(', ')} (${Math.round(bytes / 1024)} KiB); serve the folder from any static host`);
+    return;
+  }
   if (argv.includes('--if-stale')) {
     const reason = staleReason();
     if (reason === null) return;
@@ -177,7 +250,7 @@ async function cli(argv) {
   // a vmmlab command running meanwhile in this checkout never finds them missing.
   await buildBundles();
   const external = await buildDeclarations();
-  console.error('built dist/: vmmlab.js, index.js, worker.js, types/');
+  console.error('built dist/: vmmlab.js, index.js, worker.js, web/, types/');
   if (external.length) {
     console.error(`warning: the declarations import what a consumer may not have installed:\n  ${external.join('\n  ')}`);
   }

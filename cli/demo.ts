@@ -7,7 +7,7 @@ import { formatDiagnostic } from '../assembler/index.ts';
 import { assembleFile } from '../node/files.ts';
 import { USER_ORIGIN, type BootModule } from '../emulator/boot.ts';
 import type { Image } from '../isa/image.ts';
-import { comparisonTable, runInMode, type ModeRun } from './compare.ts';
+import { comparisonTable, runInMode, type ModeRun } from '../session/compare.ts';
 import { bold, useColor } from './format.ts';
 import type { Mode } from './session.ts';
 

@@ -1,10 +1,8 @@
 // Errors the CLI reports as one clear line and an exit code, never a stack trace.
 
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
-    super(message);
-  }
-}
+// The settings of a machine are parsed outside the CLI (session/settings.ts, shared with the
+// playground), and their errors are the CLI's: one class.
+export { SettingsError as CliError } from '../session/settings.ts';
 
 /** Exit codes of `vmmlab run` besides the guest's own power-off code. */
 export const EXIT_CODES = {

@@ -25,6 +25,7 @@ Commands:
   debug FILE.s|IMAGE    the debugger: step, break, watch, translate, time travel (same options as run)
   exp STUDY.json        run an experiment matrix (workloads x modes x parameters); exp merge FILES…
   init DIR              make a starter folder: a user program, a bare-metal one, a study, a README
+  web                   the playground: vmmlab in the browser, served on localhost
 
 Run 'vmmlab help COMMAND' (or 'vmmlab COMMAND --help') for a command's options, and
 'vmmlab help exp merge' for merge's.
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, Command> = {
   debug: debugCommand,
   exp: expCommand,
   init: async (argv) => (await import('./commands/init.ts')).initCommand(argv),
+  web: async (argv) => (await import('./commands/web.ts')).webCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {

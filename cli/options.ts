@@ -3,13 +3,14 @@
 // CliError naming the option and what it takes.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DEFAULT_MEMORY_BYTES, DEFAULT_MAX_INSTRUCTIONS } from '../emulator/machine.ts';
-import type { MmuConfig } from '../emulator/mmu.ts';
-import { DEFAULT_PROFILE, ProfileError, applySettings, type MachineProfile } from '../emulator/profile.ts';
-import { DEFAULT_TLB, checkTlbConfig } from '../emulator/tlb.ts';
+import { DEFAULT_MAX_INSTRUCTIONS } from '../emulator/machine.ts';
+import { DEFAULT_TLB } from '../emulator/tlb.ts';
+import { machineSettings as settingsOf, type MachineSettings } from '../session/settings.ts';
 import { CliError } from './errors.ts';
 import { optionErrorMessage } from './option-errors.ts';
 import { loadProfileFile } from './profile-file.ts';
+
+export { parseCount, parseSize, type MachineSettings } from '../session/settings.ts';
 
 export const MACHINE_OPTIONS = {
   memory: { type: 'string' },
@@ -47,13 +48,6 @@ export const INCLUDE_OPTIONS_HELP = `  -I, --include DIR         look for .inclu
                             file's directory, before the bundled guest-programs/lib and
                             guest-programs/user (where "console.inc" and "ulib.inc" are found)`;
 
-export interface MachineSettings {
-  memoryBytes: number;
-  maxInstructions: number;
-  profile: MachineProfile;
-  mmu: MmuConfig;
-}
-
 type Values = Record<string, string | boolean | string[] | undefined>;
 
 export function parseCommandLine<T extends ParseArgsConfig['options']>(argv: string[], options: T, allowPositionals = true) {
@@ -66,54 +60,7 @@ export function parseCommandLine<T extends ParseArgsConfig['options']>(argv: str
   }
 }
 
-export function parseCount(name: string, text: string | undefined, fallback: number, min = 0): number {
-  if (text === undefined) return fallback;
-  const cleaned = text.replace(/_/g, '');
-  const value = /^0x[0-9a-f]+$/i.test(cleaned) ? parseInt(cleaned, 16) : /^\d+(e\d+)?$/i.test(cleaned) ? Number(cleaned) : NaN;
-  if (!Number.isSafeInteger(value) || value < min) throw new CliError(`--${name} takes a whole number of at least ${min} (got '${text}')`);
-  return value;
-}
-
-export function parseSize(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const m = /^(\d+)\s*([kmg]i?b?)?$/i.exec(text.trim());
-  if (!m) throw new CliError(`--${name} takes a size such as 65536, 64K, 64M or 1G (got '${text}')`);
-  const unit = (m[2] ?? '').charAt(0).toLowerCase();
-  const scale = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
-  return Number(m[1]) * scale;
-}
-
+/** The machine options; a --profile file is read from disk. */
 export function machineSettings(values: Values): MachineSettings {
-  const memoryBytes = parseSize('memory', values.memory as string | undefined, DEFAULT_MEMORY_BYTES);
-  if (memoryBytes % 4096 !== 0 || memoryBytes < 4096 || memoryBytes > 0xf0000000) {
-    throw new CliError(`--memory must be a multiple of 4 KiB between 4K and 3840M (got ${memoryBytes} bytes)`);
-  }
-  const maxInstructions = parseCount('max-instructions', values['max-instructions'] as string | undefined, DEFAULT_MAX_INSTRUCTIONS, 1);
-  let profile: MachineProfile = DEFAULT_PROFILE;
-  if (typeof values.profile === 'string') profile = loadProfileFile(values.profile);
-  try {
-    profile = applySettings(profile, (values.set as string[] | undefined) ?? []);
-  } catch (e) {
-    if (e instanceof ProfileError) throw new CliError(e.message);
-    throw e;
-  }
-  const replacement = (values['tlb-replacement'] as string | undefined) ?? DEFAULT_TLB.replacement;
-  if (replacement !== 'lru' && replacement !== 'random') throw new CliError(`--tlb-replacement takes lru or random (got '${replacement}')`);
-  const tlb = {
-    entries: parseCount('tlb-entries', values['tlb-entries'] as string | undefined, DEFAULT_TLB.entries, 1),
-    ways: parseCount('tlb-ways', values['tlb-ways'] as string | undefined, DEFAULT_TLB.ways, 1),
-    replacement,
-    seed: parseCount('tlb-seed', values['tlb-seed'] as string | undefined, DEFAULT_TLB.seed),
-  } as const;
-  // Fewer entries than the default ways: a fully associative TLB of that size.
-  const fitted = values['tlb-ways'] === undefined && tlb.ways > tlb.entries ? { ...tlb, ways: tlb.entries } : tlb;
-  const problem = checkTlbConfig(fitted);
-  if (problem) throw new CliError(problem);
-  const pwcEntries = parseCount('pwc', values.pwc as string | undefined, 0);
-  return {
-    memoryBytes,
-    maxInstructions,
-    profile,
-    mmu: { tlb: fitted, splitTlb: values['split-tlb'] === true, pwcEntries, asidTagging: values['no-asid'] !== true },
-  };
+  return settingsOf(values, (file) => loadProfileFile(file));
 }

@@ -4,26 +4,26 @@
 // several), and reports results and statistics the same way for both.
 
 import * as fs from 'node:fs';
-import type { Image } from '../isa/image.ts';
-import type { BootModule } from '../emulator/boot.ts';
 import type { Console } from '../emulator/devices.ts';
-import { Machine, type RunResult, type StopReason } from '../emulator/machine.ts';
+import type { Machine, RunResult, StopReason } from '../emulator/machine.ts';
 import { mergeStats, sumStats, vmStatsJson } from '../hypervisor/report.ts';
 import { DEFAULT_EPT } from '../hypervisor/ept.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import type { VmMode } from '../hypervisor/vm.ts';
-import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, Vmm } from '../hypervisor/vmm.ts';
+import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, type Vmm } from '../hypervisor/vmm.ts';
 import type { LiveConsoleInput } from './console-input.ts';
 import { CliError } from './errors.ts';
 import { includeDirsOf, loadModule, loadProgram } from './load.ts';
 import { loadMachineFile, parseVmFlag } from './machine-file.ts';
 import type { VmEntry } from '../config/machine-schema.ts';
 import { sizeBytes } from '../config/size.ts';
-import { parseCount, parseSize, type MachineSettings } from './options.ts';
-import { checkMachine, checkVm, type CheckedCpu } from '../debugger/tlb-rules-report.ts';
+import type { MachineSettings } from './options.ts';
+import type { CheckedCpu } from '../debugger/tlb-rules-report.ts';
+import { buildMachine, type VmPlan } from '../session/build.ts';
+import { parseMode, type Mode } from '../session/settings.ts';
 
-export type Mode = 'native' | VmMode;
-export const MODES: readonly Mode[] = ['native', 'shadow', 'ept'];
+export { MODES, parseMode, type Mode } from '../session/settings.ts';
+export type { VmPlan } from '../session/build.ts';
 
 export const HYPERVISOR_OPTIONS = {
   mode: { type: 'string' },
@@ -55,26 +55,7 @@ export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
   --ept-levels 1-4          EPT levels (default ${DEFAULT_EPT.levels})
   --ept-large-pages         map guest memory with EPT large pages`;
 
-export interface VmPlan {
-  name: string;
-  mode: VmMode;
-  memoryBytes: number;
-  kernel: Image;
-  modules: BootModule[];
-}
-
 type Values = Record<string, string | boolean | string[] | undefined>;
-
-function parseSync(text: string | undefined): 'wp' | 'oos' {
-  if (text === undefined || text === 'wp' || text === 'oos') return text ?? 'wp';
-  throw new CliError(`--shadow-sync takes wp or oos (got '${text}')`);
-}
-
-export function parseMode(text: string | undefined): Mode {
-  const mode = (text ?? 'native') as Mode;
-  if (!MODES.includes(mode)) throw new CliError(`--mode takes native, shadow or ept (got '${text}')`);
-  return mode;
-}
 
 /** One session result per VM (or the machine). */
 export interface SessionResult extends RunResult {
@@ -89,7 +70,7 @@ export class Session {
   readonly machine?: Machine;
   readonly vmm?: Vmm;
   /** With --check-tlb-rules: a checker on the machine or on each VM. */
-  readonly tlbRules: CheckedCpu[] = [];
+  readonly tlbRules: CheckedCpu[];
   private readonly partial = new Map<string, string>();
 
   constructor(
@@ -98,41 +79,10 @@ export class Session {
     plans: VmPlan[],
     values: Values,
   ) {
-    if (mode === 'native' && plans.length === 1) {
-      const plan = plans[0]!;
-      const machine = new Machine({ memoryBytes: plan.memoryBytes, profile: settings.profile, mmu: settings.mmu });
-      if (plan.modules.length > 0) machine.boot(plan.kernel, plan.modules);
-      else machine.load(plan.kernel);
-      this.machine = machine;
-      if (values['check-tlb-rules'] === true) this.tlbRules.push(checkMachine(machine, plan.kernel, plan.modules, settings.mmu.asidTagging !== false));
-      return;
-    }
-    const vmm = new Vmm({
-      hostMemoryBytes: parseSize('host-memory', values['host-memory'] as string | undefined, DEFAULT_HOST_MEMORY),
-      profile: settings.profile,
-      mmu: settings.mmu,
-      vpid: values.vpid === true,
-      quantum: parseCount('quantum', values.quantum as string | undefined, DEFAULT_QUANTUM, 1),
-      shadow: {
-        cacheRoots: parseCount('shadow-cache', values['shadow-cache'] as string | undefined, DEFAULT_SHADOW.cacheRoots, 1),
-        floodThreshold: parseCount('shadow-flood', values['shadow-flood'] as string | undefined, DEFAULT_SHADOW.floodThreshold, 1),
-        sync: parseSync(values['shadow-sync'] as string | undefined),
-      },
-      ept: {
-        levels: parseCount('ept-levels', values['ept-levels'] as string | undefined, DEFAULT_EPT.levels, 1),
-        largePages: values['ept-large-pages'] === true,
-      },
-    });
-    if (vmm.options.ept.levels > 4) throw new CliError('--ept-levels takes 1 to 4');
-    const guestTotal = plans.reduce((sum, p) => sum + p.memoryBytes, 0);
-    if (guestTotal > vmm.host.mem.sizeBytes) {
-      throw new CliError(`the VMs' guest memory (${guestTotal / 2 ** 20} MiB in all) is more than the host's ${vmm.host.mem.sizeBytes / 2 ** 20} MiB (--host-memory)`);
-    }
-    for (const plan of plans) {
-      const { vm } = vmm.addVm({ name: plan.name, mode: plan.mode, memoryBytes: plan.memoryBytes, kernel: plan.kernel, modules: plan.modules });
-      if (values['check-tlb-rules'] === true) this.tlbRules.push(checkVm(vm, plan.kernel, plan.modules, settings.mmu.asidTagging !== false));
-    }
-    this.vmm = vmm;
+    const built = buildMachine(settings, mode, plans, values);
+    this.machine = built.machine;
+    this.vmm = built.vmm;
+    this.tlbRules = built.tlbRules;
   }
 
   get multiple(): boolean {

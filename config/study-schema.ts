@@ -8,7 +8,7 @@
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { MAX_REPETITIONS, MAX_STUDY_CELLS, MAX_STUDY_INSTRUCTIONS, MAX_STUDY_MEMORY, MIN_STUDY_MEMORY } from '../experiments/limits.ts';
 import { MODES, PARAMS, showValue, valuePhrase, type ParamSpec, type ParamValue } from '../experiments/params.ts';
-import type { Study, StudyFile } from '../experiments/study.ts';
+import type { Study, StudyFile } from '../experiments/plan.ts';
 import { CostOverridesSchema } from './profile-schema.ts';
 import { SIZE_PATTERN } from './size.ts';
 

@@ -28,6 +28,11 @@ const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 export interface DebugOutput {
   write(text: string): void;
   readonly color: boolean;
+  /**
+   * Where guest console output goes when it is kept apart from the debugger's (the playground's
+   * console pane). Without it, it is written inline, prefixed by the VM's name with several VMs.
+   */
+  console?(view: CpuView, text: string): void;
 }
 
 export interface Checkpoint {
@@ -105,6 +110,10 @@ export class Debugger {
     for (const view of this.target.views) {
       const chunk = UTF8.decode(this.target.drainConsole(view));
       if (chunk === '') continue;
+      if (this.out.console) {
+        this.out.console(view, chunk);
+        continue;
+      }
       const text = this.multiple ? chunk.replace(/^(?=.)/gm, `[${view.name}] `) : chunk;
       this.out.write(text);
       this.atLineStart = text.endsWith('\n');

@@ -11,9 +11,9 @@
 // is one name. Selectors are checked against the grid when the study loads, before anything runs.
 
 import { isMetric, metric } from './metrics.ts';
-import type { CellResult } from './cell.ts';
+import type { CellResult } from './run-cell.ts';
 import { MODES, StudyError, paramSpec, showValue, type Mode } from './params.ts';
-import type { Cell } from './study.ts';
+import type { Cell } from './plan.ts';
 
 export interface Finding {
   readonly claim: string;

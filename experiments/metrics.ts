@@ -4,7 +4,7 @@
 //
 // Nothing here runs or prints anything.
 
-import type { CellResult, Json } from './cell.ts';
+import type { CellResult, Json } from './run-cell.ts';
 
 interface StatsView {
   instructions: number;

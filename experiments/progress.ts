@@ -3,7 +3,7 @@
 // appears only after the run has taken a moment, redraws at most ten times a second, and erases
 // itself at the end so the table that follows starts on a clean line.
 
-import type { Progress } from './runner.ts';
+import type { Progress } from './result.ts';
 
 const SHOW_AFTER_MS = 700;
 const REDRAW_MS = 100;

@@ -4,11 +4,12 @@
 //
 // Everything here reads a StudyResult and returns strings; nothing prints or runs.
 
+import { bold, dim } from '../format/text.ts';
 import { exitReasons, exitsByReason, metric, METRICS } from './metrics.ts';
 import { PARAMS, appliesTo, showValue } from './params.ts';
-import { nativeCycles, type StudyResult } from './runner.ts';
-import { baselineOf, sweptKeys } from './study.ts';
-import type { CellResult } from './cell.ts';
+import { nativeCycles, type StudyResult } from './result.ts';
+import { baselineOf, sweptKeys } from './plan.ts';
+import type { CellResult } from './run-cell.ts';
 import type { FindingOutcome } from './finding.ts';
 
 const int = (n: number | undefined) => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
@@ -134,6 +135,25 @@ export function findingText(outcome: FindingOutcome | undefined, result: StudyRe
   const verdict = outcome.holds === true ? 'HOLDS' : outcome.holds === false ? 'DOES NOT HOLD' : 'UNDECIDED';
   const mark = (h: boolean | undefined) => (h === true ? 'ok  ' : h === false ? 'FAIL' : '?   ');
   return [`finding ${verdict}: ${outcome.claim}`, ...outcome.checks.map((c) => `  ${mark(c.holds)} ${c.check}   [${c.detail}]`)].join('\n');
+}
+
+/**
+ * What `vmmlab exp` prints on stdout: the summary, the cells' count and wall-clock time, the table
+ * and the finding (with `markdown`, what --markdown prints: a heading, the summary, the Markdown
+ * table and the finding); `color` adds the terminal's bold and dim as the command does on one.
+ */
+export function printedReport(result: StudyResult, options: { readonly markdown?: boolean; readonly color?: boolean } = {}): string {
+  const finding = findingText(result.finding, result);
+  if (options.markdown) {
+    const lines = [`### ${result.study.name}`, '', summary(result).split('\n').join('  \n'), '', markdownTable(result)];
+    if (finding) lines.push('', '```', finding, '```');
+    return lines.join('\n') + '\n';
+  }
+  const color = options.color === true;
+  const [first, ...rest] = summary(result).split('\n');
+  const { timing } = result;
+  const took = `${result.cells.length} cells in ${(timing.wallMs / 1000).toFixed(1)} s with ${timing.jobs} job${timing.jobs === 1 ? '' : 's'}`;
+  return `${bold(color, first!)}\n${[...rest, dim(color, took)].join('\n')}\n\n${textTable(result)}\n${finding ? `\n${finding}\n` : ''}`;
 }
 
 /** Problems worth a line on stderr: cells that did not finish cleanly, guests that saw something else than natively. */

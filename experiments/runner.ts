@@ -6,41 +6,25 @@
 // The workers start once per run and each serves cells until the run ends. From the build they
 // start dist/worker.js, plain JavaScript beside this code; from the TypeScript sources (vitest,
 // tsx) worker-boot.mjs, which registers tsx in its thread first and costs a second or so more.
+//
+// Node only (worker threads, the cores, the working directory, files from disk): the result it
+// makes, and what a browser needs to run cells itself, are platform-neutral (result.ts,
+// run-cell.ts, in-memory.ts). Their names are re-exported here, where the library and the CLI
+// have always imported them.
 
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { MachineProfile } from '../emulator/profile.ts';
-import { runCell, workloadImages, type CellJob, type CellResult } from './cell.ts';
-import { evaluateFinding, type FindingOutcome } from './finding.ts';
+import { NODE_STUDY_FILES } from '../node/experiments.ts';
+import { runCell, type CellJob, type CellResult } from './cell.ts';
 import { heldImages } from './images.ts';
 import { StudyError } from './params.ts';
-import { baselineOf, expandCells, studyProfile, type Cell, type Study, type StudySource } from './study.ts';
+import { expandCells, type Study, type StudySource } from './plan.ts';
+import { assembleResult, shardCells, type Progress, type Shard, type StudyResult } from './result.ts';
+import { workloadImages } from './run-cell.ts';
 import { WORKER_DATA, type FromWorker, type ToWorker } from './worker.ts';
 
-/** The version of vmmlab (package.json) that wrote a result. */
-export const VMMLAB_VERSION: string = (() => {
-  try {
-    return (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-})();
-
-/** Bumped when the result file's shape changes. */
-export const RESULT_FORMAT = 1;
-
-export interface Shard {
-  /** 1-based: shard I of N runs the cells whose index i has i % N === I - 1. */
-  readonly index: number;
-  readonly count: number;
-}
-
-export interface Progress {
-  readonly done: number;
-  readonly total: number;
-  readonly elapsedMs: number;
-}
+export { assembleResult, evaluateStudyFinding, nativeCycles, RESULT_FORMAT, shardCells, VMMLAB_VERSION } from './result.ts';
+export type { Progress, Shard, StudyResult, StudyTiming } from './result.ts';
 
 export interface RunOptions {
   /** Worker threads (default: the number of cores); 1 runs the cells in this thread. */
@@ -58,32 +42,8 @@ export interface RunOptions {
   readonly includeDirs?: readonly string[];
 }
 
-export interface StudyResult {
-  readonly vmmlab: { readonly version: string; readonly format: number };
-  readonly study: Study;
-  /** The machine profile every cell started from (cells sweeping exitLatency change two costs). */
-  readonly profile: MachineProfile;
-  readonly totalCells: number;
-  /** Present in one shard's partial result. */
-  readonly shard?: Shard;
-  /** In cell-index order. */
-  readonly cells: readonly CellResult[];
-  /** Evaluated when every cell is present. */
-  readonly finding?: FindingOutcome;
-  /** Wall-clock times: the only part of a result that differs between runs. */
-  readonly timing: { readonly wallMs: number; readonly jobs: number; readonly cellMs: Readonly<Record<string, number>> };
-}
-
 export function defaultJobs(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
-
-export function shardCells(cells: readonly Cell[], shard: Shard | undefined): Cell[] {
-  if (!shard) return [...cells];
-  if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 1 || shard.index > shard.count) {
-    throw new StudyError(`a shard is I/N with 1 <= I <= N (got ${shard.index}/${shard.count})`);
-  }
-  return cells.filter((c) => c.index % shard.count === shard.index - 1);
 }
 
 /** Run a study (from loadStudy, or a parsed Study whose relative paths start at the working directory). */
@@ -98,7 +58,7 @@ export async function runStudy(input: Study | StudySource, options: RunOptions =
   try {
     // Missing files and assembly errors show here once, before any cell runs.
     const includeDirs = options.includeDirs ?? [];
-    for (const w of study.workloads) workloadImages(study, baseDir, w, includeDirs);
+    for (const w of study.workloads) workloadImages(NODE_STUDY_FILES, study, baseDir, w, includeDirs);
     const started = performance.now();
     const cellMs: Record<string, number> = {};
     const report = (done: number) => options.onProgress?.({ done, total: mine.length, elapsedMs: performance.now() - started });
@@ -110,35 +70,6 @@ export async function runStudy(input: Study | StudySource, options: RunOptions =
   } finally {
     for (const w of threads?.workers ?? []) void w.terminate();
   }
-}
-
-/** The result object for some cells of a study; the finding is evaluated when all are there. */
-export function assembleResult(study: Study, totalCells: number, cells: readonly CellResult[], shard: Shard | undefined,
-  timing: StudyResult['timing'], version = VMMLAB_VERSION): StudyResult {
-  const sorted = [...cells].sort((a, b) => a.index - b.index);
-  const complete = sorted.length === totalCells;
-  const finding = study.finding && complete ? evaluateStudyFinding(study, sorted) : undefined;
-  return {
-    vmmlab: { version, format: RESULT_FORMAT },
-    study,
-    profile: studyProfile(study),
-    totalCells,
-    ...(shard ? { shard } : {}),
-    cells: sorted,
-    ...(finding ? { finding } : {}),
-    timing,
-  };
-}
-
-export function evaluateStudyFinding(study: Study, cells: readonly CellResult[]): FindingOutcome | undefined {
-  if (!study.finding) return undefined;
-  return evaluateFinding(study.finding, cells, study.workloads.map((w) => w.name), (c) => nativeCycles(c, cells));
-}
-
-/** The cycles of a cell's native baseline (undefined without one in the grid). */
-export function nativeCycles(cell: CellResult, cells: readonly CellResult[]): number | undefined {
-  const base = baselineOf(cell, cells) as CellResult | undefined;
-  return base ? ((base.stats.cycles as { total: number }).total) : undefined;
 }
 
 /** One job: the cells one after the other in this thread, yielding to the event loop between them (Ctrl-C, progress). */
@@ -204,7 +135,7 @@ function runPool(threads: Threads, jobs: readonly CellJob[], cellMs: Record<stri
       if (next < jobs.length) worker.postMessage({ kind: 'cell', job: jobs[next++]! } satisfies ToWorker);
     };
     report(0);
-    const images: ToWorker = { kind: 'images', images: heldImages() };
+    const images: ToWorker = { kind: 'images', images: heldImages(NODE_STUDY_FILES) };
     for (const worker of workers) {
       worker.on('message', (m: FromWorker) => {
         if (m.kind === 'error') {

@@ -7,11 +7,11 @@
 //
 // No library, no script, no external fonts: any browser and most Markdown viewers show it.
 
-import type { CellResult } from './cell.ts';
+import type { CellResult } from './run-cell.ts';
 import { CYCLE_PARTS, metric } from './metrics.ts';
 import { appliesTo, paramSpec, showValue } from './params.ts';
-import { nativeCycles, type StudyResult } from './runner.ts';
-import { sweptKeys } from './study.ts';
+import { nativeCycles, type StudyResult } from './result.ts';
+import { sweptKeys } from './plan.ts';
 
 const MODE_COLOURS: Record<string, string> = { native: '#7f7f7f', shadow: '#d95f02', ept: '#1b9e77' };
 const PART_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#b07aa1', '#bab0ac'];

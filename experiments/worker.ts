@@ -10,6 +10,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Image } from '../isa/image.ts';
 import { runCell, type CellJob, type CellResult } from './cell.ts';
 import { adoptImages } from './images.ts';
+import { NODE_STUDY_FILES } from '../node/experiments.ts';
 import { StudyError } from './params.ts';
 
 export type ToWorker =
@@ -28,7 +29,7 @@ export function serveCells(): void {
   if (!port) throw new Error('serveCells runs in a worker thread');
   port.on('message', (message: ToWorker) => {
     if (message.kind === 'images') {
-      adoptImages(message.images);
+      adoptImages(NODE_STUDY_FILES, message.images);
       return;
     }
     const started = performance.now();

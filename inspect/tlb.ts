@@ -24,6 +24,8 @@ export interface TlbEntryInfo {
   readonly bits: number;
   /** Rank in its set by last use: 0 = most recently used. */
   readonly lruRank: number;
+  /** When it was last used, on the TLB's own clock: a later view with a larger value saw it hit. */
+  readonly lastUse: number;
 }
 
 export interface TlbInfo {
@@ -50,7 +52,7 @@ function tlbInfo(kind: TlbInfo['kind'], t: Tlb): TlbInfo {
   for (const list of bySet.values()) [...list].sort((a, b) => b.lastUse - a.lastUse).forEach((e, i) => rank.set(e.index, i));
   const valid = entries.map((e) => ({
     index: e.index, set: e.set, way: e.way, vpid: e.vpid, asid: e.asid, pagingOff: e.pagingOff, global: (e.bits & PTE.G) !== 0,
-    va: e.va, pa: e.pa, pageBytes: e.pageBytes, guestPageBytes: e.guestPageBytes, bits: e.bits, lruRank: rank.get(e.index)!,
+    va: e.va, pa: e.pa, pageBytes: e.pageBytes, guestPageBytes: e.guestPageBytes, bits: e.bits, lruRank: rank.get(e.index)!, lastUse: e.lastUse,
   }));
   return { kind, capacity: t.config.entries, sets: t.sets, ways: t.ways, replacement: t.config.replacement, valid };
 }

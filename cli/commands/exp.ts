@@ -4,10 +4,12 @@
 // line, shows progress, and writes the outputs.
 
 import * as fs from 'node:fs';
-import { DEFAULT_STUDY_MAX_INSTRUCTIONS, DEFAULT_STUDY_MEMORY, type StudySource } from '../../experiments/study.ts';
+import { DEFAULT_STUDY_MAX_INSTRUCTIONS, DEFAULT_STUDY_MEMORY, type StudySource } from '../../experiments/plan.ts';
 import { StudyError, paramsHelp } from '../../experiments/params.ts';
-import { defaultJobs, runStudy, type StudyResult } from '../../experiments/runner.ts';
-import { mergeResults, readResult } from '../../experiments/merge.ts';
+import type { StudyResult } from '../../experiments/result.ts';
+import { defaultJobs, runStudy } from '../../experiments/runner.ts';
+import { mergeResults } from '../../experiments/shards.ts';
+import { readResult } from '../../node/experiments.ts';
 import { reportIssues } from '../issues.ts';
 import { csv, findingText, markdownTable, summary, textTable, warnings } from '../../experiments/report.ts';
 import { studySvg } from '../../experiments/svg.ts';

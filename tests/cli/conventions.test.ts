@@ -62,7 +62,7 @@ describe('help', () => {
 
   it('case 4: help of an unknown command is one line naming the commands, exit 2', () => {
     expect(vmmlab(['help', 'nosuch'])).toEqual({
-      code: 2, stdout: '', stderr: "vmmlab: error: unknown command 'nosuch' (commands: run, asm, disasm, debug, exp, init, help)\n",
+      code: 2, stdout: '', stderr: "vmmlab: error: unknown command 'nosuch' (commands: run, asm, disasm, debug, exp, init, web, help)\n",
     });
   });
 
@@ -108,10 +108,10 @@ describe('unknown options and commands', () => {
   });
 
   it('case 4: a misspelt command names the closest; no name inherited from Object is a command', () => {
-    expect(vmmlab(['rnu']).stderr).toBe("vmmlab: error: unknown command 'rnu'; did you mean 'run'? (commands: run, asm, disasm, debug, exp, init, help)\n");
+    expect(vmmlab(['rnu']).stderr).toBe("vmmlab: error: unknown command 'rnu'; did you mean 'run'? (commands: run, asm, disasm, debug, exp, init, web, help)\n");
     expect(vmmlab(['dissam']).stderr).toMatch(/^vmmlab: error: unknown command 'dissam'; did you mean 'disasm'\?/);
     for (const name of ['constructor', 'toString', '__proto__']) {
-      expect(vmmlab([name]), name).toEqual({ code: 2, stdout: '', stderr: `vmmlab: error: unknown command '${name}' (commands: run, asm, disasm, debug, exp, init, help)\n` });
+      expect(vmmlab([name]), name).toEqual({ code: 2, stdout: '', stderr: `vmmlab: error: unknown command '${name}' (commands: run, asm, disasm, debug, exp, init, web, help)\n` });
     }
   });
 });

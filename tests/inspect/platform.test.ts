@@ -1,7 +1,8 @@
-// Platform at the edge (STYLE.md lesson 14): the inspection model, the shared text formatting and
-// the debugger's engine must load in a web worker, so nothing they load at run time may be a
-// node: module or come from cli/ (the command line). This follows their static imports (type-only
-// imports are erased and do not count) from each entry, and reads the sources for Node globals.
+// Platform at the edge (STYLE.md lesson 14): the inspection model, the shared text formatting,
+// the debugger's engine and the experiments core must load in a web worker, so nothing they load
+// at run time may be a node: module or come from cli/ (the command line). This follows their
+// static imports (type-only imports are erased and do not count) from each entry, and reads the
+// sources for Node globals; the experiments' browser entry is also bundled as a browser would.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -72,6 +73,19 @@ describe('platform at the edge', () => {
   });
 });
 
+describe('the playground\'s worker', () => {
+  it('web/playground.ts and session/ load no node: module and nothing from cli/', () => {
+    for (const entry of ['web/playground.ts', 'session/settings.ts', 'session/build.ts', 'session/compare.ts']) {
+      const g = graph(entry);
+      expect(platformEdges(g), entry).toEqual([]);
+      for (const f of [...g.keys()].filter((k) => k.startsWith('web/') || k.startsWith('session/'))) {
+        const code = fs.readFileSync(path.join(REPO, f), 'utf8').replace(/^\s*\/\/.*$/gm, '').replace(/\/\*\*[\s\S]*?\*\//g, '');
+        expect(NODE_GLOBALS.test(code), f).toBe(false);
+      }
+    }
+  });
+});
+
 describe('the core (STYLE.md lesson 14)', () => {
   it('isa/, assembler/, emulator/ and hypervisor/ load no node: module and use no Node global', () => {
     for (const dir of ['isa', 'assembler', 'emulator', 'hypervisor']) {
@@ -117,5 +131,42 @@ describe('the engine without the CLI', () => {
     expect(output).toMatch(/Hello/);
     expect(output).toMatch(/the machine powered off: exit code 0/);
     expect(dbg.errors).toBe(1);
+  });
+});
+
+/** The experiments modules that are Node's (worker threads, the disk, the terminal): the rest is the platform-neutral core. */
+const EXPERIMENTS_NODE_ONLY = ['cell.ts', 'merge.ts', 'progress.ts', 'runner.ts', 'study.ts', 'worker.ts'];
+/** Node globals a browser does not have, beyond NODE_GLOBALS (Node's types, NodeJS.*, are erased and do not count). */
+const MORE_NODE_GLOBALS = /\bsetImmediate\b|\b__dirname\b|\b__filename\b|\bimport\.meta\.url\b/;
+
+describe('the experiments core', () => {
+  const core = fs.readdirSync(path.join(REPO, 'experiments')).filter((f) => f.endsWith('.ts') && !EXPERIMENTS_NODE_ONLY.includes(f));
+
+  it('every experiments module but the Node ones loads no node: module, nothing from cli/ or node/, and uses no Node global', () => {
+    expect(core).toEqual(expect.arrayContaining(['in-memory.ts', 'plan.ts', 'images.ts', 'run-cell.ts', 'result.ts', 'report.ts', 'svg.ts', 'shards.ts']));
+    for (const f of core) {
+      const g = graph(`experiments/${f}`);
+      expect(platformEdges(g), f).toEqual([]);
+      expect([...g.keys()].filter((m) => m.startsWith('node/') || m.startsWith('cli/')), f).toEqual([]);
+      for (const m of g.keys()) {
+        const code = fs.readFileSync(path.join(REPO, m), 'utf8').replace(/^\s*\/\/.*$/gm, '').replace(/\/\*\*[\s\S]*?\*\//g, '');
+        expect(NODE_GLOBALS.test(code) || MORE_NODE_GLOBALS.test(code), `${m} (from experiments/${f})`).toBe(false);
+      }
+    }
+  });
+
+  it('esbuild bundles experiments/in-memory.ts for the browser', async () => {
+    const { build } = await import('esbuild');
+    const result = await build({
+      absWorkingDir: REPO, entryPoints: ['experiments/in-memory.ts'], bundle: true, platform: 'browser', format: 'esm', target: 'es2022',
+      write: false, metafile: true, logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    expect(result.warnings.map((w) => w.text)).toEqual([]);
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((f) => f.startsWith('node/') || f.startsWith('cli/') || f.startsWith('node:'))).toEqual([]);
+    expect(inputs).toEqual(expect.arrayContaining(['experiments/run-cell.ts', 'emulator/machine.ts', 'hypervisor/vmm.ts', 'assembler/index.ts']));
+    const code = result.outputFiles[0]!.text;
+    expect(code).toMatch(/export\s*\{[^}]*\bplanStudy\b/);
   });
 });

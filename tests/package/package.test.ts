@@ -71,11 +71,11 @@ describe('the tarball', () => {
     for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/vmmlab.js', 'dist/vmmlab.js', 'dist/index.js', 'dist/worker.js',
       'dist/types/index.d.ts', 'guest-programs/hello.s', 'guest-programs/kernel/kernel.s', 'guest-programs/user/primes.s',
       'guest-programs/lib/console.inc', 'guest-programs/studies/tlb-pressure.json', 'guest-programs/init/README.md', 'guest-programs/init/sum.s',
-      'isa/README.md', 'docs/experiments.md']) {
+      'isa/README.md', 'docs/experiments.md', 'dist/web/index.html', 'dist/web/main.js', 'dist/web/worker.js', 'dist/web/style.css']) {
       expect(files).toContain(f);
     }
     if (fs.existsSync(path.join(ROOT, 'schemas'))) expect(files.some((f) => f.startsWith('schemas/'))).toBe(true);
-    const sourceDirs = /^(tests|\.ci|bench|scripts|cli|debugger|inspect|format|emulator|hypervisor|assembler|experiments|config)\//;
+    const sourceDirs = /^(tests|\.ci|bench|scripts|cli|debugger|inspect|format|emulator|hypervisor|assembler|experiments|config|session|web|node)\//;
     const unwanted = files.filter((f) => sourceDirs.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')) || f.endsWith('.map')
       || f === 'bin/build.js' || f.startsWith('tsconfig'));
     expect(unwanted).toEqual([]);
@@ -123,6 +123,31 @@ describe('the installed command', () => {
     expect(ok(vmmlab(['exp', 'tiny.json', '--jobs', '1', '--no-progress', '--json', 'one.json']), 'exp --jobs 1').status).toBe(0);
     expect((JSON.parse(fs.readFileSync(path.join(consumer, 'two.json'), 'utf8')) as { timing: { jobs: number } }).timing.jobs).toBe(2);
     expect(resultWithoutTiming(path.join(consumer, 'two.json'))).toEqual(resultWithoutTiming(path.join(consumer, 'one.json')));
+  });
+
+  it('case 12: vmmlab web serves the playground from the install', async () => {
+    const { spawn } = await import('node:child_process');
+    // The installed command itself (not through npx, so that the signal reaches the server).
+    const server = spawn(process.execPath, [path.join(consumer, 'node_modules/vmmlab/bin/vmmlab.js'), 'web', '--port', '0'], { cwd: consumer, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        server.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        server.on('exit', (code) => reject(new Error(`vmmlab web exited (${code}): ${out}`)));
+      });
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<title>vmmlab playground<\/title>/);
+      const worker = await fetch(`${url}worker.js`);
+      expect(worker.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      expect((await worker.text()).length).toBeGreaterThan(100_000);
+    } finally {
+      server.kill('SIGTERM');
+    }
   });
 
   it('case 6: asm, disasm and the debugger work from the install', () => {

@@ -1,5 +1,6 @@
 // Run one guest kernel with its modules natively, under shadow paging and under EPT, check that
-// the guest saw the same thing in each, and lay the costs side by side. `npm start` shows it.
+// the guest saw the same thing in each, and lay the costs side by side. `npm start` shows it,
+// and so does the playground's Compare view (web/).
 
 import type { Image } from '../isa/image.ts';
 import type { BootModule } from '../emulator/boot.ts';
@@ -9,8 +10,8 @@ import type { MachineProfile } from '../emulator/profile.ts';
 import type { Stats } from '../emulator/stats.ts';
 import type { VmmStats } from '../hypervisor/vmstats.ts';
 import { Vmm } from '../hypervisor/vmm.ts';
-import { fmtInt } from './format.ts';
-import type { Mode } from './session.ts';
+import { fmtInt } from '../format/text.ts';
+import type { Mode } from './settings.ts';
 
 export interface ModeRun {
   mode: Mode;

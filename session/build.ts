@@ -1,0 +1,56 @@
+// Build the machine a session runs from its settings and VM plans: one bare-metal Machine
+// (native, one program) or a VMM with its VMs. This is the platform-neutral part of cli/session.ts's
+// Session, shared with the playground's worker (web/worker.ts), so that the same options and
+// images build the same machine, and give the same counts, in the CLI and in the browser.
+
+import type { Image } from '../isa/image.ts';
+import type { BootModule } from '../emulator/boot.ts';
+import { Machine } from '../emulator/machine.ts';
+import type { VmMode } from '../hypervisor/vm.ts';
+import { Vmm } from '../hypervisor/vmm.ts';
+import { checkMachine, checkVm, type CheckedCpu } from '../debugger/tlb-rules-report.ts';
+import { SettingsError, vmmOptions, type MachineSettings, type Mode, type OptionValues } from './settings.ts';
+
+export interface VmPlan {
+  name: string;
+  mode: VmMode;
+  memoryBytes: number;
+  kernel: Image;
+  modules: BootModule[];
+}
+
+export interface BuiltMachine {
+  readonly machine?: Machine;
+  readonly vmm?: Vmm;
+  /** With check-tlb-rules: a checker on the machine or on each VM. */
+  readonly tlbRules: CheckedCpu[];
+}
+
+/**
+ * The machine of `plans` under `mode`. `values` carries the hypervisor options (host-memory,
+ * vpid, quantum, shadow-*, ept-*) and check-tlb-rules. Throws SettingsError for bad options, and
+ * BootError or RangeError for images that cannot be loaded.
+ */
+export function buildMachine(settings: MachineSettings, mode: Mode, plans: readonly VmPlan[], values: OptionValues): BuiltMachine {
+  const tlbRules: CheckedCpu[] = [];
+  const checking = values['check-tlb-rules'] === true;
+  const asids = settings.mmu.asidTagging !== false;
+  if (mode === 'native' && plans.length === 1) {
+    const plan = plans[0]!;
+    const machine = new Machine({ memoryBytes: plan.memoryBytes, profile: settings.profile, mmu: settings.mmu });
+    if (plan.modules.length > 0) machine.boot(plan.kernel, plan.modules);
+    else machine.load(plan.kernel);
+    if (checking) tlbRules.push(checkMachine(machine, plan.kernel, plan.modules, asids));
+    return { machine, tlbRules };
+  }
+  const vmm = new Vmm(vmmOptions(settings, values));
+  const guestTotal = plans.reduce((sum, p) => sum + p.memoryBytes, 0);
+  if (guestTotal > vmm.host.mem.sizeBytes) {
+    throw new SettingsError(`the VMs' guest memory (${guestTotal / 2 ** 20} MiB in all) is more than the host's ${vmm.host.mem.sizeBytes / 2 ** 20} MiB (--host-memory)`);
+  }
+  for (const plan of plans) {
+    const { vm } = vmm.addVm({ name: plan.name, mode: plan.mode, memoryBytes: plan.memoryBytes, kernel: plan.kernel, modules: plan.modules });
+    if (checking) tlbRules.push(checkVm(vm, plan.kernel, plan.modules, asids));
+  }
+  return { vmm, tlbRules };
+}

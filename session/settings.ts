@@ -1,0 +1,126 @@
+// What a command line's machine and hypervisor options become: memory, instruction budget, cycle
+// profile, TLB geometry, mode and the VMM's options. `vmmlab run`/`debug` (cli/options.ts,
+// cli/session.ts) and the playground's controls (web/) both go through these functions with the
+// same option values (`{ 'tlb-entries': '32', mode: 'ept', … }`), so the same settings build the
+// same machine in the CLI and in the browser. Platform-neutral: a --profile file is read by the
+// caller's `loadProfile`; no node: module here.
+//
+// A bad value throws SettingsError naming the option and what it takes (the CLI's CliError is
+// this class: exit status 2 unless said otherwise).
+
+import { DEFAULT_MEMORY_BYTES, DEFAULT_MAX_INSTRUCTIONS } from '../emulator/machine.ts';
+import type { MmuConfig } from '../emulator/mmu.ts';
+import { DEFAULT_PROFILE, ProfileError, applySettings, type MachineProfile } from '../emulator/profile.ts';
+import { DEFAULT_TLB, checkTlbConfig } from '../emulator/tlb.ts';
+import { DEFAULT_EPT } from '../hypervisor/ept.ts';
+import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
+import type { VmMode } from '../hypervisor/vm.ts';
+import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, type VmmOptions } from '../hypervisor/vmm.ts';
+
+export class SettingsError extends Error {
+  constructor(message: string, readonly exitCode = 2) {
+    super(message);
+  }
+}
+
+/** Option values as a command-line parser leaves them. */
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+
+export type Mode = 'native' | VmMode;
+export const MODES: readonly Mode[] = ['native', 'shadow', 'ept'];
+
+export interface MachineSettings {
+  memoryBytes: number;
+  maxInstructions: number;
+  profile: MachineProfile;
+  mmu: MmuConfig;
+}
+
+export function parseCount(name: string, text: string | undefined, fallback: number, min = 0): number {
+  if (text === undefined) return fallback;
+  const cleaned = text.replace(/_/g, '');
+  const value = /^0x[0-9a-f]+$/i.test(cleaned) ? parseInt(cleaned, 16) : /^\d+(e\d+)?$/i.test(cleaned) ? Number(cleaned) : NaN;
+  if (!Number.isSafeInteger(value) || value < min) throw new SettingsError(`--${name} takes a whole number of at least ${min} (got '${text}')`);
+  return value;
+}
+
+export function parseSize(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const m = /^(\d+)\s*([kmg]i?b?)?$/i.exec(text.trim());
+  if (!m) throw new SettingsError(`--${name} takes a size such as 65536, 64K, 64M or 1G (got '${text}')`);
+  const unit = (m[2] ?? '').charAt(0).toLowerCase();
+  const scale = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Number(m[1]) * scale;
+}
+
+export function parseMode(text: string | undefined): Mode {
+  const mode = (text ?? 'native') as Mode;
+  if (!MODES.includes(mode)) throw new SettingsError(`--mode takes native, shadow or ept (got '${text}')`);
+  return mode;
+}
+
+/** The machine options (MACHINE_OPTIONS in cli/options.ts); `loadProfile` reads a --profile file. */
+export function machineSettings(values: OptionValues, loadProfile?: (file: string) => MachineProfile): MachineSettings {
+  const memoryBytes = parseSize('memory', values.memory as string | undefined, DEFAULT_MEMORY_BYTES);
+  if (memoryBytes % 4096 !== 0 || memoryBytes < 4096 || memoryBytes > 0xf0000000) {
+    throw new SettingsError(`--memory must be a multiple of 4 KiB between 4K and 3840M (got ${memoryBytes} bytes)`);
+  }
+  const maxInstructions = parseCount('max-instructions', values['max-instructions'] as string | undefined, DEFAULT_MAX_INSTRUCTIONS, 1);
+  let profile: MachineProfile = DEFAULT_PROFILE;
+  if (typeof values.profile === 'string') {
+    if (!loadProfile) throw new SettingsError('--profile files cannot be read here');
+    profile = loadProfile(values.profile);
+  }
+  try {
+    profile = applySettings(profile, (values.set as string[] | undefined) ?? []);
+  } catch (e) {
+    if (e instanceof ProfileError) throw new SettingsError(e.message);
+    throw e;
+  }
+  const replacement = (values['tlb-replacement'] as string | undefined) ?? DEFAULT_TLB.replacement;
+  if (replacement !== 'lru' && replacement !== 'random') throw new SettingsError(`--tlb-replacement takes lru or random (got '${replacement}')`);
+  const tlb = {
+    entries: parseCount('tlb-entries', values['tlb-entries'] as string | undefined, DEFAULT_TLB.entries, 1),
+    ways: parseCount('tlb-ways', values['tlb-ways'] as string | undefined, DEFAULT_TLB.ways, 1),
+    replacement,
+    seed: parseCount('tlb-seed', values['tlb-seed'] as string | undefined, DEFAULT_TLB.seed),
+  } as const;
+  // Fewer entries than the default ways: a fully associative TLB of that size.
+  const fitted = values['tlb-ways'] === undefined && tlb.ways > tlb.entries ? { ...tlb, ways: tlb.entries } : tlb;
+  const problem = checkTlbConfig(fitted);
+  if (problem) throw new SettingsError(problem);
+  const pwcEntries = parseCount('pwc', values.pwc as string | undefined, 0);
+  return {
+    memoryBytes,
+    maxInstructions,
+    profile,
+    mmu: { tlb: fitted, splitTlb: values['split-tlb'] === true, pwcEntries, asidTagging: values['no-asid'] !== true },
+  };
+}
+
+function parseSync(text: string | undefined): 'wp' | 'oos' {
+  if (text === undefined || text === 'wp' || text === 'oos') return text ?? 'wp';
+  throw new SettingsError(`--shadow-sync takes wp or oos (got '${text}')`);
+}
+
+/** The hypervisor options (HYPERVISOR_OPTIONS in cli/session.ts) as the VMM takes them. */
+export function vmmOptions(settings: MachineSettings, values: OptionValues): VmmOptions {
+  const options = {
+    hostMemoryBytes: parseSize('host-memory', values['host-memory'] as string | undefined, DEFAULT_HOST_MEMORY),
+    profile: settings.profile,
+    mmu: settings.mmu,
+    vpid: values.vpid === true,
+    quantum: parseCount('quantum', values.quantum as string | undefined, DEFAULT_QUANTUM, 1),
+    shadow: {
+      cacheRoots: parseCount('shadow-cache', values['shadow-cache'] as string | undefined, DEFAULT_SHADOW.cacheRoots, 1),
+      floodThreshold: parseCount('shadow-flood', values['shadow-flood'] as string | undefined, DEFAULT_SHADOW.floodThreshold, 1),
+      sync: parseSync(values['shadow-sync'] as string | undefined),
+    },
+    ept: {
+      levels: parseCount('ept-levels', values['ept-levels'] as string | undefined, DEFAULT_EPT.levels, 1),
+      largePages: values['ept-large-pages'] === true,
+    },
+  };
+  if (options.ept.levels > 4) throw new SettingsError('--ept-levels takes 1 to 4');
+  return options;
+}
