@@ -110,6 +110,7 @@ class Page {
   private running = false;
   private lastWalk: Translation | undefined;
   private consoleText = '';
+  private lastControl = '';
 
   constructor() {
     this.client = new WorkerClient((text) => this.appendConsole(text));
@@ -298,6 +299,7 @@ class Page {
   /** A run control: continue, step, next, reverse-step, reverse-continue. */
   async control(command: string): Promise<void> {
     if (this.busy || !this.built) return;
+    this.lastControl = command;
     if (this.dirty) {
       await this.build();
       if (!this.built) return;
@@ -325,7 +327,8 @@ class Page {
 
   private stopText(s: Snapshot, firstLine: string): string {
     const cpu = s.cpus[s.focus]!;
-    const where = cpu.stopped ? `${cpu.stopped}, exit code ${cpu.exitCode}` : firstLine.replace(/^error: /, '');
+    const where = cpu.stopped === 'wfi-deadlock' ? 'waiting for console input: type a line below the console'
+      : cpu.stopped ? `${cpu.stopped}, exit code ${cpu.exitCode}` : firstLine.replace(/^error: /, '');
     return `${where} · ${fmt(cpu.counters.instructions)} instructions · ${fmt(cpu.counters.cycles)} cycles`;
   }
 
@@ -354,11 +357,16 @@ class Page {
     const escaped = `${text}\n`.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
     this.appendConsole('');
     const wasRunning = this.running;
+    const waiting = this.snapshot?.cpus[this.snapshot.focus]?.stopped === 'wfi-deadlock';
     if (wasRunning) this.client.pause();
     // Requests run in order: the input goes in when the run has stopped.
     const r = await this.client.request<CommandResult>({ kind: 'command', line: `input "${escaped}"` });
     this.draw(r.snapshot);
-    if (wasRunning || $('btn-run').dataset.auto === 'true') void this.control('continue');
+    // The guest was running, or was waiting for this input after Run: it goes on.
+    if (wasRunning || (waiting && this.lastControl === 'continue')) {
+      while (this.busy) await new Promise((resolve) => setTimeout(resolve, 10));
+      void this.control('continue');
+    }
   }
 
   private async syncGutter(lines: number[]): Promise<void> {
@@ -665,7 +673,7 @@ function walkHtml(t: Translation): string {
   }
   const c = hw.cost;
   const cold = c.coldWalk ? ` · a cold 2-D walk of ${c.coldWalk.guestLevels} guest × ${c.coldWalk.eptLevels} EPT levels makes (${c.coldWalk.guestLevels}+1)(${c.coldWalk.eptLevels}+1)−1 = ${c.coldWalk.refs}` : '';
-  parts.push(`<p class="walk-total${c.coldWalk && c.memoryRefs === c.coldWalk.refs ? ' cold' : ''}"><span id="walk-refs" data-refs="${c.memoryRefs}">${c.memoryRefs}</span> memory reference${c.memoryRefs === 1 ? '' : 's'} (${c.guestEntries} guest, ${c.eptEntries} EPT entries${c.entries > c.memoryRefs ? `, ${c.entries - c.memoryRefs} from the page-walk cache` : ''}) · ${fmt(c.cycles)} cycles = ${c.startCycles} + ${c.memoryRefs} × ${c.refCycles}${cold}</p>`);
+  parts.push(`<p class="walk-total${c.coldWalk && c.memoryRefs === c.coldWalk.refs ? ' cold' : ''}"><span id="walk-refs" data-refs="${c.memoryRefs}">${c.memoryRefs}</span> memory reference${c.memoryRefs === 1 ? '' : 's'} (${c.guestEntries} ${t.mode === 'shadow' ? 'shadow' : 'guest'}, ${c.eptEntries} EPT entries${c.entries > c.memoryRefs ? `, ${c.entries - c.memoryRefs} from the page-walk cache` : ''}) · ${fmt(c.cycles)} cycles = ${c.startCycles} + ${c.memoryRefs} × ${c.refCycles}${cold}</p>`);
   const o = hw.outcome;
   parts.push(o.kind === 'ok'
     ? `<p class="outcome ok">→ ${hex8(o.hostPhys)} (${sizeText(o.pageBytes)} page, ${bitsText(o.leafBits)})${o.guestPhys !== undefined ? ` via guest-physical ${hex8(o.guestPhys)}` : ''}</p>`

@@ -132,6 +132,24 @@ describe('the playground in Chromium', () => {
     await page.close();
   });
 
+  it('gives the console input: the kernel\'s echo answers each line typed', async () => {
+    const { page, problems } = await open();
+    await choose(page, 'kernel-echo', 'shadow');
+    await click(page, '#btn-run');
+    expect(await page.textContent('#status')).toMatch(/^waiting for console input/);
+    await page.fill('#console-input', 'hello there');
+    await page.evaluate(() => (document.body.dataset.busy = 'true'));
+    await page.press('#console-input', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#console')!.textContent!.includes('you said: hello there'));
+    await idle(page);
+    await page.fill('#console-input', 'and again');
+    await page.press('#console-input', 'Enter');
+    await page.waitForFunction(() => document.body.dataset.stopped === 'halted', null, { timeout: 30_000 });
+    expect(await page.textContent('#console')).toBe('you said: hello there\nyou said: and again\n');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('steps: pc and the registers change', async () => {
     const { page } = await open();
     const pc0 = await page.textContent('#reg-pc');
