@@ -115,17 +115,20 @@ describe('the playground in Chromium', () => {
     await page.close();
   });
 
-  it('runs the kernel with primes and ctxswitch with the console output and instruction count of the CLI, in each mode', async () => {
+  it('runs the kernel with primes and ctxswitch with the console output, counts and statistics of the CLI, in each mode', async () => {
     const { page, problems } = await open();
+    const jsonFile = path.join(os.tmpdir(), `vmmlab-browser-${process.pid}.json`);
     for (const mode of ['native', 'shadow', 'ept']) {
-      const cli = spawnSync(process.execPath, [path.join(root, 'bin/vmmlab.js'), 'run', KERNEL, '--module', 'primes.s', '--module', 'ctxswitch.s:100', '--mode', mode, '--json', '-'], { cwd: root, encoding: 'utf8' });
-      // With --json -, the JSON is stdout and the guest's console goes to stderr.
-      const json = JSON.parse(cli.stdout) as { instructions: number; cycles: number };
+      const cli = spawnSync(process.execPath, [path.join(root, 'bin/vmmlab.js'), 'run', KERNEL, '--module', 'primes.s', '--module', 'ctxswitch.s:100', '--mode', mode, '--stats', '--json', jsonFile], { cwd: root, encoding: 'utf8' });
+      const json = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as { instructions: number; cycles: number };
       await choose(page, 'kernel-primes-ctxswitch', mode);
       await click(page, '#btn-run');
-      expect(await page.textContent('#console'), mode).toBe(cli.stderr);
+      expect(await page.textContent('#console'), mode).toBe(cli.stdout);
       expect(Number(await page.evaluate(() => document.body.dataset.instructions)), mode).toBe(json.instructions);
       expect(Number(await page.evaluate(() => document.body.dataset.cycles)), mode).toBe(json.cycles);
+      // The State tab's statistics are the table run --stats prints.
+      const heading = mode === 'native' ? 'statistics' : `statistics: vm0 (${mode})`;
+      expect(cli.stderr, mode).toContain(`${heading}\n${await page.textContent('#stats')}\n`);
       if (mode === 'shadow') await shot(page, 'state');
     }
     expect(problems).toEqual([]);
