@@ -1,8 +1,11 @@
 // `npm run bench`: guest MIPS (guest instructions per host second, median of several runs after a
 // warm-up) and cycles for compute guests, with paging off and on, on bare metal and under the
-// two hypervisor designs; then whole processes: the CLI's start-up against Node's, and a shipped
-// study with one job and with two worker threads (processes.ts). A benchmark reports; no test
-// asserts on its timings. `npm run bench -- mips|startup|sweep` runs one part.
+// two hypervisor designs; the TLB-miss path: stride loops that miss on every load, each setup in
+// several processes, and the TLB alone in several geometries (misses.ts); then whole processes:
+// the CLI's start-up against Node's, and a shipped study with one job and with two worker threads
+// (processes.ts); the playground's engine in Chromium against Node (browser.ts); time travel at
+// 300 million instructions (timetravel.ts). A benchmark reports; no test asserts on its timings.
+// `npm run bench -- mips|misses|tlb|startup|sweep|browser|travel` runs one part.
 
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +14,10 @@ import { assembleFile } from '../node/files.ts';
 import { Machine } from '../emulator/machine.ts';
 import { Vmm } from '../hypervisor/vmm.ts';
 import type { Image } from '../isa/image.ts';
+import { median, missPath, spreadCells, tlbGeometries } from './misses.ts';
 import { freeCores, startup, sweep, type Timed } from './processes.ts';
+import { browserTable } from './browser.ts';
+import { travelTable } from './timetravel.ts';
 
 const GUESTS: { name: string; file: string; defines: Record<string, number> }[] = [
   { name: 'alu loop', file: 'alu.s', defines: { ITERATIONS: 5_000_000 } },
@@ -47,11 +53,6 @@ function runVm(img: Image, mode: 'shadow' | 'ept'): Measurement {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r!.reason !== 'halted') throw new Error(`bench guest did not halt: ${r!.reason}`);
   return { instructions: r!.instructions, cycles: r!.cycles, seconds };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function measure(run: () => Measurement): { mips: number; m: Measurement } {
@@ -92,6 +93,31 @@ function guestSpeed(): void {
   printTable(header, rows, 2);
 }
 
+function missTable(): void {
+  const processes = Number(process.env.BENCH_PROCESSES ?? 5);
+  const baseline = process.env.BENCH_BASELINE;
+  console.log(`\nTLB misses: every load misses the 64-entry TLB; ${processes} processes per row, each the median of ${RUNS} runs after a warm-up;`
+    + ` MIPS per CPU second, the median of the process medians (wall: by the clock)${baseline ? `; baseline: ${baseline}, statistics identical` : ''}\n`);
+  const header = ['guest', 'setup', 'instructions', 'cycles', 'TLB misses', 'wall', 'MIPS', 'processes', 'spread'];
+  if (baseline) header.push('baseline MIPS', 'processes', 'spread', 'vs baseline');
+  const rows = missPath(processes, RUNS, baseline).map((r) => {
+    const row = [r.guest, r.setup, r.instructions.toLocaleString('en-US'), r.cycles.toLocaleString('en-US'), r.misses.toLocaleString('en-US'),
+      median(r.wallMips).toFixed(1), ...spreadCells(r.mips)];
+    if (r.baselineMips) row.push(...spreadCells(r.baselineMips), `${(median(r.mips) / median(r.baselineMips)).toFixed(2)}x`);
+    return row;
+  });
+  printTable(header, rows, 2);
+}
+
+function tlbTable(): void {
+  const runs = Math.max(RUNS, 9);
+  console.log(`\nThe TLB alone, each geometry in its own process: ns per lookup that misses and fills (a cycle of 2x the entries)`
+    + ` and per hit, best of ${runs} rounds, CPU time; against the plain scans it replaced (tests/emulator/reference-tlb.ts)\n`);
+  const rows = tlbGeometries(runs).map((r) => [`${r.entries} entries`, r.ways === r.entries ? 'fully associative' : `${r.ways}-way`,
+    r.miss.toFixed(1), r.scanMiss.toFixed(1), `${(r.scanMiss / r.miss).toFixed(2)}x`, r.hit.toFixed(1), r.scanHit.toFixed(1), `${(r.scanHit / r.hit).toFixed(2)}x`]);
+  printTable(['geometry', 'ways', 'miss ns', 'scans', 'faster', 'hit ns', 'scans', 'faster'], rows, 2);
+}
+
 /** Rows of process timings, each with its ratio to the first (the baseline). */
 function timedRows(timed: readonly Timed[], ratioLabel: (t: Timed, base: Timed) => string): string[][] {
   const base = timed[0]!;
@@ -121,7 +147,10 @@ async function sweepTable(): Promise<void> {
   console.log(`\n${os.availableParallelism()} cores; free for this bench: ${before.toFixed(1)} before the sweeps, ${after.toFixed(1)} after (two threads of a CPU loop against one)`);
 }
 
-const PARTS: Record<string, () => void | Promise<void>> = { mips: guestSpeed, startup: startupTable, sweep: sweepTable };
+const PARTS: Record<string, () => void | Promise<void>> = {
+  mips: guestSpeed, misses: missTable, tlb: tlbTable, startup: startupTable, sweep: sweepTable,
+  browser: () => browserTable(RUNS), travel: travelTable,
+};
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!PARTS[name]) throw new Error(`unknown part '${name}' (parts: ${Object.keys(PARTS).join(', ')})`);
 console.log(`vmmlab bench, Node ${process.version}`);

@@ -24,8 +24,11 @@ Commands:
   disasm IMAGE|FILE.s   disassemble an image
   debug FILE.s|IMAGE    the debugger: step, break, watch, translate, time travel (same options as run)
   exp STUDY.json        run an experiment matrix (workloads x modes x parameters); exp merge FILES…
+  check-pager FILE      grade a pager of your own (docs/pager-api.md): equivalence, isolation, costs
   init DIR              make a starter folder: a user program, a bare-metal one, a study, a README
+  lab list|init|check   the labs of docs/labs/: lab init N DIR makes lab N's folder, lab check N checks it
   web                   the playground: vmmlab in the browser, served on localhost
+  dap                   the Debug Adapter Protocol on stdio, for VS Code and other editors
 
 Run 'vmmlab help COMMAND' (or 'vmmlab COMMAND --help') for a command's options, and
 'vmmlab help exp merge' for merge's.
@@ -45,8 +48,11 @@ const COMMANDS: Record<string, Command> = {
   disasm: disasmCommand,
   debug: debugCommand,
   exp: expCommand,
+  'check-pager': async (argv) => (await import('./commands/check-pager.ts')).checkPagerCommand(argv),
   init: async (argv) => (await import('./commands/init.ts')).initCommand(argv),
+  lab: async (argv) => (await import('./commands/lab.ts')).labCommand(argv),
   web: async (argv) => (await import('./commands/web.ts')).webCommand(argv),
+  dap: async (argv) => (await import('./commands/dap.ts')).dapCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {

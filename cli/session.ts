@@ -12,15 +12,16 @@ import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import type { VmMode } from '../hypervisor/vm.ts';
 import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, type Vmm } from '../hypervisor/vmm.ts';
 import type { LiveConsoleInput } from './console-input.ts';
-import { CliError } from './errors.ts';
+import { CliError, EXIT_CODES } from './errors.ts';
 import { includeDirsOf, loadModule, loadProgram } from './load.ts';
 import { loadMachineFile, parseVmFlag } from './machine-file.ts';
 import type { VmEntry } from '../config/machine-schema.ts';
 import { sizeBytes } from '../config/size.ts';
 import type { MachineSettings } from './options.ts';
 import type { CheckedCpu } from '../debugger/tlb-rules-report.ts';
-import { buildMachine, type VmPlan } from '../session/build.ts';
-import { parseMode, type Mode } from '../session/settings.ts';
+import { buildMachine, type BuildHooks, type VmPlan } from '../session/build.ts';
+import { pagerMode, parseMode, type Mode } from '../session/settings.ts';
+import { PagerLoadError, loadPager, type LoadedPager } from '../node/pager-loader.ts';
 
 export { MODES, parseMode, type Mode } from '../session/settings.ts';
 export type { VmPlan } from '../session/build.ts';
@@ -37,6 +38,7 @@ export const HYPERVISOR_OPTIONS = {
   'shadow-sync': { type: 'string' },
   'ept-levels': { type: 'string' },
   'ept-large-pages': { type: 'boolean' },
+  pager: { type: 'string' },
 } as const;
 
 export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
@@ -44,7 +46,7 @@ export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
   --vm 'NAME [mode=M] [memory=SIZE] [kernel=FILE] [module=PROG[:ARGS]]…'
                             add a VM (repeatable); kernel defaults to FILE, modules to --module
   --machine FILE.json       VMs from a file: {"vms": [{"name", "mode", "memory", "kernel", "modules": []}],
-                            "vpid", "quantum", "hostMemory"} (schemas/machine.schema.json)
+                            "vpid", "quantum", "hostMemory", "pager"} (schemas/machine.schema.json)
   --host-memory SIZE        host memory shared by the VMs (default ${DEFAULT_HOST_MEMORY / 2 ** 20}M)
   --vpid                    tag TLB entries per VM (no TLB flush on VM switches)
   --quantum N               guest instructions per VM turn (default ${DEFAULT_QUANTUM.toLocaleString('en-US')})
@@ -53,7 +55,10 @@ export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
   --shadow-sync wp|oos      keep shadows in sync by write-protecting every guest page table (wp, default),
                             or let leaf tables go out of sync until invlpg/PTBR write/tlbflush (oos)
   --ept-levels 1-4          EPT levels (default ${DEFAULT_EPT.levels})
-  --ept-large-pages         map guest memory with EPT large pages`;
+  --ept-large-pages         map guest memory with EPT large pages
+  --pager FILE.js|FILE.ts   a pager of your own (docs/pager-api.md) in place of the built-in one of
+                            its mode: a 'shadow' pager serves the shadow VMs, a 'nested' one the ept
+                            VMs; --mode defaults to its mode. 'vmmlab check-pager FILE' grades it`;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -78,8 +83,9 @@ export class Session {
     readonly mode: Mode,
     plans: VmPlan[],
     values: Values,
+    hooks: BuildHooks = {},
   ) {
-    const built = buildMachine(settings, mode, plans, values);
+    const built = buildMachine(settings, mode, plans, values, hooks);
     this.machine = built.machine;
     this.vmm = built.vmm;
     this.tlbRules = built.tlbRules;
@@ -196,8 +202,28 @@ export class Session {
   }
 }
 
-/** The VMs of a command line: --machine FILE, or --vm specs, or one VM from FILE and --module. */
-export function planVms(values: Values, mode: Mode, program: string | undefined, memoryBytes: number, color: boolean): VmPlan[] {
+/** Load the pager module `file` names (--pager); a file that cannot be used is a CliError (exit 1). */
+export async function loadPagerFile(file: string): Promise<LoadedPager> {
+  try {
+    return await loadPager(file);
+  } catch (e) {
+    if (e instanceof PagerLoadError) throw new CliError(e.message, EXIT_CODES.INPUT);
+    throw e;
+  }
+}
+
+/**
+ * The VMs of a command line: --machine FILE, or --vm specs, or one VM from FILE and --module.
+ * With a loaded --pager, the VMs of its mode run under it.
+ */
+export function planVms(values: Values, mode: Mode, program: string | undefined, memoryBytes: number, color: boolean, pager?: LoadedPager): VmPlan[] {
+  const plans = planVmsOf(values, mode, program, memoryBytes, color);
+  if (!pager) return plans;
+  const served = pagerMode(pager.translation);
+  return plans.map((p) => (p.mode === served ? { ...p, pager: pager.module } : p));
+}
+
+function planVmsOf(values: Values, mode: Mode, program: string | undefined, memoryBytes: number, color: boolean): VmPlan[] {
   const includeDirs = includeDirsOf(values);
   const kernelImage = (file: string) => loadProgram(file, color, includeDirs);
   const bootModule = (spec: string) => loadModule(spec, color, includeDirs);

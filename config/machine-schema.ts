@@ -45,6 +45,11 @@ export const MachineFileSchema = Type.Object({
     description: 'guest instructions per VM turn; as --quantum',
   })),
   hostMemory: Type.Optional(size('host memory shared by the VMs; as --host-memory')),
+  pager: Type.Optional(Type.String({
+    minLength: 1,
+    errorMessage: 'must be a pager module: a .js or .ts file',
+    description: 'a pager of one\'s own for the VMs of its mode (docs/pager-api.md); as --pager',
+  })),
 }, {
   additionalProperties: false,
   title: 'vmmlab machine',

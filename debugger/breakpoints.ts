@@ -28,7 +28,11 @@ export const EXIT_REASONS = [
 export type Access = 'r' | 'w' | 'rw';
 
 export type BreakpointSpec =
-  | { readonly kind: 'pc'; readonly addr: number }
+  /**
+   * `image`: only when the code at the address is that image's (every user module is assembled
+   * at the same addresses, so `break primes:main` must not stop in another module's code there).
+   */
+  | { readonly kind: 'pc'; readonly addr: number; readonly image?: string }
   | { readonly kind: 'phys'; readonly guestPhys: number }
   | { readonly kind: 'watch'; readonly space: 'v' | 'p'; readonly addr: number; readonly len: number; readonly access: Access }
   | { readonly kind: 'event'; readonly event: EventKind; readonly reason?: string; readonly cause?: number };
@@ -59,6 +63,8 @@ export interface Hit {
 export interface CheckContext {
   readonly target: Target;
   describe(view: CpuView, addr: number): string;
+  /** The image ('kernel' or a module's name) whose code is at a virtual address now. */
+  imageAt?(view: CpuView, addr: number): string | undefined;
   /** The value of a breakpoint condition (throws CommandError when it cannot be evaluated). */
   evaluate?(view: CpuView, text: string): number;
 }
@@ -142,6 +148,7 @@ export class Breakpoints {
       let message: string | undefined;
       switch (bp.kind) {
         case 'pc':
+          if (bp.image !== undefined && ctx.imageAt && ctx.imageAt(view, bp.addr) !== bp.image) break;
           if (pc === bp.addr) message = `breakpoint ${bp.id}, ${describe(pc)}`;
           else if (d.traps > 0 && bp.addr === vector && pc !== vector) {
             message = `breakpoint ${bp.id}, ${describe(bp.addr)}: a trap entered the handler (its first instruction has run)`;
@@ -260,9 +267,9 @@ export function breakpointOptions(bp: Breakpoint): string {
 }
 
 /** One line per breakpoint, for `info breakpoints` and the confirmation of `break`. */
-export function describeBreakpoint(bp: Breakpoint, describe: (addr: number) => string): string {
+export function describeBreakpoint(bp: Breakpoint, describe: (addr: number, image?: string) => string): string {
   switch (bp.kind) {
-    case 'pc': return `breakpoint at ${describe(bp.addr)}`;
+    case 'pc': return `breakpoint at ${describe(bp.addr, bp.image)}`;
     case 'phys': return `breakpoint at guest-physical ${hex8(bp.guestPhys)}`;
     case 'watch': {
       const kind = bp.access === 'r' ? 'read' : bp.access === 'w' ? 'write' : 'read/write';

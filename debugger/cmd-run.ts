@@ -11,6 +11,7 @@ import { advance, reverseContinue, reverseStep, travelTo } from './engine.ts';
 import { peek } from './events.ts';
 import { CommandError, hex8, parseCount, parseNumber, plural } from './format.ts';
 import { parseAddress } from './symbols.ts';
+import { undisplay } from './cmd-display.ts';
 
 const SP = 2;
 
@@ -124,9 +125,11 @@ function breakCmd(dbg: Debugger, allArgs: string[], temporary = false): void {
     atMost('break', args, 1);
     const a = args.length === 0 ? { space: 'v' as const, addr: dbg.view.cpu.pc >>> 0 } : parseAddress(args[0]!, dbg.exprContext());
     if (a.space === 'h') throw new CommandError('a breakpoint takes a guest-virtual or guest-physical (p:) address');
-    bp = a.space === 'p' ? bps.add({ kind: 'phys', guestPhys: a.addr }, options) : bps.add({ kind: 'pc', addr: a.addr }, options);
+    // A module's symbol: stop only in that module's code (every module has the same addresses).
+    const image = args.length === 0 || a.space !== 'v' ? undefined : dbg.symbols[dbg.focus]!.moduleOf(args[0]!);
+    bp = a.space === 'p' ? bps.add({ kind: 'phys', guestPhys: a.addr }, options) : bps.add({ kind: 'pc', addr: a.addr, ...(image !== undefined ? { image } : {}) }, options);
   }
-  dbg.print(`${temporary ? 'temporary ' : ''}${bp.kind === 'watch' ? 'watchpoint' : 'breakpoint'} ${bp.id}: ${describeBreakpoint(bp, (x) => dbg.describe(dbg.view, x))}${condition !== undefined ? ` if ${condition}` : ''}`);
+  dbg.print(`${temporary ? 'temporary ' : ''}${bp.kind === 'watch' ? 'watchpoint' : 'breakpoint'} ${bp.id}: ${describeBreakpoint(bp, (x, image) => dbg.describe(dbg.view, x, image))}${condition !== undefined ? ` if ${condition}` : ''}`);
 }
 
 /** `ignore N COUNT`: the next COUNT hits of breakpoint N do not stop (0 stops at the next one). */
@@ -137,7 +140,14 @@ function ignore(dbg: Debugger, args: string[]): void {
   dbg.print(bp.ignore === 0 ? `breakpoint ${bp.id} will stop at its next hit` : `breakpoint ${bp.id} will pass its next ${plural(bp.ignore, 'hit')}`);
 }
 
-function watch(dbg: Debugger, args: string[]): void {
+function watch(dbg: Debugger, args: string[], fixed?: Access): void {
+  if (fixed !== undefined) {
+    // rwatch and awatch, gdb's: the access is in the name.
+    if (args.length < 1 || args.length > 2 || args.slice(1).some((a) => a === 'r' || a === 'w' || a === 'rw')) {
+      throw new CommandError(`usage: ${fixed === 'r' ? 'rwatch' : 'awatch'} ADDR [LEN]`);
+    }
+    args = [args[0]!, fixed, ...args.slice(1)];
+  }
   if (args.length < 1 || args.length > 3) throw new CommandError('usage: watch ADDR [r|w|rw] [LEN]');
   const a = parseAddress(args[0]!, dbg.exprContext());
   if (a.space === 'h') throw new CommandError('watchpoints take guest-virtual or guest-physical (p:) addresses');
@@ -148,18 +158,28 @@ function watch(dbg: Debugger, args: string[]): void {
     else len = parseCount(arg, 'watch LEN', 4);
   }
   const bp = dbg.breakpoints.add({ kind: 'watch', space: a.space, addr: a.addr, len, access });
-  dbg.print(`watchpoint ${bp.id}: ${describeBreakpoint(bp, (x) => dbg.describe(dbg.view, x))}`);
+  dbg.print(`watchpoint ${bp.id}: ${describeBreakpoint(bp, (x, image) => dbg.describe(dbg.view, x, image))}`);
 }
 
-function ids(args: readonly string[]): number[] {
-  return args.map((a) => {
+/** Breakpoint (or display) numbers: `2 5`, and ranges as gdb takes them, `1-3`. */
+export function ids(args: readonly string[], what = 'breakpoint'): number[] {
+  return args.flatMap((a) => {
+    const range = /^(\d+)-(\d+)$/.exec(a);
+    if (range) {
+      const [lo, hi] = [Number(range[1]), Number(range[2])];
+      if (lo < 1 || hi < lo) throw new CommandError(`'${a}' is not a range of ${what} numbers`);
+      return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+    }
     const n = parseNumber(a);
-    if (n === undefined || n < 1) throw new CommandError(`'${a}' is not a breakpoint number`);
-    return n;
+    if (n === undefined || n < 1) throw new CommandError(`'${a}' is not a ${what} number`);
+    return [n];
   });
 }
 
 function del(dbg: Debugger, args: string[]): void {
+  // gdb's forms: `delete display N…` is undisplay, `delete breakpoints N…` is delete.
+  if (args[0] === 'display') return undisplay(dbg, args.slice(1));
+  if (args[0] === 'breakpoints' || args[0] === 'br') args = args.slice(1);
   if (args.length === 0) {
     const n = dbg.breakpoints.list.length;
     dbg.breakpoints.clear();
@@ -172,9 +192,22 @@ function del(dbg: Debugger, args: string[]): void {
 
 function enable(on: boolean) {
   return (dbg: Debugger, args: string[]): void => {
-    if (args.length === 0) throw new CommandError(`${on ? 'enable' : 'disable'} takes breakpoint numbers`);
-    for (const id of ids(args)) dbg.breakpoints.get(id).enabled = on;
+    const name = on ? 'enable' : 'disable';
+    if (args[0] === 'display') {
+      const wanted = args.length === 1 ? dbg.displays.map((d) => d.id) : ids(args.slice(1), 'display');
+      const found = wanted.map((id) => dbg.displays.find((d) => d.id === id) ?? fail(`no display ${id}`));
+      for (const d of found) d.enabled = on;
+      return;
+    }
+    if (args[0] === 'breakpoints') args = args.slice(1);
+    if (args.length === 0) throw new CommandError(`${name} takes breakpoint numbers`);
+    const found = ids(args).map((id) => dbg.breakpoints.get(id));
+    for (const bp of found) bp.enabled = on;
   };
+}
+
+function fail(message: string): never {
+  throw new CommandError(message);
 }
 
 function checkpoint(dbg: Debugger, args: string[]): void {
@@ -192,8 +225,11 @@ function restore(dbg: Debugger, args: string[]): void {
   const cp = dbg.checkpoints.find((c) => c.id === id);
   if (!cp) throw new CommandError(`no checkpoint ${args[0]}${dbg.checkpoints.length ? ` (have ${dbg.checkpoints.map((c) => c.id).join(', ')})` : ''}`);
   travelTo(dbg, cp.log, cp.focus);
-  dbg.print(`restored checkpoint ${cp.id}: ${cp.where}`);
-  dbg.print(dbg.location(dbg.view));
+  const message = `restored checkpoint ${cp.id}: ${cp.where}`;
+  dbg.print(message);
+  dbg.noteStop({ cpu: cp.focus, reason: 'travel', hits: [], messages: [message] });
+  if (dbg.printLocations) dbg.print(dbg.location(dbg.view));
+  dbg.showDisplays();
 }
 
 export const RUN_COMMANDS: readonly Command[] = [
@@ -232,15 +268,22 @@ break LOC if EXPR      stop only when EXPR (as print takes it; also A == B, A !=
   {
     name: 'watch', aliases: ['w'], usage: 'watch ADDR [r|w|rw] [LEN]', summary: 'stop after an access to memory (default: 4-byte write)',
     help: 'ADDR is guest-virtual, or guest-physical with p: (then any virtual alias counts, e.g. the\nkernel writing a page table through its direct map). The instruction at pc is decoded before\neach step; a load or store that touches the range and completes stops after it.',
-    complete: symbolCompletion, run: watch,
+    complete: symbolCompletion, run: (dbg, args) => watch(dbg, args),
   },
-  { name: 'delete', aliases: ['d'], usage: 'delete [N…]', summary: 'delete breakpoints (all without N)', run: del },
-  { name: 'enable', usage: 'enable N…', summary: 'enable breakpoints', run: enable(true) },
-  { name: 'disable', usage: 'disable N…', summary: 'disable breakpoints', run: enable(false) },
+  { name: 'rwatch', usage: 'rwatch ADDR [LEN]', summary: 'stop after a read of memory (watch ADDR r)', complete: symbolCompletion, run: (dbg, args) => watch(dbg, args, 'r') },
+  { name: 'awatch', usage: 'awatch ADDR [LEN]', summary: 'stop after a read or write of memory (watch ADDR rw)', complete: symbolCompletion, run: (dbg, args) => watch(dbg, args, 'rw') },
+  {
+    name: 'delete', aliases: ['d'], usage: 'delete [N…]', summary: 'delete breakpoints (all without N)',
+    help: 'N is a breakpoint number or a range (delete 2-4). gdb\'s forms work too: delete breakpoints N…,\nand delete display N… (as undisplay).',
+    complete: (_dbg, args) => (args.length === 0 ? ['display', 'breakpoints'] : []),
+    run: del,
+  },
+  { name: 'enable', usage: 'enable N…', summary: 'enable breakpoints (enable display N… for displays)', run: enable(true) },
+  { name: 'disable', usage: 'disable N…', summary: 'disable breakpoints (disable display N… for displays)', run: enable(false) },
   { name: 'checkpoint', aliases: ['cp'], usage: 'checkpoint', summary: 'remember this point of the run (see restore)', run: checkpoint },
   { name: 'restore', usage: 'restore N', summary: 'go back (or forward) to checkpoint N', run: restore },
   {
-    name: 'reverse-step', aliases: ['rs'], usage: 'reverse-step [N]', repeats: true, summary: 'go back N instructions (default 1) of the focused CPU',
+    name: 'reverse-step', aliases: ['rs', 'reverse-stepi', 'rsi'], usage: 'reverse-step [N]', repeats: true, summary: 'go back N instructions (default 1) of the focused CPU',
     help: 'Rebuilds the machine (or the VMM and its VMs) from the same image and options and replays\nthe recorded history up to that point: registers, memory, MMU, TLB, VMM state and statistics\nare exactly what they were.',
     run: (dbg, args) => {
       atMost('reverse-step', args, 1);

@@ -11,7 +11,8 @@ import { exitLog } from '../inspect/exits.ts';
 import { pagingSetup } from '../inspect/machine.ts';
 import { registers, type RealMmu, type RegisterFile } from '../inspect/registers.ts';
 import { isUnavailable } from '../inspect/target.ts';
-import type { Command } from './commands.ts';
+import { findCommand, type Command } from './commands.ts';
+import { infoDisplay } from './cmd-display.ts';
 import { breakpointOptions, describeBreakpoint } from './breakpoints.ts';
 import { tlb } from './cmd-mmu.ts';
 import type { Debugger } from './debugger.ts';
@@ -187,7 +188,16 @@ function disas(dbg: Debugger, args: string[]): void {
 /** Control registers the debugger may set: the ones with no effect on translation or the VMM. */
 const SETTABLE_CRS = [CR.EVEC, CR.EPC, CR.CAUSE, CR.BADVA, CR.SCRATCH];
 
-function set(dbg: Debugger, args: string[]): void {
+/** gdb's forms of set: `set $REG = VALUE`, `set var $REG = VALUE`, `set *ADDR = VALUE` (a word). */
+function gdbSet(args: string[]): string[] | undefined {
+  const text = (args[0] === 'var' || args[0] === 'variable' ? args.slice(1) : args).join(' ');
+  const m = /^\s*(\$?[A-Za-z_]\w*|\*.+?)\s*=\s*(\S+)\s*$/.exec(text);
+  if (!m || (!m[1]!.startsWith('$') && !m[1]!.startsWith('*') && args[0] !== 'var' && args[0] !== 'variable')) return undefined;
+  return m[1]!.startsWith('*') ? ['mem', m[1]!.slice(1).trim().replace(/^\((.*)\)$/, '$1').replace(/\s+/g, ''), m[2]!] : ['reg', m[1]!, m[2]!];
+}
+
+function set(dbg: Debugger, given: string[]): void {
+  const args = gdbSet(given) ?? given;
   const [what, where, valueText, extra] = args;
   const [kind, sizeSuffix] = (what ?? '').split('/');
   if (extra !== undefined || valueText === undefined || (kind !== 'reg' && kind !== 'mem')) {
@@ -299,9 +309,15 @@ function info(dbg: Debugger, args: string[]): void {
       return tlb(dbg, rest);
     case 'vm':
       return vmCmd(dbg, rest);
+    case 'display':
+      return infoDisplay(dbg);
+    case 'stack': case 's':
+      return void findCommand('backtrace')!.run(dbg, rest, '');
     case 'breakpoints': case 'b': case 'break': case 'watchpoints': {
-      const list = dbg.breakpoints.list;
-      if (list.length === 0) return dbg.print('no breakpoints');
+      // gdb's info watchpoints lists the watchpoints alone.
+      const watchOnly = what === 'watchpoints';
+      const list = dbg.breakpoints.list.filter((bp) => !watchOnly || bp.kind === 'watch');
+      if (list.length === 0) return dbg.print(watchOnly ? 'no watchpoints' : 'no breakpoints');
       const rows = [['#', 'on', 'hits', 'what']];
       for (const bp of list) rows.push([String(bp.id), bp.enabled ? 'y' : 'n', String(bp.hits), describeBreakpoint(bp, (a) => dbg.describe(view, a)) + breakpointOptions(bp)]);
       for (const line of columns(rows)) dbg.print(line);
@@ -327,7 +343,7 @@ function info(dbg: Debugger, args: string[]): void {
       for (const [k, v] of Object.entries(SPACE_NAMES)) dbg.print(`  ${k}:ADDR  ${v}`);
       return;
     default:
-      throw new CommandError(`info what? (breakpoints, checkpoints, vms, hash, symbols [PATTERN], spaces, registers, tlb, vm)`);
+      throw new CommandError(`info what? (breakpoints, watchpoints, display, checkpoints, vms, hash, symbols [PATTERN], spaces, registers, tlb, vm, stack)`);
   }
 }
 
@@ -341,14 +357,14 @@ export const STATE_COMMANDS: readonly Command[] = [
   },
   { name: 'disas', aliases: ['disassemble', 'l', 'list'], usage: 'disas [ADDR] [N]', repeats: true, summary: 'N instructions (default 10) from ADDR (default pc), with source', complete: (dbg) => dbg.symbols[dbg.focus]!.names(), run: disas },
   { name: 'set', usage: 'set reg|mem[/b|/h] WHERE VALUE', summary: 'change a register or memory word (recorded: replays redo it)',
-    help: 'set reg NAME VALUE             a general register, pc, or evec/epc/cause/badva/scratch\nset mem[/b|/h|/w] ADDR VALUE   a byte, half or word of memory (any address space)\nA memory write goes around the MMU and the VMM: no TLB flush, and a shadow built from a\npage table it changes is not updated. Both are recorded, so replays (reverse-step) redo them.', complete: (_dbg, args) => (args.length === 0 ? ['reg', 'mem'] : []), run: set },
+    help: 'set reg NAME VALUE             a general register, pc, or evec/epc/cause/badva/scratch\nset mem[/b|/h|/w] ADDR VALUE   a byte, half or word of memory (any address space)\nset $NAME = VALUE              gdb\'s form of set reg (also set var $NAME = VALUE)\nset *ADDR = VALUE              gdb\'s form of set mem (a word)\nA memory write goes around the MMU and the VMM: no TLB flush, and a shadow built from a\npage table it changes is not updated. Both are recorded, so replays (reverse-step) redo them.', complete: (_dbg, args) => (args.length === 0 ? ['reg', 'mem'] : []), run: set },
   { name: 'stats', usage: 'stats [all]', summary: 'statistics, as run --stats prints them', complete: () => ['all'], run: stats },
   { name: 'exits', usage: 'exits [N]', summary: 'the last N VM exits (default 10) with reason and qualification', run: exits },
   { name: 'vm', usage: 'vm [NAME]', summary: 'list the VMs, or focus one', complete: (dbg) => dbg.target.views.map((v) => v.name), run: vmCmd },
   { name: 'mode', usage: 'mode', summary: 'native, shadow or EPT, and the guest\'s paging state', run: mode },
-  { name: 'info', aliases: ['i'], usage: 'info WHAT', summary: 'breakpoints, checkpoints, vms, hash (a fingerprint of memory), symbols [PATTERN]',
-    help: 'info breakpoints       the breakpoints, watchpoints and event breaks, with hit counts\ninfo checkpoints       the checkpoints (see restore)\ninfo vms               the VMs (as vm)\ninfo hash              a fingerprint of guest-physical memory\ninfo symbols [PATTERN] symbols and their addresses\ninfo spaces            the address-space prefixes\ninfo registers         as regs (also: info reg, info r)\ninfo tlb               as tlb\ninfo vm [NAME]         as vm: list the VMs, or focus one',
-    complete: () => ['breakpoints', 'checkpoints', 'vms', 'hash', 'symbols', 'spaces', 'registers', 'tlb', 'vm'], run: info },
+  { name: 'info', aliases: ['i'], usage: 'info WHAT', summary: 'breakpoints, watchpoints, display, checkpoints, vms, hash (a memory fingerprint), symbols, …',
+    help: 'info breakpoints       the breakpoints, watchpoints and event breaks, with hit counts\ninfo watchpoints       the watchpoints alone\ninfo display           the display expressions (see display)\ninfo stack             as backtrace (also: info s)\ninfo checkpoints       the checkpoints (see restore)\ninfo vms               the VMs (as vm)\ninfo hash              a fingerprint of guest-physical memory\ninfo symbols [PATTERN] symbols and their addresses\ninfo spaces            the address-space prefixes\ninfo registers         as regs (also: info reg, info r)\ninfo tlb               as tlb\ninfo vm [NAME]         as vm: list the VMs, or focus one',
+    complete: () => ['breakpoints', 'watchpoints', 'display', 'stack', 'checkpoints', 'vms', 'hash', 'symbols', 'spaces', 'registers', 'tlb', 'vm'], run: info },
   {
     name: 'print', aliases: ['p'], usage: 'print EXPR', verbatim: true, summary: 'the value of EXPR in hex and decimal, as $N',
     help: 'EXPR: numbers, symbols, registers ($a0 or a0, pc, control registers), sums and differences\n(proc+64, $sp-4), $N for the value printed as $N, and *ADDR for the 32-bit word at ADDR\n(guest-virtual, p:ADDR guest-physical, h:ADDR host-physical: *$sp+8, *p:0x2000).\nA == B and A != B give 1 or 0 (for break LOC if EXPR).',

@@ -8,6 +8,7 @@ import { MMU_COMMANDS } from './cmd-mmu.ts';
 import { RUN_COMMANDS } from './cmd-run.ts';
 import { STATE_COMMANDS } from './cmd-state.ts';
 import { CONSOLE_COMMANDS } from './cmd-console.ts';
+import { DISPLAY_COMMANDS } from './cmd-display.ts';
 import { CommandError } from './format.ts';
 import { runScriptFile } from './script.ts';
 
@@ -29,19 +30,12 @@ export interface Command {
 
 const SESSION_COMMANDS: readonly Command[] = [
   {
-    name: 'help', aliases: ['h', '?'], usage: 'help [COMMAND]', summary: 'this list, or one command in detail',
-    complete: () => COMMANDS.map((c) => c.name),
+    name: 'help', aliases: ['h', '?'], usage: 'help [COMMAND [SUBCOMMAND]]', summary: 'this list, or one command in detail',
+    help: 'help COMMAND takes any name or alias (help bt, help si, help x/4xw); help info registers,\nhelp delete display and the like show the lines of that form.',
+    complete: () => [...BY_NAME.keys()].sort(),
     run: (dbg, args) => {
-      if (args.length > 1) throw new CommandError('help takes at most one command name');
-      if (args.length === 1) {
-        const c = findCommand(args[0]!);
-        if (!c) throw new CommandError(`unknown command '${args[0]}'`);
-        dbg.print(`usage: ${c.usage}${c.aliases?.length ? `   (aliases: ${c.aliases.join(', ')})` : ''}`);
-        dbg.print(c.summary);
-        if (c.help) dbg.print(c.help);
-        return;
-      }
-      dbg.print(helpText());
+      if (args.length === 0) return dbg.print(helpText());
+      dbg.print(commandHelp(args));
     },
   },
   {
@@ -54,7 +48,7 @@ const SESSION_COMMANDS: readonly Command[] = [
   { name: 'quit', aliases: ['q', 'exit'], usage: 'quit', summary: 'leave the debugger', run: () => 'quit' },
 ];
 
-export const COMMANDS: readonly Command[] = [...RUN_COMMANDS, ...STATE_COMMANDS, ...MMU_COMMANDS, ...CONSOLE_COMMANDS, ...SESSION_COMMANDS];
+export const COMMANDS: readonly Command[] = [...RUN_COMMANDS, ...STATE_COMMANDS, ...DISPLAY_COMMANDS, ...MMU_COMMANDS, ...CONSOLE_COMMANDS, ...SESSION_COMMANDS];
 
 const BY_NAME: ReadonlyMap<string, Command> = (() => {
   const map = new Map<string, Command>();
@@ -71,14 +65,44 @@ export function findCommand(name: string): Command | undefined {
   return BY_NAME.get(name);
 }
 
+/**
+ * `help WORDS…`: a command's usage, aliases, summary and detail; with more words (`help info
+ * registers`), only the lines of its detail for that form, when it has them.
+ */
+export function commandHelp(words: readonly string[]): string {
+  const name = words[0]!.split('/')[0]!;
+  const c = findCommand(name);
+  if (!c) throw new CommandError(`unknown command '${name}' (try 'help')`);
+  const head = `usage: ${c.usage}${c.aliases?.length ? `   (aliases: ${c.aliases.join(', ')})` : ''}`;
+  if (words.length > 1 && c.help) {
+    const form = [c.name, ...words.slice(1)].join(' ');
+    const alias = [name, ...words.slice(1)].join(' ');
+    const lines = c.help.split('\n').filter((l) => l.startsWith(form) || l.startsWith(alias));
+    if (lines.length > 0) return [head, ...lines].join('\n');
+  }
+  return [head, c.summary, ...(c.help ? [c.help] : [])].join('\n');
+}
+
+/** gdb's names for what vmmlab's commands do, where the two differ (all are aliases or forms that work). */
+export const GDB_FORMS: readonly (readonly [string, string])[] = [
+  ['stepi, si, s', 'step'], ['nexti, ni, n', 'next'], ['advance', 'until'], ['info registers, info reg, i r', 'regs'],
+  ['info breakpoints, info watchpoints', 'the breakpoint list'], ['info display', 'the display list'],
+  ['rwatch ADDR, awatch ADDR', 'watch ADDR r, watch ADDR rw'], ['delete display N', 'undisplay N'],
+  ['bt, where', 'backtrace'], ['disassemble, list', 'disas'], ['reverse-stepi, rsi', 'reverse-step'],
+  ['set $REG = VALUE, set var $REG = VALUE', 'set reg REG VALUE'], ['set *ADDR = VALUE', 'set mem ADDR VALUE'],
+];
+
 /** Every command in one aligned list: usage, short aliases, summary. */
 export function helpText(): string {
   const rows = COMMANDS.map((c) => [c.usage, (c.aliases ?? []).filter((a) => a.length <= 2).join(' '), c.summary]);
   const w0 = Math.max(...rows.map((r) => r[0]!.length));
   const w1 = Math.max(...rows.map((r) => r[1]!.length));
   const lines = rows.map(([usage, aliases, summary]) => `  ${usage!.padEnd(w0)}  ${aliases!.padEnd(w1)}  ${summary}`);
+  const gdbWidth = Math.max(...GDB_FORMS.map(([g]) => g.length));
   return ['commands (an empty line repeats the last step, next or reverse-step, or goes on with x or disas; Ctrl-C stops a running guest):', ...lines,
-    'addresses: numbers, symbols (module:symbol for user programs), $reg, sums; p:ADDR guest-physical, h:ADDR host-physical'].join('\n');
+    'addresses: numbers, symbols (module:symbol for user programs), $reg, sums; p:ADDR guest-physical, h:ADDR host-physical',
+    'gdb\'s forms work too ("help NAME" explains any of them):',
+    ...GDB_FORMS.map(([gdb, ours]) => `  ${gdb.padEnd(gdbWidth)}  ${ours}`)].join('\n');
 }
 
 /** Tab completion: command names first, then what the command offers for the word being typed. */

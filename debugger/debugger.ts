@@ -17,8 +17,10 @@ import { describeTlbRules } from './tlb-rules-report.ts';
 import { CommandError, hex8 } from './format.ts';
 import { NO_FILES, type DebugHost } from './host.ts';
 import { History, type LogEntry, type Mutation } from './history.ts';
+import type { StopInfo } from './engine.ts';
 import { readMemory, writeMemory } from './memory.ts';
 import { SourceFiles, SymbolTable, isRegisterName, parseAddress, shortLocation, type ExprContext, type WordAt } from './symbols.ts';
+import type { SourceLocation } from '../isa/image.ts';
 import { Target, type CpuView, type TargetPlan } from './target.ts';
 
 /** Console bytes as text, as Buffer's toString('utf8') decodes them (a byte-order mark stays). */
@@ -33,6 +35,38 @@ export interface DebugOutput {
    * console pane). Without it, it is written inline, prefixed by the VM's name with several VMs.
    */
   console?(view: CpuView, text: string): void;
+}
+
+/** One instruction as data: what `disas`, `x/i` and a DAP client's disassembly show. */
+export interface InstructionInfo {
+  readonly addr: number;
+  /** The word there, or why it cannot be read (unmapped, outside memory). */
+  readonly word: number | undefined;
+  readonly error?: string;
+  /** Disassembly with symbols for branch targets. */
+  readonly text: string;
+  /** `scheduler+12`, `primes:main`. */
+  readonly symbol: string | undefined;
+  /** The image the address belongs to: 'kernel' or a module's name. */
+  readonly image: string | undefined;
+  readonly location: SourceLocation | undefined;
+}
+
+/** An expression shown after every stop (`display`). */
+export interface Display {
+  readonly id: number;
+  readonly expr: string;
+  /** The /FMT given: '' (hex and decimal), x, d, u, or anything x takes (i, s, counts, units). */
+  readonly format: string;
+  enabled: boolean;
+}
+
+/** How much of the machine's past the debugger keeps (target.ts, snapshots.ts). */
+export interface HistoryOptions {
+  /** The most bytes the snapshots may hold together (default: DEFAULT_HISTORY_BYTES). */
+  readonly bytes?: number;
+  /** Instructions between snapshots, before the budget thins them (default: SNAPSHOT_INTERVAL). */
+  readonly interval?: number;
 }
 
 export interface Checkpoint {
@@ -64,6 +98,14 @@ export class Debugger {
   readonly values: number[] = [];
   /** Commands that failed (the exit status of a script). */
   errors = 0;
+  /** Why the machine last stopped (every movement sets it), and how many stops there were. */
+  lastStop: StopInfo | undefined;
+  stops = 0;
+  /** Print where a CPU stopped after each movement (a DAP client shows it in its editor instead). */
+  printLocations = true;
+  /** `display` expressions, shown after every stop. */
+  readonly displays: Display[] = [];
+  nextDisplay = 1;
   private atLineStart = true;
   /** What breakpoint checks need: the machine and how to name an address. */
   readonly checkContext: CheckContext;
@@ -71,8 +113,8 @@ export class Debugger {
   /** Source lines for listings, read through the host. */
   readonly sources: SourceFiles;
 
-  constructor(plan: TargetPlan, readonly out: DebugOutput, readonly host: DebugHost = NO_FILES) {
-    this.target = new Target(plan);
+  constructor(plan: TargetPlan, readonly out: DebugOutput, readonly host: DebugHost = NO_FILES, history: HistoryOptions = {}) {
+    this.target = new Target(plan, history.bytes, history.interval);
     this.symbols = plan.plans.map((p) => new SymbolTable(p));
     this.sources = new SourceFiles((file) => {
       const r = host.readText(file);
@@ -81,6 +123,7 @@ export class Debugger {
     this.checkContext = {
       target: this.target,
       describe: (view, addr) => this.describe(view, addr),
+      imageAt: (view, addr) => this.symbols[view.index]!.tableFor(addr, this.wordAt(view))?.name,
       evaluate: (view, text) => this.evaluateValue(text, view),
     };
   }
@@ -130,26 +173,44 @@ export class Debugger {
     };
   }
 
-  /** `scheduler+12`, or undefined. */
-  symbolFor(view: CpuView, addr: number): string | undefined {
-    return this.symbols[view.index]!.describe(addr, this.wordAt(view));
+  /** `scheduler+12`, or undefined; with `image`, in that image's symbols if it covers the address. */
+  symbolFor(view: CpuView, addr: number, image?: string): string | undefined {
+    return this.symbols[view.index]!.describe(addr, this.wordAt(view), image);
   }
 
   /** `0x00002f10 <scheduler+12>`. */
-  describe(view: CpuView, addr: number): string {
-    const name = this.symbolFor(view, addr);
+  describe(view: CpuView, addr: number, image?: string): string {
+    const name = this.symbolFor(view, addr, image);
     return name ? `${hex8(addr)} <${name}>` : hex8(addr);
+  }
+
+  /** One instruction as data: the word, its disassembly, symbol, image and source line. */
+  instructionInfo(view: CpuView, addr: number): InstructionInfo {
+    addr >>>= 0;
+    const wordAt = this.wordAt(view);
+    const w = readMemory(this.target, view, { space: 'v', addr }, 4);
+    const symbols = this.symbols[view.index]!;
+    const table = symbols.tableFor(addr, wordAt);
+    const word = typeof w === 'number' ? w : undefined;
+    return {
+      addr,
+      word,
+      ...(typeof w === 'number' ? {} : { error: w.error }),
+      text: typeof w === 'number' ? disassemble(w, addr, table?.byAddress) : `(${w.error})`,
+      symbol: symbols.describe(addr, wordAt),
+      image: table?.name,
+      location: symbols.location(addr, wordAt),
+    };
   }
 
   /** One instruction: address, symbol, disassembly, source line. */
   instructionLine(view: CpuView, addr: number, marker = ''): string {
-    const w = readMemory(this.target, view, { space: 'v', addr }, 4);
-    const table = this.symbols[view.index]!.tableFor(addr, this.wordAt(view));
-    const text = typeof w === 'number' ? disassemble(w, addr, table?.byAddress) : `(${w.error})`;
-    const word = typeof w === 'number' ? w.toString(16).padStart(8, '0') : '--------';
-    const loc = this.symbols[view.index]!.location(addr, this.wordAt(view));
+    const info = this.instructionInfo(view, addr);
+    const word = info.word !== undefined ? info.word.toString(16).padStart(8, '0') : '--------';
+    const loc = info.location;
     const source = loc ? `${shortLocation(loc)}  ${this.sources.line(loc) ?? ''}`.trimEnd() : '';
-    return `${marker}${this.describe(view, addr).padEnd(32)} ${word}  ${text.padEnd(24)} ${source}`.trimEnd();
+    const where = info.symbol ? `${hex8(addr)} <${info.symbol}>` : hex8(addr);
+    return `${marker}${where.padEnd(32)} ${word}  ${info.text.padEnd(24)} ${source}`.trimEnd();
   }
 
   /** Where a CPU is stopped. */
@@ -239,6 +300,25 @@ export class Debugger {
     }
   };
 
+  // ---------------------------------------------------------------- stops and displays
+
+  /** Record why the machine stopped (engine.ts calls it after every movement). */
+  noteStop(info: StopInfo): void {
+    this.lastStop = info;
+    this.stops++;
+  }
+
+  /** Show every enabled `display` (after a stop, and for `display` alone), or the ones given. */
+  showDisplays(which: readonly Display[] = this.displays): void {
+    const repeatAs = this.repeatAs;
+    try {
+      for (const d of which) if (d.enabled) showDisplay(this, d);
+    } finally {
+      // A display through x must not change what an empty line repeats.
+      this.repeatAs = repeatAs;
+    }
+  }
+
   // ---------------------------------------------------------------- the loop body
 
   /** Stop a running command at its next slice boundary (Ctrl-C). */
@@ -293,6 +373,36 @@ export class Debugger {
   }
 
   private readonly tlbRulesReported = new Set<string>();
+}
+
+/** One display: `1: a0 = 0x0000002a (42)`, or `1: x/2i $pc` and what x shows. */
+function showDisplay(dbg: Debugger, d: Display): void {
+  const label = `${d.id}: ${d.format && !VALUE_FORMATS.includes(d.format) ? `x/${d.format} ` : ''}${d.expr}`;
+  try {
+    if (VALUE_FORMATS.includes(d.format)) {
+      const value = dbg.evaluateValue(d.expr) >>> 0;
+      dbg.print(`${label} = ${formatValue(value, d.format)}`);
+      return;
+    }
+    const x = findCommand('x')!;
+    dbg.print(label);
+    void x.run(dbg, [d.expr], d.format);
+  } catch (e) {
+    if (!(e instanceof CommandError)) throw e;
+    dbg.print(`${label}: error: ${e.message}`);
+  }
+}
+
+/** Display formats that show a value, not memory: as print (''), hex, signed or unsigned decimal. */
+export const VALUE_FORMATS: readonly string[] = ['', 'x', 'd', 'u'];
+
+/** A 32-bit value as print shows it (hex and decimal), or in one display format. */
+export function formatValue(value: number, format = ''): string {
+  const signed = value | 0;
+  if (format === 'x') return hex8(value);
+  if (format === 'd') return String(signed);
+  if (format === 'u') return String(value >>> 0);
+  return `${hex8(value)} (${value >>> 0}${signed < 0 ? `, ${signed}` : ''})`;
 }
 
 /** A register by name: pc, general (r0-r15, ABI names), control (status, ptbr, …). */

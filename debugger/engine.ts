@@ -14,7 +14,7 @@
 import { TRAP_LOOP_LIMIT } from '../emulator/cpu.ts';
 import { Counters, delta, describeExit, describeTrap, peek, type Delta, type Peek } from './events.ts';
 import { CommandError, plural } from './format.ts';
-import { replay, type LogEntry, type Position } from './history.ts';
+import { History, replay, replayRest, restoreBefore, type LogEntry, type Position } from './history.ts';
 import type { Debugger } from './debugger.ts';
 import type { Hit, Pending } from './breakpoints.ts';
 import type { CpuView } from './target.ts';
@@ -23,6 +23,31 @@ import type { CpuView } from './target.ts';
 const SLICE = 200_000;
 /** Yield to the event loop (Ctrl-C, timers) at least this often, in milliseconds. */
 const YIELD_MS = 25;
+
+/**
+ * Why the machine last stopped, as data: what a front end other than the REPL's text (the DAP
+ * adapter, dap/) needs to say so in its own terms. Set by every movement, forward or back.
+ */
+export interface StopInfo {
+  /** The CPU the stop is reported for (the focus afterwards). */
+  readonly cpu: number;
+  readonly reason:
+    /** A step count or a command's own goal (next, finish, until, a line step) was reached. */
+    | 'step'
+    /** Breakpoints, watchpoints or event breaks fired: `hits`. */
+    | 'breakpoint'
+    /** Ctrl-C (or a client's pause). */
+    | 'interrupted'
+    /** The CPU can run no more: halted, trap loop, wfi deadlock. */
+    | 'stopped'
+    /** The --max-instructions budget of one command ran out. */
+    | 'limit'
+    /** Time travel (reverse-step, reverse-continue, restore) arrived. */
+    | 'travel';
+  readonly hits: readonly Hit[];
+  /** Every line the stop printed before the location (breakpoint messages, the goal's own). */
+  readonly messages: readonly string[];
+}
 
 /** What a forward command wants. */
 export interface Goal {
@@ -61,20 +86,26 @@ export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
   let focusSteps = 0;
   let total = 0;
   let lastYield = performance.now();
+  let stopHits: Hit[] = [];
+  let reason: StopInfo['reason'] = 'step';
   dbg.interrupted = false;
   dbg.running = true;
   try {
     for (;;) {
       if (dbg.interrupted) {
         lines.push(`interrupted (Ctrl-C) after ${plural(total, 'instruction')}`);
+        reason = 'interrupted';
         break;
       }
       const view = goal.focusedOnly ? focused : nextTurn(dbg, quantum);
-      if (!view) break;
+      if (!view) {
+        reason = 'stopped';
+        break;
+      }
       let budget = checked ? 1 : SLICE;
       if (!goal.focusedOnly && dbg.multiple) budget = Math.min(budget, quantum - dbg.turn.used);
       if (goal.steps !== undefined) budget = Math.min(budget, goal.steps - focusSteps);
-      budget = Math.min(budget, limit - total);
+      budget = Math.min(budget, limit - total, target.untilSnapshot);
       let pending: Pending[] = [];
       if (checked) {
         if (wantPeek) {
@@ -86,6 +117,7 @@ export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
       }
       const r = target.run(view, budget, atTrap);
       dbg.history.recordRun(view.index, r.retired, r.stopped, r.trapped);
+      target.noteRecorded(dbg.history.entries);
       total += r.retired;
       if (view === focused) focusSteps += r.retired + (r.trapped ? 1 : 0);
       if (!goal.focusedOnly) dbg.turn.used += r.retired;
@@ -96,6 +128,8 @@ export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
         if (goal.verbose && hits.length === 0) lines.push(...stepEvents(dbg, view, d));
         const own = goal.after?.(view, d);
         if (hits.length > 0 || own !== undefined) {
+          stopHits = hits;
+          if (hits.length > 0) reason = 'breakpoint';
           lines.push(...hits.map((h) => h.message));
           for (const h of hits) {
             if (!h.bp.temporary) continue;
@@ -109,11 +143,13 @@ export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
       }
       if (r.stopped) {
         stopView = view;
+        reason = 'stopped';
         break;
       }
       if (goal.steps !== undefined && focusSteps >= goal.steps) break;
       if (total >= limit) {
         lines.push(`stopped: ${plural(limit, 'instruction')} ran in this command (the --max-instructions budget)`);
+        reason = 'limit';
         break;
       }
       if (r.retired === 0 && !r.trapped) throw new Error(`${view.name} made no progress and did not stop`);
@@ -130,6 +166,7 @@ export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
   }
   dbg.focus = stopView.index;
   for (const line of lines) dbg.print(line);
+  dbg.noteStop({ cpu: stopView.index, reason, hits: stopHits, messages: lines });
   reportStop(dbg, stopView);
 }
 
@@ -177,7 +214,8 @@ export function reportStop(dbg: Debugger, view: CpuView): void {
     dbg.print('(reverse-step goes back to the instruction whose trap started it)');
   }
   if (state === 'wfi-deadlock') dbg.print(`${name} stopped: wfi with interrupts impossible (timer off, no input; 'input TEXT' gives it some)`);
-  dbg.print(dbg.location(view));
+  if (dbg.printLocations) dbg.print(dbg.location(view));
+  dbg.showDisplays();
 }
 
 // ------------------------------------------------------------------ backward
@@ -207,25 +245,29 @@ export function reverseStep(dbg: Debugger, n: number): void {
   }
   const to = history.back(view.index, from, left);
   travelTo(dbg, history.cutAt(view.index, to), view.index);
-  if (to.missing > 0) dbg.print(`reached the start of the recorded history`);
+  const messages = to.missing > 0 ? ['reached the start of the recorded history'] : [];
+  for (const m of messages) dbg.print(m);
+  dbg.noteStop({ cpu: view.index, reason: 'travel', hits: [], messages });
   reportStop(dbg, dbg.view);
 }
 
 /**
- * Run backward to the last point before now where a breakpoint fires: replay the history one
- * instruction at a time with the checks on, note every hit, then replay again up to the last.
+ * Run backward to the last point before now where a breakpoint fires. The intervals between
+ * snapshots are searched from the latest back: restore the snapshot that starts one, replay it one
+ * instruction at a time with the checks on, noting every hit; the first interval with a hit holds
+ * the last one, and the machine travels there (a replay of at most an interval).
  */
 export function reverseContinue(dbg: Debugger): void {
-  const log = dbg.history.snapshot();
   const target = dbg.target;
   const saved = dbg.breakpoints.list.map((b) => ({ hits: b.hits, ignore: b.ignore }));
   // Every hit in the past counts: an ignore count is about the hits to come.
   for (const b of dbg.breakpoints.list) b.ignore = 0;
   const before = new Counters();
   const after = new Counters();
-  const hits: { cpu: number; at: Position; step: number; messages: string[] }[] = [];
+  type Found = { cpu: number; at: Position; step: number; hits: Hit[]; messages: string[] };
+  let hits: Found[] = [];
   // Per CPU: trap entries reached since it last retired an instruction (see history.ts, Position).
-  const traps = target.views.map(() => 0);
+  let traps: number[] = [];
   let step = 0;
   /** One checked step, ending at a trap entry as forward steps do. False when it did nothing. */
   const stepOnce = (view: CpuView): boolean => {
@@ -237,28 +279,48 @@ export function reverseContinue(dbg: Debugger): void {
     else if (r.trapped) traps[view.index]!++;
     const found = dbg.breakpoints.check(dbg.checkContext, view, delta(view, before, after.capture(view)), pending);
     if (found.length > 0) {
-      hits.push({ cpu: view.index, at: { count: view.stats.instructions, traps: traps[view.index]! }, step, messages: found.map((h) => h.message) });
+      hits.push({ cpu: view.index, at: { count: view.stats.instructions, traps: traps[view.index]! }, step, hits: found, messages: found.map((h) => h.message) });
     }
     return !r.stopped && (r.retired > 0 || r.trapped);
   };
-  replay(target, dbg.history, log, dbg.apply, (e) => {
+  const checked = (e: Extract<LogEntry, { kind: 'run' }>) => {
     const view = target.views[e.cpu]!;
     const end = view.stats.instructions + e.count;
     while (view.stats.instructions < end) if (!stepOnce(view)) return;
     if (e.trap && target.stopState(view) === undefined) stepOnce(view);
     if (e.stop) while (target.stopState(view) === undefined) if (!stepOnce(view)) return;
-  });
+  };
+  let end: readonly LogEntry[] = dbg.history.snapshot();
+  let upper = Infinity;
+  let last: Found | undefined;
+  for (let latest = true; ; latest = false) {
+    const { index, rest } = restoreBefore(target, end, upper);
+    const key = target.snapshots.list[index]!.key;
+    const at = new History();
+    at.reset(key);
+    traps = target.views.map((v) => at.position(v.index).traps);
+    hits = [];
+    step = 0;
+    replayRest(target, key, rest, dbg.apply, checked);
+    // In the latest interval, a hit at its very end is where we are now, not before it.
+    last = [...hits].reverse().find((h) => !latest || h.step < step);
+    if (last || index === 0) break;
+    end = key;
+    upper = index - 1;
+  }
   dbg.breakpoints.list.forEach((b, i) => {
     b.hits = saved[i]?.hits ?? b.hits;
     b.ignore = saved[i]?.ignore ?? b.ignore;
   });
-  const last = [...hits].reverse().find((h) => h.step < step);
+  let messages: string[];
   if (!last) {
     travelTo(dbg, [], dbg.focus);
-    dbg.print('reached the start of the recorded history (no breakpoint fires before now)');
+    messages = ['reached the start of the recorded history (no breakpoint fires before now)'];
   } else {
     travelTo(dbg, dbg.history.cutAt(last.cpu, last.at), last.cpu);
-    for (const m of last.messages) dbg.print(m);
+    messages = last.messages;
   }
+  for (const m of messages) dbg.print(m);
+  dbg.noteStop({ cpu: dbg.focus, reason: 'travel', hits: last?.hits ?? [], messages });
   reportStop(dbg, dbg.view);
 }

@@ -1,10 +1,12 @@
 // Time travel by deterministic replay. The emulator and the VMM are deterministic: the same
 // image, options and sequence of runs always reach the same state, MMU, TLB and VMM included.
-// So the debugger never saves a machine: it keeps the log of what it did to it (which CPU ran
-// how many instructions, in order, every change the user made with `set` and the console input
-// given with `input`), and goes back by building the machine again and replaying a prefix of
-// the log. A checkpoint is a copy of the log; reverse-step N cuts the log at the moment the
-// focused CPU had retired N fewer instructions.
+// So the debugger keeps the log of what it did to the machine (which CPU ran how many
+// instructions, in order, every change the user made with `set` and the console input given
+// with `input`), and goes back by replaying a prefix of the log. A checkpoint is a copy of the
+// log; reverse-step N cuts the log at the moment the focused CPU had retired N fewer
+// instructions. Replays start from the latest snapshot of the machine on the way (snapshots.ts,
+// taken every interval as the log grows), so going back costs at most an interval, however long
+// the history.
 //
 // Runs of one CPU are merged: running 5 then 7 instructions reaches the same state as running
 // 12 (the CPU's loop is built so that slicing a run never changes its result), so a long
@@ -167,28 +169,95 @@ export class History {
   }
 }
 
-/** Rebuild the machine and replay a log; afterwards `history` holds that log. */
+/** Are two log entries the same? (Copies of a log share its entry objects: mostly one compare.) */
+function sameEntry(a: LogEntry, b: LogEntry): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind || a.cpu !== b.cpu) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * What is left of `log` after `key` (the log a snapshot was taken at), or undefined when the
+ * snapshot is not on the way to `log`. The key's last run may be a shorter piece of the log's
+ * (runs merge as they are recorded): the rest then starts with the remainder of that run.
+ */
+export function restAfter(key: readonly LogEntry[], log: readonly LogEntry[]): LogEntry[] | undefined {
+  if (key.length > log.length) return undefined;
+  for (let i = 0; i < key.length - 1; i++) if (!sameEntry(key[i]!, log[i]!)) return undefined;
+  if (key.length === 0) return [...log];
+  const k = key[key.length - 1]!;
+  const l = log[key.length - 1]!;
+  const rest = log.slice(key.length);
+  if (sameEntry(k, l)) return rest;
+  if (k.kind !== 'run' || l.kind !== 'run' || k.stop || k.trap || k.cpu !== l.cpu || l.count <= k.count) return undefined;
+  const more: RunEntry = { ...l, count: l.count - k.count };
+  return [more, ...rest];
+}
+
+/**
+ * Bring the machine to the latest snapshot on the way to `log` (the machine as built at worst),
+ * and say which it was and what of the log is left to replay from there.
+ */
+export function restoreBefore(target: Target, log: readonly LogEntry[], notAfter = Infinity): { index: number; rest: LogEntry[] } {
+  const list = target.snapshots.list;
+  for (let i = Math.min(list.length - 1, notAfter); i >= 0; i--) {
+    const rest = restAfter(list[i]!.key, log);
+    if (rest) {
+      target.restoreSnapshot(i);
+      return { index: i, rest };
+    }
+  }
+  throw new Error('no snapshot on the way to the log (the first is the machine as built)');
+}
+
+/**
+ * Bring the machine to the end of `log`: restore the latest snapshot on the way and replay the
+ * rest (taking snapshots as it goes); afterwards `history` holds that log. With `onRun`, run
+ * entries are replayed by it (reverse-continue single-steps them with checks).
+ */
 export function replay(target: Target, history: History, log: readonly LogEntry[], apply: ApplyMutation, onRun?: OnReplayRun): void {
-  target.rebuild();
-  for (const e of log) {
+  const { index, rest } = restoreBefore(target, log);
+  replayRest(target, target.snapshots.list[index]!.key, rest, apply, onRun);
+  history.reset(log);
+}
+
+/** Replay `rest` from the state `key` reached (restored just before), taking snapshots on the way. */
+export function replayRest(target: Target, key: readonly LogEntry[], rest: readonly LogEntry[], apply: ApplyMutation, onRun?: OnReplayRun): void {
+  const scratch = new History();
+  scratch.reset(key);
+  for (const e of rest) {
     if (e.kind !== 'run') {
       apply(e);
+      scratch.recordMutation(e);
       continue;
     }
     const view = target.views[e.cpu]!;
-    if (onRun) onRun(e);
-    else {
-      const r = target.run(view, e.count);
-      if (r.retired !== e.count && !r.stopped) throw new Error(`replay diverged: ${view.name} retired ${r.retired} of ${e.count} instructions`);
+    if (onRun) {
+      onRun(e);
+      scratch.recordRun(e.cpu, e.count, e.stop, e.trap === true);
+    } else {
+      // In pieces of an interval, so that a long run leaves snapshots behind it too.
+      let done = 0;
+      for (;;) {
+        const n = Math.min(e.count - done, target.snapshotInterval);
+        const r = target.run(view, n);
+        if (r.retired !== n && !r.stopped) throw new Error(`replay diverged: ${view.name} retired ${done + r.retired} of ${e.count} instructions`);
+        if (r.stopped || done + n === e.count) break;
+        done += n;
+        scratch.recordRun(e.cpu, n, false);
+        target.noteRecorded(scratch.entries);
+      }
       if (e.trap && target.stopState(view) === undefined) {
         const t = target.run(view, 1, true);
         if (!t.trapped) throw new Error(`replay diverged: ${view.name} took no trap after ${e.count} instructions`);
       }
       if (e.stop && target.stopState(view) === undefined) target.run(view, 1);
+      // The last piece with the entry's flags: the scratch log merges into the entry as recorded.
+      scratch.recordRun(e.cpu, e.count - done, e.stop, e.trap === true);
     }
     for (const v of target.views) target.drainConsole(v);
+    target.noteRecorded(scratch.entries);
   }
-  history.reset(log);
 }
 
 /** Replaces plain replay of one run entry (reverse-continue single-steps it with checks). */

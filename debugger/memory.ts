@@ -82,4 +82,30 @@ export function writeMemory(target: Target, view: CpuView, address: Address, val
   if (size === 1) mem.u8[host] = value;
   else if (size === 2) mem.u16[host >>> 1] = value;
   else mem.i32[host >>> 2] = value;
+  mem.dirty[host >>> 12] = 1;
+}
+
+/**
+ * Up to `count` bytes from an address on, page by page, as far as they can be read, and how
+ * many unreadable bytes follow them (up to the next readable page or the end): what a client's
+ * memory view asks for (DAP readMemory's data and `unreadableBytes`).
+ */
+export function readBytes(target: Target, view: CpuView, address: Address, count: number): { readonly bytes: Uint8Array; readonly unreadable: number } {
+  const PAGE = 4096;
+  const start = address.addr >>> 0;
+  const end = start + count;
+  const out: number[] = [];
+  let unreadable = 0;
+  for (let addr = start; addr < end;) {
+    const pageEnd = Math.min(end, (Math.floor(addr / PAGE) + 1) * PAGE);
+    const r = resolve(target, view, { space: address.space, addr });
+    if ('error' in r) unreadable += pageEnd - addr;
+    else if (unreadable > 0) break;
+    else {
+      const mem = target.hostMemory;
+      for (let a = addr; a < pageEnd; a++) out.push(r.host < 0 ? 0 : mem.u8[r.host + (a - addr)]!);
+    }
+    addr = pageEnd;
+  }
+  return { bytes: Uint8Array.from(out), unreadable };
 }

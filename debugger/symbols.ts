@@ -53,6 +53,9 @@ function imageWord(table: ImageTable, addr: number): number | undefined {
   return undefined;
 }
 
+/** How far (in words, either way) the code around an address is compared to tell modules apart. */
+const DISAMBIGUATION_WORDS = 256;
+
 /** Reads the word at a virtual address of the focused CPU now (undefined when unmapped). */
 export type WordAt = (va: number) => number | undefined;
 
@@ -82,21 +85,40 @@ export class SymbolTable {
     return found[0]!.sorted.find((s) => s.name === name)!.address;
   }
 
-  /** The image an address belongs to: the kernel's, or the module whose code is there now. */
-  tableFor(addr: number, wordAt?: WordAt): ImageTable | undefined {
+  /**
+   * The image an address belongs to: the kernel's, or the module whose code is there now (or,
+   * given `image`, that one if it covers the address).
+   */
+  tableFor(addr: number, wordAt?: WordAt, image?: string): ImageTable | undefined {
     addr >>>= 0;
+    if (image !== undefined) {
+      const named = this.tables.find((t) => t.name === image && addr >= t.lo && addr < t.hi);
+      if (named) return named;
+    }
     const kernel = this.tables[0]!;
     if (addr >= kernel.lo && addr < kernel.hi) return kernel;
-    const candidates = this.tables.slice(1).filter((t) => addr >= t.lo && addr < t.hi);
+    let candidates = this.tables.slice(1).filter((t) => addr >= t.lo && addr < t.hi);
     if (candidates.length <= 1 || !wordAt) return candidates[0];
+    // Modules share the library's code (and often more): where their words agree, the next words
+    // that differ tell which one is loaded.
     const aligned = addr & ~3;
-    const now = wordAt(aligned);
-    return candidates.find((t) => now !== undefined && imageWord(t, aligned) === now) ?? candidates[0];
+    for (let i = 0; i < DISAMBIGUATION_WORDS && candidates.length > 1; i++) {
+      for (const at of i === 0 ? [aligned] : [aligned + 4 * i, aligned - 4 * i]) {
+        const words = candidates.map((t) => imageWord(t, at));
+        if (words.every((w) => w === words[0])) continue;
+        const now = wordAt(at);
+        if (now === undefined) continue;
+        const matching = candidates.filter((_, k) => words[k] === now);
+        if (matching.length === 0) return candidates[0];
+        candidates = matching;
+      }
+    }
+    return candidates[0];
   }
 
   /** `scheduler+12`, `primes:main`, or undefined outside every image. */
-  describe(addr: number, wordAt?: WordAt): string | undefined {
-    const table = this.tableFor(addr, wordAt);
+  describe(addr: number, wordAt?: WordAt, image?: string): string | undefined {
+    const table = this.tableFor(addr, wordAt, image);
     if (!table) return undefined;
     const s = nearestAtOrBelow(table.sorted, addr >>> 0);
     if (!s) return undefined;
@@ -106,8 +128,8 @@ export class SymbolTable {
   }
 
   /** The source line an address came from. */
-  location(addr: number, wordAt?: WordAt): SourceLocation | undefined {
-    const table = this.tableFor(addr, wordAt);
+  location(addr: number, wordAt?: WordAt, image?: string): SourceLocation | undefined {
+    const table = this.tableFor(addr, wordAt, image);
     if (!table) return undefined;
     const map = table.image.sourceMap;
     let lo = 0;
@@ -121,6 +143,16 @@ export class SymbolTable {
       } else hi = mid - 1;
     }
     return found;
+  }
+
+  /** The image a symbol expression's first symbol names, when it is a module's (`primes:main`, or `main` in one module only). */
+  moduleOf(text: string): string | undefined {
+    const m = /^\s*([A-Za-z_.][\w.]*)(?::([A-Za-z_.][\w.]*))?/.exec(text);
+    if (!m) return undefined;
+    if (m[2] !== undefined) return this.tables.find((t) => t.module && t.name === m[1]) ? m[1] : undefined;
+    if (this.tables[0]!.sorted.some((s) => s.name === m[1])) return undefined;
+    const found = this.tables.slice(1).filter((t) => t.sorted.some((s) => s.name === m[1]));
+    return found.length === 1 ? found[0]!.name : undefined;
   }
 
   /** Every name a command accepts, for tab completion. */

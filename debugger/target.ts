@@ -23,6 +23,8 @@ import type { TlbRuleChecker } from '../emulator/tlb-rules.ts';
 import type { Vmm } from '../hypervisor/vmm.ts';
 import type { CpuView, InspectTarget, Mode } from '../inspect/target.ts';
 import type { CheckedCpu } from './tlb-rules-report.ts';
+import type { LogEntry } from './history.ts';
+import { Snapshots } from './snapshots.ts';
 
 export type { CpuView, Mode } from '../inspect/target.ts';
 
@@ -65,14 +67,27 @@ export interface TargetPlan {
   build(): TargetMachine;
 }
 
+/** Instructions between snapshots (at first: the memory budget thins them out as history grows). */
+export const SNAPSHOT_INTERVAL = 2_000_000;
+/** What the snapshots may hold together unless the user says otherwise (debug --history-memory). */
+export const DEFAULT_HISTORY_BYTES = 1024 * 1024 * 1024;
+
 export class Target implements InspectTarget {
   session!: TargetMachine;
   views!: CpuView[];
   private machineStop: StopState | undefined;
   /** The VM whose state the shared MMU holds: the last one this target ran. */
   private entered: Vm | undefined;
+  /**
+   * States of this machine along the history, keyed by the log that reached them (snapshots.ts):
+   * time travel restores the latest one before where it goes and replays the rest. The first is
+   * the machine as built.
+   */
+  snapshots!: Snapshots<readonly LogEntry[]>;
+  /** Instructions retired since the last snapshot. */
+  private sinceSnapshot = 0;
 
-  constructor(readonly plan: TargetPlan) {
+  constructor(readonly plan: TargetPlan, readonly historyBytes = DEFAULT_HISTORY_BYTES, readonly snapshotInterval = SNAPSHOT_INTERVAL) {
     this.rebuild();
   }
 
@@ -91,6 +106,29 @@ export class Target implements InspectTarget {
     } else {
       this.views = vmm!.vms.map((vm, index) => ({ index, name: vm.name, mode: vm.mode, cpu: vm.cpu, stats: vm.stats, vm, vmmStats: vm.vmm, tlbRules: this.checkerOf(vm.name) }));
     }
+    // The target's own state is saved with the machine's (its stop state, the loaded VM, the
+    // views); its plan (the images) never changes.
+    this.snapshots = new Snapshots(() => [this], [this.hostMemory], this.historyBytes, [this.plan]);
+    this.sinceSnapshot = 0;
+    this.snapshots.take([], 0);
+  }
+
+  /** Instructions a run may go before the next snapshot is due (runs end there, then go on). */
+  get untilSnapshot(): number {
+    return Math.max(1, this.snapshotInterval - this.sinceSnapshot);
+  }
+
+  /** After a run was recorded in the log: a snapshot when an interval has passed since the last. */
+  noteRecorded(log: readonly LogEntry[]): void {
+    if (this.sinceSnapshot < this.snapshotInterval) return;
+    this.sinceSnapshot = 0;
+    this.snapshots.take([...log], this.views.reduce((n, v) => n + v.stats.instructions, 0));
+  }
+
+  /** Bring the machine back to snapshot `index` (later ones are dropped: the history forks there). */
+  restoreSnapshot(index: number): void {
+    this.snapshots.restore(index);
+    this.sinceSnapshot = 0;
   }
 
   /** With --check-tlb-rules: the checker on the machine or VM of that name. */
@@ -121,9 +159,11 @@ export class Target implements InspectTarget {
         this.session.vmm!.runSlice(view.vm, budget);
         this.entered = view.vm;
         const stopped = view.vm.stopped !== undefined;
+        this.sinceSnapshot += view.stats.instructions - before;
         return { retired: view.stats.instructions - before, stopped, trapped: hooked && !stopped };
       }
       const code = view.cpu.run(budget);
+      this.sinceSnapshot += view.stats.instructions - before;
       switch (code) {
         case STOP.HALT: this.machineStop = 'halted'; break;
         case STOP.WFI_DEADLOCK: this.machineStop = 'wfi-deadlock'; break;

@@ -73,6 +73,8 @@ export class Cpu extends CpuState {
     const ramSize = mem.sizeBytes;
     const opCycles = this.opCycles;
     const takenCycles = this.profile.branchTakenCycles;
+    // One TLB for fetches and data: a fill for either may replace the other's fast-path entry.
+    const unified = mmu.itlb === mmu.dtlb;
 
     let pc = this.pc;
     let instret = stats.instructions;
@@ -81,7 +83,9 @@ export class Cpu extends CpuState {
     // The fast path: one translation per access type (page number, physical page base, TLB slot).
     // A fast-path hit is a TLB hit: it is counted, and the instruction count at which it happened
     // is kept in fUsed/lUsed/sUsed so the LRU stamps can be written lazily, in the right order,
-    // before the MMU next looks at the TLB (see stampFastPath).
+    // before the MMU next looks at the TLB (see stampFastPath). A TLB fill replaces one entry
+    // (mmu.lastFill): only a fast-path copy of that entry goes; anything else that may change
+    // translations bumps mmu.generation, which drops them all.
     let gen = -1;
     let fVpn = -1, fBase = 0, fIdx = -1, fUsed = -1;
     let lVpn = -1, lBase = 0, lIdx = -1, lUsed = -1;
@@ -149,6 +153,9 @@ export class Cpu extends CpuState {
           if (mmu.generation !== gen) {
             gen = mmu.generation;
             lVpn = sVpn = -1;
+          } else if (unified && mmu.lastFill >= 0) {
+            if (lIdx === mmu.lastFill) lVpn = -1;
+            if (sIdx === mmu.lastFill) sVpn = -1;
           }
           fVpn = pc >>> 12;
           fBase = fetchPhys & ~0xfff;
@@ -208,11 +215,20 @@ export class Cpu extends CpuState {
             if (mmu.generation !== gen) {
               gen = mmu.generation;
               fVpn = lVpn = sVpn = -1;
+            } else if (mmu.lastFill >= 0) {
+              const filled = mmu.lastFill;
+              if (unified && fIdx === filled) fVpn = -1;
+              // The other data slot; this access type's own is set just below.
+              if (isStore) {
+                if (lIdx === filled) lVpn = -1;
+              } else if (sIdx === filled) sVpn = -1;
             }
             if (isStore) {
               sVpn = va >>> 12;
               sBase = pa & ~0xfff;
               sIdx = mmu.lastIndex;
+              // Stores through this slot until it moves all land in this page: mark it once.
+              mem.dirty[pa >>> 12] = 1;
             } else {
               lVpn = va >>> 12;
               lBase = pa & ~0xfff;
@@ -340,18 +356,17 @@ export class Cpu extends CpuState {
     let lT = lIdx >= 0 && lUsed >= 0 ? lUsed * 2 + 1 : -1;
     let sT = sIdx >= 0 && sUsed >= 0 ? sUsed * 2 + 1 : -1;
     const mmu = this.mmu;
-    // At most three stamps, oldest first.
-    for (;;) {
-      const t = Math.min(fT < 0 ? Infinity : fT, lT < 0 ? Infinity : lT, sT < 0 ? Infinity : sT);
-      if (t === Infinity) return;
-      if (t === fT) {
-        mmu.itlb.lastUse[fIdx] = ++mmu.clock;
+    // At most three stamps, oldest first. The times are distinct: a fetch's is even, a data
+    // access's odd, and no instruction both loads and stores.
+    for (let left = (fT >= 0 ? 1 : 0) + (lT >= 0 ? 1 : 0) + (sT >= 0 ? 1 : 0); left > 0; left--) {
+      if (fT >= 0 && (lT < 0 || fT < lT) && (sT < 0 || fT < sT)) {
+        mmu.itlb.touch(fIdx, ++mmu.clock);
         fT = -1;
-      } else if (t === lT) {
-        mmu.dtlb.lastUse[lIdx] = ++mmu.clock;
+      } else if (lT >= 0 && (sT < 0 || lT < sT)) {
+        mmu.dtlb.touch(lIdx, ++mmu.clock);
         lT = -1;
       } else {
-        mmu.dtlb.lastUse[sIdx] = ++mmu.clock;
+        mmu.dtlb.touch(sIdx, ++mmu.clock);
         sT = -1;
       }
     }

@@ -16,6 +16,13 @@ export class PhysicalMemory {
   readonly i16: Int16Array;
   readonly i32: Int32Array;
   readonly i8: Int8Array;
+  /**
+   * One byte per 4 KiB page: 1 once the page has been written since the map was last cleared.
+   * Every writer of memory marks it (the CPU when its store path moves to a new page, the walker's
+   * A/D updates, the VMM and the loaders); the debugger's snapshots read and clear it, to keep
+   * only the pages that changed between two of them.
+   */
+  readonly dirty: Uint8Array;
 
   constructor(sizeBytes: number) {
     if (!Number.isInteger(sizeBytes) || sizeBytes <= 0 || sizeBytes % PAGE_SIZE !== 0 || sizeBytes > 0xf0000000) {
@@ -28,6 +35,13 @@ export class PhysicalMemory {
     this.u16 = new Uint16Array(buffer);
     this.i16 = new Int16Array(buffer);
     this.i32 = new Int32Array(buffer);
+    this.dirty = new Uint8Array(sizeBytes / PAGE_SIZE);
+  }
+
+  /** Note that the bytes [addr, addr + length) were written. */
+  markDirty(addr: number, length = 1): void {
+    const last = Math.min(this.dirty.length - 1, (addr + Math.max(1, length) - 1) >>> 12);
+    for (let p = addr >>> 12; p <= last; p++) this.dirty[p] = 1;
   }
 
   readWord(addr: number): number {
@@ -36,9 +50,11 @@ export class PhysicalMemory {
 
   writeWord(addr: number, value: number): void {
     this.i32[addr >>> 2] = value;
+    this.dirty[addr >>> 12] = 1;
   }
 
   load(addr: number, bytes: Uint8Array): void {
     this.u8.set(bytes, addr);
+    this.markDirty(addr, bytes.length);
   }
 }

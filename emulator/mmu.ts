@@ -96,13 +96,22 @@ export class Mmu {
   /** The EPT stage, or null when translation has one stage. */
   nested: NestedStage | null = null;
 
-  /** Bumped whenever a cached translation may have gone: the CPU drops its fast-path copies. */
+  /**
+   * Bumped whenever a cached translation may have gone, other than by a fill: the CPU drops its
+   * fast-path copies. A fill replaces one entry only, the one `lastFill` names.
+   */
   generation = 0;
-  /** LRU clock; the CPU's fast path advances its own copy and hands it back around calls. */
+  /** LRU clock: every lookup and fill takes the next tick; the CPU's fast path stamps its hits with it too. */
   clock = 0;
 
   /** After a successful translate: the TLB slot used (-1 with paging off). */
   lastIndex = -1;
+  /**
+   * After a translate: the slot it filled (the same as lastIndex), in the TLB of its access type,
+   * or -1 when it filled none (a hit, paging off, a fault). Whatever that slot held before is gone:
+   * a fast-path copy of it must be dropped, and no other.
+   */
+  lastFill = -1;
 
   /** After a failed translate: a TV32 cause and the faulting virtual address... */
   faultCause = 0;
@@ -142,6 +151,7 @@ export class Mmu {
    */
   translate(va: number, access: AccessType): number {
     va >>>= 0;
+    this.lastFill = -1;
     if (!this.stage1On && this.nested === null) {
       this.lastIndex = -1;
       return va;
@@ -192,8 +202,8 @@ export class Mmu {
     const evictions = tlb.evictions;
     const i = tlb.insert(va, shift, this.tag, (result & ~mask) >>> 0, this.combinedBits, ++this.clock, this.guestPageShift);
     stats.tlbEvictions += tlb.evictions - evictions;
-    this.generation++;
     this.lastIndex = i;
+    this.lastFill = i;
     return result;
   }
 

@@ -7,7 +7,7 @@
 
 import { PAGE_SHIFT, PTE } from '../isa/arch.ts';
 import type { PhysicalMemory } from './memory.ts';
-import { levelShift, type PagingMode } from './paging-mode.ts';
+import type { PagingMode } from './paging-mode.ts';
 import type { PageWalkCache } from './pwc.ts';
 
 export const WALK_OK = 0;
@@ -81,26 +81,29 @@ export class Walker {
 
   constructor(private readonly mem: PhysicalMemory) {}
 
-  private readEntry(hostAddr: number): number | undefined {
-    if (hostAddr < 0 || hostAddr + 4 > this.mem.sizeBytes) return undefined;
-    return this.mem.i32[hostAddr >>> 2]!;
-  }
-
   /**
    * Walk `mode`'s tables from `root` for `addr`. With `nested`, table addresses are
    * guest-physical and each is translated through the EPT first (steps 1 and 4 of the walk,
    * done once per level, each costing a full EPT walk).
+   *
+   * This is the miss path: it allocates nothing (unless a trace is attached) and reads each
+   * entry once, straight from memory or from the page-walk cache.
    */
   walk(mode: PagingMode, root: number, addr: number, stage: 'guest' | 'ept', out: StageResult, nested: NestedStage | null): number {
-    const levels = mode.levelBits.length;
+    const levelBits = mode.levelBits;
+    const levels = levelBits.length;
+    const guestStage = stage === 'guest';
+    const pwc = this.pwc;
+    // log2 of the bytes one entry maps: levelShift(mode, 0) at the top, each level down less its own index bits.
+    let shift = PAGE_SHIFT;
+    for (let l = 1; l < levels; l++) shift += levelBits[l]!;
     let table = root >>> 0;
     for (let level = 0; level < levels; level++) {
-      const shift = levelShift(mode, level);
-      const index = (addr >>> shift) & ((1 << mode.levelBits[level]!) - 1);
+      const index = (addr >>> shift) & ((1 << levelBits[level]!) - 1);
       const entryAddr = (table + index * 4) >>> 0;
       // Steps 1 and 4: find the entry. Under EPT, its guest-physical address is translated first.
       let hostAddr = entryAddr;
-      if (nested) {
+      if (nested !== null) {
         const s = this.walk(nested.mode, nested.root, entryAddr, 'ept', this.eptScratch, null);
         if (s !== WALK_OK) {
           out.status = s === WALK_NOT_PRESENT || s === WALK_BAD_LARGE ? WALK_EPT_VIOLATION : s;
@@ -112,23 +115,20 @@ export class Walker {
       }
       const last = level === levels - 1;
       // Upper-level entries may come from the page-walk cache instead of memory.
-      let entry = !last && this.pwc !== null ? this.pwc.lookup(stage, hostAddr) : undefined;
-      const cached = entry !== undefined;
-      if (!cached) {
-        entry = this.readEntry(hostAddr);
-        if (stage === 'guest') this.guestRefs++;
+      const cached = !last && pwc !== null && pwc.lookup(stage, hostAddr);
+      let entry: number;
+      if (cached) entry = pwc.value;
+      else {
+        if (guestStage) this.guestRefs++;
         else this.eptRefs++;
+        if (hostAddr + 4 > this.mem.sizeBytes) {
+          out.status = WALK_BUS_ERROR;
+          out.level = level;
+          return out.status;
+        }
+        entry = this.mem.i32[hostAddr >>> 2]!;
       }
-      if (entry === undefined) {
-        out.status = WALK_BUS_ERROR;
-        out.level = level;
-        return out.status;
-      }
-      if (this.trace) {
-        this.trace.push(stage === 'ept'
-          ? { stage, level, entryAddr, hostAddr, value: entry >>> 0, translating: addr >>> 0, cached }
-          : { stage, level, entryAddr, hostAddr, value: entry >>> 0, cached });
-      }
+      if (this.trace !== null) this.record(stage, level, entryAddr, hostAddr, entry, addr, cached);
       // Steps 2 and 5: an entry with V = 0 ends the walk.
       if (!(entry & PTE.V)) {
         out.status = WALK_NOT_PRESENT;
@@ -153,18 +153,26 @@ export class Walker {
         out.output = ((entry & PTE.FRAME_MASK & ~pageMask) | (addr & pageMask)) >>> 0;
         return WALK_OK;
       }
-      if (!cached && this.pwc !== null) {
+      if (!cached && pwc !== null) {
         // EPT entries are the VMM's and only ever gain mappings: cache them at once. Guest (or
         // shadow) directory entries wait for the MMU's word that the translation succeeded.
-        if (stage === 'ept') this.pwc.insert(stage, hostAddr, entry);
+        if (!guestStage) pwc.insert(stage, hostAddr, entry);
         else if (this.pendingCount < MAX_PENDING) {
           this.pendingHostAddr[this.pendingCount] = hostAddr;
           this.pendingEntry[this.pendingCount++] = entry;
         }
       }
       table = (entry & PTE.FRAME_MASK) >>> 0;
+      shift -= levelBits[level + 1]!;
     }
     throw new Error('unreachable: a walk always ends at the last level');
+  }
+
+  /** One step for the attached trace (the debugger's `translate`): off the miss path. */
+  private record(stage: 'guest' | 'ept', level: number, entryAddr: number, hostAddr: number, entry: number, addr: number, cached: boolean): void {
+    this.trace!.push(stage === 'ept'
+      ? { stage, level, entryAddr, hostAddr, value: entry >>> 0, translating: addr >>> 0, cached }
+      : { stage, level, entryAddr, hostAddr, value: entry >>> 0, cached });
   }
 
   /** The walk just made ended in a translation: cache the directory entries it read. */
@@ -185,6 +193,7 @@ export class Walker {
     if ((out.leaf & want) === want) return false;
     out.leaf |= want;
     this.mem.i32[out.leafHostAddr >>> 2] = out.leaf;
+    this.mem.dirty[out.leafHostAddr >>> 12] = 1;
     this.guestRefs++;
     return true;
   }

@@ -13,8 +13,11 @@ import { Machine } from '../emulator/machine.ts';
 import { checkMachine, checkVm, describeTlbRules, type CheckedCpu } from '../debugger/tlb-rules-report.ts';
 import type { MmuConfig } from '../emulator/mmu.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
+import type { PagerModule } from '../hypervisor/pager.ts';
+import { PagerError } from '../hypervisor/pager-host.ts';
 import { mergeStats, sumStats, vmStatsJson } from '../hypervisor/report.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
+import type { VmMode } from '../hypervisor/vm.ts';
 import { Vmm } from '../hypervisor/vmm.ts';
 import { bootModule, findFile, imageOf, parseModuleSpec } from './images.ts';
 import { cellHostBytes } from './limits.ts';
@@ -33,6 +36,24 @@ export interface CellJob {
   readonly checkTlbRules?: boolean;
   /** Where the sources' `.include`s are searched before the bundled library (-I). */
   readonly includeDirs?: readonly string[];
+  /** A pager of one's own (`exp --pager`) for the cells of its mode: where it is, as plain data. */
+  readonly pager?: CellPager;
+}
+
+/** A pager module for a study's cells, by file (each thread loads it: node/pager-loader.ts). */
+export interface CellPager {
+  /** The file, absolute. */
+  readonly file: string;
+  /** As given on the command line: results and messages name it so. */
+  readonly name: string;
+  /** The cells of this mode run under it; the others under their built-in pagers. */
+  readonly mode: VmMode;
+}
+
+/** A loaded pager for runCellOn: the module, and the mode whose cells it serves. */
+export interface CellPagerModule {
+  readonly module: PagerModule;
+  readonly mode: VmMode;
 }
 
 /** The machine a cell ran on, in full, so that a result says how to reproduce it. */
@@ -44,6 +65,8 @@ export interface CellConfig {
   readonly mmu: MmuConfig;
   readonly vmExitCycles: number;
   readonly vmEntryCycles: number;
+  /** The pager of one's own the cell ran under (`exp --pager`), when it did. */
+  readonly pager?: string;
 }
 
 export interface CellResult extends Cell {
@@ -107,17 +130,30 @@ export function workloadImages(files: StudyFiles, study: Study, baseDir: string,
   };
 }
 
-/** Run one cell to completion (or its instruction budget), its images read and assembled from `files`. */
-export function runCell(job: CellJob, files: StudyFiles): CellResult {
+/**
+ * Run one cell to completion (or its instruction budget), its images read and assembled from
+ * `files`; with job.pager, `pager` is that pager, loaded.
+ */
+export function runCell(job: CellJob, files: StudyFiles, pager?: CellPagerModule): CellResult {
   const { study, baseDir, cell } = job;
   const workload = study.workloads.find((w) => w.name === cell.workload);
   if (!workload) throw new StudyError(`cell ${cell.index}: no workload '${cell.workload}'`);
-  return runCellOn(study, cell, workloadImages(files, study, baseDir, workload, job.includeDirs), job.checkTlbRules === true);
+  if (job.pager && !pager) throw new StudyError(`cell ${cell.index}: the pager ${job.pager.name} was not loaded`);
+  const images = workloadImages(files, study, baseDir, workload, job.includeDirs);
+  try {
+    return runCellOn(study, cell, images, job.checkTlbRules === true, pager && job.pager ? { ...pager, name: job.pager.name } : undefined);
+  } catch (e) {
+    // A pager of one's own that fails is the study's input at fault, in the pager's words.
+    if (e instanceof PagerError) throw new StudyError(`cell ${cell.index} (${cell.workload}, ${cell.mode}): ${e.message}`);
+    throw e;
+  }
 }
 
-/** Run one cell on its workload's images, assembled already (by workloadImages). */
-export function runCellOn(study: Study, cell: Cell, images: WorkloadImages, checkTlbRules = false): CellResult {
-  const { config, profile } = cellConfig(study, cell);
+/** Run one cell on its workload's images, assembled already (by workloadImages); `pager` serves the cells of its mode. */
+export function runCellOn(study: Study, cell: Cell, images: WorkloadImages, checkTlbRules = false, pager?: CellPagerModule & { readonly name: string }): CellResult {
+  const served = pager !== undefined && cell.mode === pager.mode;
+  const { config: base, profile } = cellConfig(study, cell);
+  const config: CellConfig = served ? { ...base, pager: pager.name } : base;
   const { kernel, modules } = images;
   const p = config.params;
   const boot = { timerInterval: p.timerInterval as number };
@@ -145,6 +181,7 @@ export function runCellOn(study: Study, cell: Cell, images: WorkloadImages, chec
   });
   const vms = Array.from({ length: copies }, (_, i) => vmm.addVm({
     name: copies === 1 ? cell.workload : `${cell.workload}${i}`, mode: cell.mode as 'shadow' | 'ept', memoryBytes: config.memoryBytes, kernel, modules, boot,
+    ...(served ? { pager: pager.module } : {}),
   }).vm);
   const checked = checkTlbRules ? vms.map((vm) => checkVm(vm, kernel, modules, config.mmu.asidTagging !== false)) : [];
   const results = vmm.run(config.maxInstructions);

@@ -15,7 +15,8 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { NODE_STUDY_FILES } from '../node/experiments.ts';
-import { runCell, type CellJob, type CellResult } from './cell.ts';
+import { loadCellPager } from '../node/pager-loader.ts';
+import { runCell, type CellJob, type CellPager, type CellResult } from './cell.ts';
 import { heldImages } from './images.ts';
 import { StudyError } from './params.ts';
 import { expandCells, type Study, type StudySource } from './plan.ts';
@@ -40,6 +41,11 @@ export interface RunOptions {
    * the bundled guest-programs/lib and guest-programs/user, which are always searched.
    */
   readonly includeDirs?: readonly string[];
+  /**
+   * A pager of one's own (`exp --pager`): the cells of its mode run under it instead of the
+   * built-in pager (every thread loads the module from its file).
+   */
+  readonly pager?: CellPager;
 }
 
 export function defaultJobs(): number {
@@ -64,6 +70,7 @@ export async function runStudy(input: Study | StudySource, options: RunOptions =
     const report = (done: number) => options.onProgress?.({ done, total: mine.length, elapsedMs: performance.now() - started });
     const jobsOf = mine.map((cell): CellJob => ({
       study, baseDir, cell, ...(options.checkTlbRules ? { checkTlbRules: true } : {}), ...(includeDirs.length > 0 ? { includeDirs } : {}),
+      ...(options.pager ? { pager: options.pager } : {}),
     }));
     const results = threads ? await runPool(threads, jobsOf, cellMs, report, options.signal) : await runInline(jobsOf, cellMs, report, options.signal);
     return assembleResult(study, all.length, results, options.shard, { wallMs: performance.now() - started, jobs, cellMs });
@@ -79,8 +86,9 @@ async function runInline(jobs: readonly CellJob[], cellMs: Record<string, number
   for (const job of jobs) {
     await new Promise((resolve) => setImmediate(resolve));
     if (signal?.aborted) throw new StudyError('interrupted');
+    const pager = job.pager ? await loadCellPager(job.pager) : undefined;
     const t = performance.now();
-    results.push(runCell(job));
+    results.push(runCell(job, pager));
     cellMs[job.cell.index] = Math.round(performance.now() - t);
     report(results.length);
   }

@@ -11,6 +11,7 @@ import type { Image } from '../isa/image.ts';
 import { runCell, type CellJob, type CellResult } from './cell.ts';
 import { adoptImages } from './images.ts';
 import { NODE_STUDY_FILES } from '../node/experiments.ts';
+import { loadCellPager } from '../node/pager-loader.ts';
 import { StudyError } from './params.ts';
 
 export type ToWorker =
@@ -27,15 +28,17 @@ export const WORKER_DATA = { vmmlabExpWorker: true } as const;
 export function serveCells(): void {
   const port = parentPort;
   if (!port) throw new Error('serveCells runs in a worker thread');
-  port.on('message', (message: ToWorker) => {
+  port.on('message', async (message: ToWorker) => {
     if (message.kind === 'images') {
       adoptImages(NODE_STUDY_FILES, message.images);
       return;
     }
-    const started = performance.now();
     let reply: FromWorker;
     try {
-      reply = { kind: 'result', result: runCell(message.job), ms: performance.now() - started };
+      // A pager of one's own is loaded by each thread from its file (the first cell waits for it).
+      const pager = message.job.pager ? await loadCellPager(message.job.pager) : undefined;
+      const started = performance.now();
+      reply = { kind: 'result', result: runCell(message.job, pager), ms: performance.now() - started };
     } catch (e) {
       reply = { kind: 'error', index: message.job.cell.index, message: (e as Error).message, studyError: e instanceof StudyError };
     }

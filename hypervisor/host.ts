@@ -53,6 +53,7 @@ export class HostMemory {
   private take(frame: number, owner: number): void {
     this.owner[frame] = owner;
     this.mem.u8.fill(0, frame * PAGE_SIZE, (frame + 1) * PAGE_SIZE);
+    this.mem.dirty[frame] = 1;
     this.inUse++;
     if (this.inUse > this.peakInUse) this.peakInUse = this.inUse;
   }

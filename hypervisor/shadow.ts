@@ -19,13 +19,12 @@
 // shadows do) lets the guest write a leaf table freely after its first write fault and brings the
 // shadow back in line when the guest says its translations changed: on invlpg (that one entry)
 // and on a PTBR write or tlbflush (every out-of-sync table), when it is write-protected again.
+//
+// Written against the pager API (pager.ts) and nothing else: every read and write of a shadow
+// entry, every guest PTE, TLB flush and fault goes through the services the VMM hands it.
 
-import { ACCESS, CAUSE, CR, PAGE_SIZE, PTBR_KEEP, PTBR_ROOT_MASK, PTE, STATUS, type AccessType } from '../isa/arch.ts';
-import { EXIT, EXIT_CONTROL, type ExitControls, type ExitInfo } from '../emulator/exits.ts';
-import { permits } from '../emulator/mmu.ts';
-import { decodeAccess } from './emulate.ts';
-import { VMM_OWNER } from './host.ts';
-import { PagerBase, VMM_EVENTS, type Pager } from './pager.ts';
+import { ACCESS, CAUSE, CR, PAGE_SIZE, PTBR_KEEP, PTBR_ROOT_MASK, PTE, STATUS } from '../isa/arch.ts';
+import type { Invlpg, PageFault, Pager, PagerModule, PagerServices, PtbrWrite } from './pager.ts';
 
 export interface ShadowOptions {
   /** How many shadow roots (one per guest address space) are kept; the least recently used goes. */
@@ -37,6 +36,13 @@ export interface ShadowOptions {
 }
 
 export const DEFAULT_SHADOW: ShadowOptions = { cacheRoots: 16, floodThreshold: 3, sync: 'wp' };
+
+/** The built-in shadow pager, as the VMM is given it (`--mode shadow`). */
+export const SHADOW_PAGER: PagerModule = {
+  name: 'shadow',
+  builtIn: true,
+  create: (vmm, settings) => new ShadowPager(vmm, settings.shadow),
+};
 
 /** The key of the shadow used while the guest has paging off (guest-virtual = guest-physical). */
 const PAGING_OFF = -1;
@@ -90,14 +96,8 @@ interface GuestWalk {
   guestPt: number;
 }
 
-export class ShadowPager extends PagerBase implements Pager {
-  readonly exitControls: ExitControls = {
-    crReadExits: 1 << CR.PTBR,
-    crWriteExits: (1 << CR.PTBR) | (1 << CR.STATUS),
-    statusWriteMask: STATUS.PG,
-    events: EXIT_CONTROL.PAGE_FAULT | EXIT_CONTROL.INVLPG | EXIT_CONTROL.TLBFLUSH | VMM_EVENTS,
-  };
-  options: ShadowOptions = DEFAULT_SHADOW;
+export class ShadowPager implements Pager {
+  readonly translation = 'shadow';
 
   private readonly roots = new Map<number, ShadowRoot>();
   private readonly rootsById = new Map<number, ShadowRoot>();
@@ -115,15 +115,12 @@ export class ShadowPager extends PagerBase implements Pager {
   /** Guest leaf page-table frames the guest may write without exits until the next resync ('oos'). */
   private readonly unsync = new Set<number>();
 
-  enter(vpid: number): void {
-    const cpu = this.vm.cpu;
-    cpu.exitControls = this.exitControls;
-    cpu.vmmOwnsTranslation = true;
+  constructor(private readonly vmm: PagerServices, readonly options: ShadowOptions = DEFAULT_SHADOW) {}
+
+  vmEntry(): void {
     const root = this.rootForGuestState();
     this.current = root;
-    this.mmu.configure(true, root.pd, (vpid << 8) | this.guestAsid(), null);
-    this.mmu.pagingOffSpace = root.key === PAGING_OFF;
-    cpu.syncMmuMode();
+    this.vmm.loadRoot(root.pd, { pagingOff: root.key === PAGING_OFF });
   }
 
   /**
@@ -152,82 +149,81 @@ export class ShadowPager extends PagerBase implements Pager {
     });
   }
 
-  private guestAsid(): number {
-    return this.vm.cpu.cr[CR.PTBR]! & this.mmu.asidMask;
+  /** The real PTBR holds the shadow root: the guest reads its own value. */
+  ptbrRead(): number {
+    return this.vmm.readGuestCr(CR.PTBR);
   }
 
-  afterCrWrite(crn: number, value: number): void {
-    if (crn !== CR.PTBR && crn !== CR.STATUS) return;
-    if (crn === CR.PTBR) this.resyncAll();
-    // A new guest address space (or paging turned on or off): load its shadow. The real PTBR
-    // write drops this ASID's non-Global entries, as the guest's own write would natively.
+  ptbrWrite(e: PtbrWrite): void {
+    this.resyncAll();
+    this.switchShadow((e.value & PTBR_KEEP) !== 0);
+  }
+
+  pagingChange(): void {
+    // A STATUS.PG change flushes nothing natively, so it keeps (the two spaces are tagged apart).
+    this.switchShadow(true);
+  }
+
+  /**
+   * A new guest address space (or paging turned on or off): load its shadow. The real PTBR
+   * write drops this ASID's non-Global entries, as the guest's own write would natively; the
+   * guest's KEEP bit passes through, the shadow being coherent with the hardware TLB.
+   */
+  private switchShadow(keep: boolean): void {
     const root = this.rootForGuestState();
     this.current = root;
-    // The guest's KEEP bit passes through: the shadow is coherent with the hardware TLB. A
-    // STATUS.PG change flushes nothing natively, so it keeps too (the two spaces are tagged apart).
-    const keep = crn === CR.PTBR ? value & PTBR_KEEP : PTBR_KEEP;
-    this.mmu.pagingOffSpace = root.key === PAGING_OFF;
-    this.mmu.writePtbr(root.pd | this.guestAsid() | keep);
+    this.vmm.switchRoot(root.pd, { keep, pagingOff: root.key === PAGING_OFF });
   }
 
-  handleExit(e: ExitInfo): string | undefined {
-    switch (e.reason) {
-      case EXIT.INVLPG:
-        // With write protection the shadow is in sync and only the hardware TLB needs the flush;
-        // out of sync, the entry for this page is dropped so that it is refilled from the guest.
-        if (this.unsync.size > 0) this.resyncPage(e.address);
-        this.flushGuestPage(e.address);
-        this.vm.cpu.retireEmulated(e.word);
-        return 'invlpg';
-      case EXIT.TLBFLUSH:
-        this.resyncAll();
-        this.mmu.flushAll();
-        this.vm.cpu.retireEmulated(e.word);
-        return 'tlbflush';
-      case EXIT.PAGE_FAULT:
-        return this.pageFault(e);
-      default:
-        return undefined;
-    }
+  invlpg(e: Invlpg): string {
+    // With write protection the shadow is in sync and only the hardware TLB needs the flush;
+    // out of sync, the entry for this page is dropped so that it is refilled from the guest.
+    if (this.unsync.size > 0) this.resyncPage(e.va);
+    this.flushGuestPage(e.va);
+    return 'invlpg';
+  }
+
+  tlbflush(): string {
+    this.resyncAll();
+    this.vmm.flushTlbAll();
+    return 'tlbflush';
   }
 
   // ------------------------------------------------------------------ faults
 
-  private pageFault(e: ExitInfo): string {
-    const vm = this.vm;
-    const cpu = vm.cpu;
-    const va = e.address >>> 0;
+  pageFault(e: PageFault): string {
+    const vmm = this.vmm;
+    const va = e.va;
     const access = e.access;
-    const user = !(cpu.cr[CR.STATUS]! & STATUS.MODE);
     const walk = this.walkGuest(va);
-    if (walk.status === 'bus-error') return this.inject(CAUSE.BUS_ERROR, va);
-    if (walk.status === 'not-present') return this.inject(NOT_PRESENT[access]!, va);
-    if (!permits(walk.leaf, access as AccessType, user)) return this.inject(PROTECTION[access]!, va);
+    if (walk.status === 'bus-error') return vmm.injectFault(CAUSE.BUS_ERROR, va);
+    if (walk.status === 'not-present') return vmm.injectFault(vmm.arch.notPresentCause(access), va);
+    if (!vmm.arch.permits(walk.leaf, access, e.user)) return vmm.injectFault(vmm.arch.protectionCause(access), va);
     // The guest maps it: whatever happens now, the native walker would have set A (and D).
     this.setAccessedDirty(walk, access === ACCESS.STORE);
     const gpa = walk.guestPhys;
-    if (vm.isMmio(gpa)) return this.emulateMmio(e, gpa);
-    if (!vm.isGuestRam(gpa)) return this.refuse(va);
+    if (vmm.isMmio(gpa)) return vmm.emulateMmio(gpa);
+    if (!vmm.isGuestRam(gpa)) return vmm.refuse(va);
     if (access === ACCESS.STORE && this.isProtected(gpa >>> 12)) {
-      if (this.options.sync !== 'oos' || this.pdUsers.has(gpa >>> 12)) return this.emulatePageTableWrite(e, gpa);
+      // A write to a protected frame: one of the guest's page tables.
+      if (this.options.sync !== 'oos' || this.pdUsers.has(gpa >>> 12)) return this.emulatePageTableWrite(gpa);
       // Out of sync: from now on the guest writes this leaf table without exits.
       this.unsync.add(gpa >>> 12);
-      vm.vmm.ptUnsyncs++;
+      vmm.count('ptUnsyncs');
       this.fill(va, walk);
       return 'pt-unsync';
     }
     this.fill(va, walk);
-    vm.vmm.faultsHidden++;
     return 'hidden-fault';
   }
 
   /** Walk the guest's tables in software, as the hardware would natively. */
   private walkGuest(va: number): GuestWalk {
-    const cpu = this.vm.cpu;
-    if (!(cpu.cr[CR.STATUS]! & STATUS.PG)) {
+    const vmm = this.vmm;
+    if (!(vmm.readGuestCr(CR.STATUS) & STATUS.PG)) {
       return { status: 'ok', leaf: PTE.V | PTE.W | PTE.X | PTE.U | PTE.A | PTE.D, leafAddr: -1, guestPhys: va, guestPt: FROM_PAGING_OFF };
     }
-    const root = (cpu.cr[CR.PTBR]! & PTBR_ROOT_MASK) >>> 0;
+    const root = (vmm.readGuestCr(CR.PTBR) & PTBR_ROOT_MASK) >>> 0;
     const pdeAddr = (root + (va >>> 22) * 4) >>> 0;
     const pde = this.readGuestEntry(pdeAddr);
     if (pde === undefined) return { status: 'bus-error', leaf: 0, leafAddr: -1, guestPhys: 0, guestPt: NONE };
@@ -250,10 +246,7 @@ export class ShadowPager extends PagerBase implements Pager {
 
   /** One guest page-table entry, read by the VMM; undefined outside guest RAM (a bus error natively). */
   private readGuestEntry(guestPhys: number): number | undefined {
-    this.chargePteReads(1);
-    if (!this.vm.isGuestRam(guestPhys)) return undefined;
-    const host = this.vm.backed(guestPhys);
-    return host < 0 ? 0 : this.host.mem.i32[host >>> 2]!;
+    return this.vmm.readGuestPte(guestPhys);
   }
 
   private setAccessedDirty(walk: GuestWalk, isStore: boolean): void {
@@ -261,9 +254,7 @@ export class ShadowPager extends PagerBase implements Pager {
     const want = PTE.A | (isStore ? PTE.D : 0);
     if ((walk.leaf & want) === want) return;
     walk.leaf |= want;
-    this.vm.writeWord(walk.leafAddr, walk.leaf);
-    this.chargePteWrites(1);
-    this.vm.stats.adUpdates++;
+    this.vmm.writeGuestPte(walk.leafAddr, walk.leaf);
   }
 
   // ------------------------------------------------------------------ filling the shadow
@@ -276,22 +267,20 @@ export class ShadowPager extends PagerBase implements Pager {
     if (root.pts[pdIndex] !== 0 && root.guestPt[pdIndex] !== walk.guestPt) this.zapDirectoryEntry(root, pdIndex);
     let table = root.pts[pdIndex]!;
     if (table === 0) {
-      table = this.allocTable();
+      table = this.allocTable(1);
       root.pts[pdIndex] = table;
       root.guestPt[pdIndex] = walk.guestPt;
-      this.host.mem.i32[(root.pd + pdIndex * 4) >>> 2] = table | PTE.V;
-      this.chargePteWrites(1);
+      this.vmm.writeEntry(root.pd, pdIndex, table | PTE.V);
       if (walk.guestPt >= 0) this.addUser(this.ptUsers, walk.guestPt >>> 12, (root.id << 10) | pdIndex);
     }
     const gpaFrame = walk.guestPhys >>> 12;
-    const hostFrame = this.vm.backing(gpaFrame * PAGE_SIZE);
+    const hostFrame = this.vmm.backing(gpaFrame * PAGE_SIZE);
     const leaf = walk.leaf;
     const writable = (leaf & PTE.W) !== 0 && (leaf & PTE.D) !== 0 && !this.isProtected(gpaFrame);
     const global = walk.guestPt === FROM_PAGING_OFF ? 0 : leaf & PTE.G;
     const entry = hostFrame | PTE.V | PTE.A | PTE.D | (leaf & (PTE.X | PTE.U)) | global | (writable ? PTE.W : 0);
     const entryAddr = table + ptIndex * 4;
-    this.host.mem.i32[entryAddr >>> 2] = entry;
-    this.chargePteWrites(1);
+    this.vmm.writeEntry(table, ptIndex, entry);
     if (writable) {
       let list = this.writableMaps.get(gpaFrame);
       if (!list) this.writableMaps.set(gpaFrame, (list = []));
@@ -299,17 +288,16 @@ export class ShadowPager extends PagerBase implements Pager {
     }
   }
 
-  private allocTable(): number {
-    const table = this.host.allocFrame(VMM_OWNER);
+  /** A shadow directory (level 0) or page table (level 1). */
+  private allocTable(level: 0 | 1): number {
+    const table = this.vmm.allocTable(level);
     this.shadowTables.add(table);
-    this.vm.vmm.addShadowPages(1);
     return table;
   }
 
   private freeTable(table: number): void {
     this.shadowTables.delete(table);
-    this.host.freeFrame(table);
-    this.vm.vmm.addShadowPages(-1);
+    this.vmm.freeTable(table);
   }
 
   private addUser<T>(users: Map<number, Set<T>>, frame: number, user: T): void {
@@ -341,11 +329,11 @@ export class ShadowPager extends PagerBase implements Pager {
     const pdIndex = va >>> 22;
     for (const root of this.roots.values()) {
       if (root.guestPt[pdIndex] === FROM_SUPERPAGE) {
-        this.mmu.flushRange(pdIndex * 0x400000, (pdIndex + 1) * 0x400000);
+        this.vmm.flushTlbRange(pdIndex * 0x400000, (pdIndex + 1) * 0x400000);
         return;
       }
     }
-    this.mmu.flushPage(va);
+    this.vmm.flushTlbPage(va);
   }
 
   // ------------------------------------------------------------------ out-of-sync tables
@@ -358,8 +346,7 @@ export class ShadowPager extends PagerBase implements Pager {
       const table = root.pts[pdIndex]!;
       const guestPt = root.guestPt[pdIndex]!;
       if (table === 0 || guestPt < 0 || !this.unsync.has(guestPt >>> 12)) continue;
-      this.host.mem.i32[(table + ptIndex * 4) >>> 2] = 0;
-      this.chargePteWrites(1);
+      this.vmm.writeEntry(table, ptIndex, 0);
     }
   }
 
@@ -369,34 +356,31 @@ export class ShadowPager extends PagerBase implements Pager {
    */
   private resyncAll(): void {
     if (this.unsync.size === 0) return;
-    const mem = this.host.mem.i32;
+    const vmm = this.vmm;
     for (const frame of this.unsync) {
       for (const user of this.ptUsers.get(frame) ?? []) {
         const root = this.rootsById.get(user >>> 10)!;
         const table = root.pts[user & 1023]!;
         if (table === 0) continue;
         for (let i = 0; i < 1024; i++) {
-          const shadow = mem[(table + i * 4) >>> 2]!;
+          const shadow = vmm.readEntry(table, i);
           if (!(shadow & PTE.V)) continue;
           const guest = this.readGuestEntry(frame * PAGE_SIZE + i * 4) ?? 0;
-          if (!this.stillJustified(shadow, guest)) {
-            mem[(table + i * 4) >>> 2] = 0;
-            this.chargePteWrites(1);
-          }
+          if (!this.stillJustified(shadow, guest)) vmm.writeEntry(table, i, 0);
         }
       }
     }
     const frames = [...this.unsync];
     this.unsync.clear();
     for (const frame of frames) this.writeProtect(frame);
-    this.vm.vmm.ptResyncs++;
-    this.mmu.flushVpid();
+    vmm.count('ptResyncs');
+    vmm.flushTlbVm();
   }
 
   /** Does the guest entry still justify the shadow entry built from it (same frame, no more rights, A and D as needed)? */
   private stillJustified(shadow: number, guest: number): boolean {
     if (!(guest & PTE.V) || !(guest & PTE.A)) return false;
-    const host = this.vm.backed((guest & PTE.FRAME_MASK) >>> 0);
+    const host = this.vmm.backed((guest & PTE.FRAME_MASK) >>> 0);
     if (host < 0 || host !== ((shadow & PTE.FRAME_MASK) >>> 0)) return false;
     if ((shadow & PTE.U) && !(guest & PTE.U)) return false;
     if ((shadow & PTE.X) && !(guest & PTE.X)) return false;
@@ -409,17 +393,18 @@ export class ShadowPager extends PagerBase implements Pager {
     const list = this.writableMaps.get(gpaFrame);
     if (!list) return;
     this.writableMaps.delete(gpaFrame);
-    const hostFrame = this.vm.backed(gpaFrame * PAGE_SIZE);
-    const mem = this.host.mem.i32;
+    const vmm = this.vmm;
+    const hostFrame = vmm.backed(gpaFrame * PAGE_SIZE);
     for (let i = 0; i < list.length; i += 2) {
       const entryAddr = list[i]!;
+      const table = (entryAddr & ~0xfff) >>> 0;
+      const index = (entryAddr & 0xfff) >>> 2;
       // The entry may have been dropped or reused since: only touch live shadow entries still mapping this frame.
-      if (!this.shadowTables.has(entryAddr & ~0xfff)) continue;
-      const entry = mem[entryAddr >>> 2]!;
+      if (!this.shadowTables.has(table)) continue;
+      const entry = vmm.readEntry(table, index);
       if ((entry & PTE.V) && (entry & PTE.W) && ((entry & PTE.FRAME_MASK) >>> 0) === hostFrame) {
-        mem[entryAddr >>> 2] = entry & ~PTE.W;
-        this.chargePteWrites(1);
-        this.mmu.flushPage(list[i + 1]!);
+        vmm.writeEntry(table, index, entry & ~PTE.W);
+        vmm.flushTlbPage(list[i + 1]!);
       }
     }
   }
@@ -427,19 +412,13 @@ export class ShadowPager extends PagerBase implements Pager {
   // ------------------------------------------------------------------ guest page-table writes
 
   /** A guest store to one of its own page tables: do it, then drop the shadow entries it affects. */
-  private emulatePageTableWrite(e: ExitInfo, gpa: number): string {
-    const vm = this.vm;
-    const access = decodeAccess(e.word);
-    if (!access || !access.isStore) throw new Error(`VMM bug: a store fault on a non-store word 0x${(e.word >>> 0).toString(16)}`);
-    vm.writeSized(gpa, vm.cpu.regs[access.dataReg]!, access.size);
-    vm.vmm.ptWritesEmulated++;
-    this.chargeVmm(this.profile.vmmEmulateCycles);
+  private emulatePageTableWrite(gpa: number): string {
+    this.vmm.emulateStore(gpa);
     const frame = gpa >>> 12;
     this.syncTableWrite(frame, (gpa & 0xfff) >>> 2);
     const writes = (this.floodCount.get(frame) ?? 0) + 1;
     this.floodCount.set(frame, writes);
     if (writes >= this.options.floodThreshold) this.unshadow(frame);
-    vm.cpu.retireEmulated(e.word);
     return 'pt-write';
   }
 
@@ -451,9 +430,8 @@ export class ShadowPager extends PagerBase implements Pager {
       const pdIndex = user & 1023;
       const table = root.pts[pdIndex]!;
       if (table === 0) continue;
-      this.host.mem.i32[(table + index * 4) >>> 2] = 0;
-      this.chargePteWrites(1);
-      this.mmu.flushPage(((pdIndex << 22) | (index << 12)) >>> 0);
+      this.vmm.writeEntry(table, index, 0);
+      this.vmm.flushTlbPage(((pdIndex << 22) | (index << 12)) >>> 0);
     }
   }
 
@@ -465,10 +443,9 @@ export class ShadowPager extends PagerBase implements Pager {
     if (guestPt >= 0) this.removeUser(this.ptUsers, guestPt >>> 12, (root.id << 10) | pdIndex);
     root.pts[pdIndex] = 0;
     root.guestPt[pdIndex] = NONE;
-    this.host.mem.i32[(root.pd + pdIndex * 4) >>> 2] = 0;
-    this.chargePteWrites(1);
+    this.vmm.writeEntry(root.pd, pdIndex, 0);
     this.freeTable(table);
-    this.mmu.flushRange(pdIndex * 0x400000, (pdIndex + 1) * 0x400000);
+    this.vmm.flushTlbRange(pdIndex * 0x400000, (pdIndex + 1) * 0x400000);
   }
 
   /** Stop shadowing a frame the guest keeps writing (it is most likely not a page table any more). */
@@ -480,14 +457,14 @@ export class ShadowPager extends PagerBase implements Pager {
     for (const root of [...(this.pdUsers.get(frame) ?? [])]) {
       if (root !== this.current) this.dropRoot(root);
     }
-    this.vm.vmm.unshadowed++;
+    this.vmm.count('unshadowed');
   }
 
   // ------------------------------------------------------------------ the root cache
 
   private rootForGuestState(): ShadowRoot {
-    const cpu = this.vm.cpu;
-    const key = cpu.cr[CR.STATUS]! & STATUS.PG ? (cpu.cr[CR.PTBR]! & PTBR_ROOT_MASK) >>> 0 : PAGING_OFF;
+    const vmm = this.vmm;
+    const key = vmm.readGuestCr(CR.STATUS) & STATUS.PG ? (vmm.readGuestCr(CR.PTBR) & PTBR_ROOT_MASK) >>> 0 : PAGING_OFF;
     let root = this.roots.get(key);
     if (!root) root = this.createRoot(key);
     root.lastUse = ++this.tick;
@@ -500,13 +477,13 @@ export class ShadowPager extends PagerBase implements Pager {
       for (const r of this.roots.values()) if (r !== this.current && (!victim || r.lastUse < victim.lastUse)) victim = r;
       if (!victim) break;
       this.dropRoot(victim);
-      this.vm.vmm.shadowRootsReclaimed++;
+      this.vmm.count('shadowRootsReclaimed');
     }
     const root = new ShadowRoot(this.nextRootId++, key);
-    root.pd = this.allocTable();
+    root.pd = this.allocTable(0);
     this.roots.set(key, root);
     this.rootsById.set(root.id, root);
-    this.vm.vmm.shadowRootsCreated++;
+    this.vmm.count('shadowRootsCreated');
     if (key !== PAGING_OFF) this.addUser(this.pdUsers, key >>> 12, root);
     return root;
   }
@@ -524,32 +501,6 @@ export class ShadowPager extends PagerBase implements Pager {
     this.roots.delete(root.key);
     this.rootsById.delete(root.id);
     // Its translations may still be in the TLB under its guest's ASID.
-    this.mmu.flushVpid();
-  }
-
-  // ------------------------------------------------------------------ isolation
-
-  audit(): string[] {
-    const problems: string[] = [];
-    const mem = this.host.mem.i32;
-    for (const root of this.roots.values()) {
-      if (this.host.ownerOf(root.pd) !== VMM_OWNER) problems.push(`shadow root ${root.id} directory not owned by the VMM`);
-      for (let i = 0; i < 1024; i++) {
-        const table = root.pts[i]!;
-        if (table === 0) continue;
-        for (let j = 0; j < 1024; j++) {
-          const entry = mem[(table + j * 4) >>> 2]!;
-          if (!(entry & PTE.V)) continue;
-          const frame = (entry & PTE.FRAME_MASK) >>> 0;
-          if (this.host.ownerOf(frame) !== this.vm.id) {
-            problems.push(`shadow entry for va 0x${((i << 22) | (j << 12)).toString(16)} maps host frame 0x${frame.toString(16)} not owned by VM ${this.vm.name}`);
-          }
-        }
-      }
-    }
-    return problems;
+    this.vmm.flushTlbVm();
   }
 }
-
-const NOT_PRESENT = [CAUSE.FETCH_PAGE_FAULT, CAUSE.LOAD_PAGE_FAULT, CAUSE.STORE_PAGE_FAULT];
-const PROTECTION = [CAUSE.FETCH_PROTECTION_FAULT, CAUSE.LOAD_PROTECTION_FAULT, CAUSE.STORE_PROTECTION_FAULT];

@@ -46,6 +46,10 @@ export class Vm implements GuestPhysicalWriter {
   readonly exitLog: ExitRecord[] = [];
   /** Why the VM stopped, once it has. */
   stopped: 'halted' | 'max-instructions' | 'wfi-deadlock' | 'trap-loop' | 'stopped' | undefined;
+  /** The name of its pager ('shadow', 'ept', or a user's pager file). */
+  pagerName = '';
+  /** Its pager's failure (the message of the PagerError that stopped it), if it failed. */
+  failure: string | undefined;
 
   constructor(
     readonly id: number,
@@ -125,6 +129,7 @@ export class Vm implements GuestPhysicalWriter {
     const h = this.backing(guestPhys);
     if (h < 0) throw new Error(`VMM bug: write outside guest memory at 0x${guestPhys.toString(16)}`);
     this.host.mem.i32[h >>> 2] = value;
+    this.host.mem.dirty[h >>> 12] = 1;
   }
 
   /** A guest store of 1, 2 or 4 bytes, emulated by the VMM. */
@@ -135,6 +140,7 @@ export class Vm implements GuestPhysicalWriter {
     if (size === 1) mem.u8[h] = value;
     else if (size === 2) mem.u16[h >>> 1] = value;
     else mem.i32[h >>> 2] = value;
+    mem.dirty[h >>> 12] = 1;
   }
 
   readSized(guestPhys: number, size: number, signed: boolean): number {
@@ -153,6 +159,7 @@ export class Vm implements GuestPhysicalWriter {
       const h = this.backing(gpa);
       if (h < 0) throw new RangeError(`load outside guest memory at 0x${gpa.toString(16)}`);
       this.host.mem.u8.set(bytes.subarray(off, off + chunk), h);
+      this.host.mem.markDirty(h, chunk);
       off += chunk;
     }
   }

@@ -1,8 +1,9 @@
 // The VMM: VMs on one host. It owns the host's memory and the one hardware MMU (TLB) the VMs
 // share, schedules the VMs round-robin with an instruction quantum, and handles their exits:
 // control-register accesses, wfi and hypercalls itself, paging exits through each VM's pager
-// (shadow or EPT). Every exit costs the exit/entry transition and the VMM's handler work in
-// cycles, charged to the VM that exited.
+// (shadow, EPT, or one given to addVm), which it reaches only through the pager API
+// (pager.ts, pager-host.ts). Every exit costs the exit/entry transition and the VMM's handler
+// work in cycles, charged to the VM that exited.
 //
 // The VMM reacts to exits only; it never reaches into the CPU's loop (STYLE.md, "The shape").
 
@@ -14,10 +15,11 @@ import { EXIT, EXIT_NAMES, ExitInfo } from '../emulator/exits.ts';
 import { DEFAULT_MMU, Mmu, type MmuConfig } from '../emulator/mmu.ts';
 import { DEFAULT_PROFILE, type MachineProfile } from '../emulator/profile.ts';
 import { Stats } from '../emulator/stats.ts';
-import { DEFAULT_EPT, EptPager, type EptOptions } from './ept.ts';
+import { DEFAULT_EPT, EPT_PAGER, type EptOptions } from './ept.ts';
 import { HostMemory } from './host.ts';
-import type { Pager } from './pager.ts';
-import { DEFAULT_SHADOW, ShadowPager, type ShadowOptions } from './shadow.ts';
+import type { Pager, PagerModule, Translation } from './pager.ts';
+import { PagerHost, type PagerError } from './pager-host.ts';
+import { DEFAULT_SHADOW, SHADOW_PAGER, type ShadowOptions } from './shadow.ts';
 import { Vm, type ExitRecord, type VmMode } from './vm.ts';
 
 export interface VmSpec {
@@ -27,6 +29,11 @@ export interface VmSpec {
   readonly kernel: Image;
   readonly modules?: readonly BootModule[];
   readonly boot?: BootOptions;
+  /**
+   * The VM's pager (pager.ts): by default the built-in one of `mode`. A given one must
+   * translate as `mode` says ('shadow' for shadow, 'nested' for ept).
+   */
+  readonly pager?: PagerModule;
 }
 
 export interface VmmOptions {
@@ -40,6 +47,11 @@ export interface VmmOptions {
   readonly quantum?: number;
   readonly shadow?: ShadowOptions;
   readonly ept?: EptOptions;
+  /**
+   * How a pager's failure (a PagerError: it broke the API's rules, or threw) leaves `run`:
+   * by default as the PagerError itself; the debugger makes it one of its command errors.
+   */
+  readonly pagerFailure?: (error: PagerError) => Error;
 }
 
 export const DEFAULT_HOST_MEMORY = 256 * 1024 * 1024;
@@ -61,8 +73,9 @@ export class Vmm {
   readonly mmu: Mmu;
   readonly profile: MachineProfile;
   readonly vms: Vm[] = [];
-  readonly pagers = new Map<Vm, Pager>();
-  readonly options: Required<Omit<VmmOptions, 'mmu' | 'profile' | 'hostMemoryBytes'>>;
+  private readonly pagerHosts = new Map<Vm, PagerHost>();
+  readonly options: Required<Omit<VmmOptions, 'mmu' | 'profile' | 'hostMemoryBytes' | 'pagerFailure'>>;
+  private readonly pagerFailure: ((error: PagerError) => Error) | undefined;
   /** The VM whose state the MMU holds now. */
   private loaded: Vm | undefined;
 
@@ -76,24 +89,19 @@ export class Vmm {
       shadow: options.shadow ?? DEFAULT_SHADOW,
       ept: options.ept ?? DEFAULT_EPT,
     };
+    this.pagerFailure = options.pagerFailure;
   }
 
   /** Create a VM, load its kernel (and boot modules) into its guest-physical memory, reset its vCPU. */
   addVm(spec: VmSpec): { vm: Vm; layout: BootLayout } {
     if (this.vms.length >= 255) throw new RangeError('at most 255 VMs');
     const vm = new Vm(this.vms.length + 1, spec.name, spec.mode, spec.memoryBytes, this.host, this.mmu, this.profile);
-    let pager: Pager;
-    if (spec.mode === 'shadow') {
-      const shadow = new ShadowPager(vm, this.host, this.mmu, this.profile);
-      shadow.options = this.options.shadow;
-      pager = shadow;
-    } else {
-      const ept = new EptPager(vm, this.host, this.mmu, this.profile);
-      ept.configure(this.options.ept);
-      pager = ept;
-    }
+    const module = spec.pager ?? (spec.mode === 'shadow' ? SHADOW_PAGER : EPT_PAGER);
+    const context = { host: this.host, mmu: this.mmu, profile: this.profile, ...(this.pagerFailure ? { failure: this.pagerFailure } : {}) };
+    const pagerHost = new PagerHost(vm, context, module, { shadow: this.options.shadow, ept: this.options.ept });
+    vm.pagerName = module.name;
     this.vms.push(vm);
-    this.pagers.set(vm, pager);
+    this.pagerHosts.set(vm, pagerHost);
     // A kernel with modules gets the boot-information block; a plain program is just loaded, as on bare metal.
     const withModules = (spec.modules ?? []).length > 0;
     let layout: BootLayout = { bootInfo: 0, freeStart: 0, modules: [] };
@@ -104,8 +112,13 @@ export class Vmm {
     return { vm, layout };
   }
 
+  /** A VM's pager: the object its handlers are (ShadowPager, EptPager, or a user's). */
   pagerOf(vm: Vm): Pager {
-    return this.pagers.get(vm)!;
+    return this.pagerHosts.get(vm)!.pager;
+  }
+
+  private hostOf(vm: Vm): PagerHost {
+    return this.pagerHosts.get(vm)!;
   }
 
   /** VM entry: give the MMU this VM's translation and statistics. */
@@ -120,8 +133,7 @@ export class Vmm {
       this.loaded = vm;
     }
     this.mmu.stats = vm.stats;
-    const pager = this.pagerOf(vm);
-    pager.enter(vpid);
+    this.hostOf(vm).enter(vpid);
   }
 
   /**
@@ -195,19 +207,23 @@ export class Vmm {
     stats.cyclesExit += this.profile.vmExitCycles + this.profile.vmEntryCycles;
     stats.cyclesVmm += this.profile.vmmHandlerCycles;
     const cpu = vm.cpu;
+    const pagerHost = this.hostOf(vm);
+    pagerHost.noteExit(instructions, e);
     let reason: string | undefined;
     switch (e.reason) {
-      case EXIT.CR_READ:
-        if (e.rd !== 0) cpu.regs[e.rd] = cpu.readCr(e.crn);
+      case EXIT.CR_READ: {
+        const value = e.crn === CR.PTBR ? pagerHost.ptbrRead(e) : cpu.readCr(e.crn);
+        if (e.rd !== 0) cpu.regs[e.rd] = value;
         cpu.retireEmulated(e.word);
         reason = e.crn === CR.PTBR ? 'ptbr-read' : 'cr-read';
         break;
+      }
       case EXIT.CR_WRITE: {
         const old = cpu.readCr(e.crn);
         cpu.writeCr(e.crn, e.value);
         if (e.rd !== 0) cpu.regs[e.rd] = old;
         cpu.retireEmulated(e.word);
-        this.pagerOf(vm).afterCrWrite(e.crn, e.value);
+        pagerHost.afterCrWrite(e, old);
         reason = e.crn === CR.PTBR ? 'ptbr-write' : 'cr-write';
         break;
       }
@@ -223,7 +239,7 @@ export class Vmm {
         reason = 'hcall';
         break;
       default:
-        reason = this.pagerOf(vm).handleExit(e);
+        reason = pagerHost.handleExit(e);
     }
     if (reason === undefined) throw new Error(`VMM bug: unhandled exit ${EXIT_NAMES.get(e.reason) ?? e.reason} in ${vm.mode} mode`);
     vm.vmm.countExit(reason);
@@ -243,7 +259,7 @@ export class Vmm {
 
   /** Isolation audit of every VM: problems found (empty when sound). */
   audit(): string[] {
-    return this.vms.flatMap((vm) => this.pagerOf(vm).audit().map((p) => `${vm.name}: ${p}`));
+    return this.vms.flatMap((vm) => this.hostOf(vm).audit().map((p) => `${vm.name}: ${p}`));
   }
 }
 
@@ -282,4 +298,15 @@ export function describeExit(e: ExitInfo): string {
     case EXIT.HCALL: return `hcall ${e.code}`;
     default: return '';
   }
+}
+
+/**
+ * How a pager translates ('shadow' or 'nested', so which mode its VMs run in), learnt by making
+ * one for a small VM of its own. Its factory's problems show here first, as a PagerError.
+ */
+export function pagerTranslation(module: PagerModule, options: VmmOptions = {}): Translation {
+  const vmm = new Vmm({ ...options, hostMemoryBytes: 8 * 1024 * 1024 });
+  const vm = new Vm(1, 'probe', 'shadow', 64 * 1024, vmm.host, vmm.mmu, vmm.profile);
+  const settings = { shadow: vmm.options.shadow, ept: vmm.options.ept };
+  return new PagerHost(vm, { host: vmm.host, mmu: vmm.mmu, profile: vmm.profile }, module, settings, true).pager.translation;
 }

@@ -6,6 +6,8 @@
 import type { Image } from '../isa/image.ts';
 import type { BootModule } from '../emulator/boot.ts';
 import { Machine } from '../emulator/machine.ts';
+import type { PagerModule } from '../hypervisor/pager.ts';
+import type { PagerError } from '../hypervisor/pager-host.ts';
 import type { VmMode } from '../hypervisor/vm.ts';
 import { Vmm } from '../hypervisor/vmm.ts';
 import { checkMachine, checkVm, type CheckedCpu } from '../debugger/tlb-rules-report.ts';
@@ -17,6 +19,13 @@ export interface VmPlan {
   memoryBytes: number;
   kernel: Image;
   modules: BootModule[];
+  /** A pager of one's own for this VM (hypervisor/pager.ts); it must translate as `mode` says. Default: the built-in one. */
+  pager?: PagerModule;
+}
+
+/** What the caller adds to the VMM: how a pager's failure is thrown (the debugger's command error). */
+export interface BuildHooks {
+  readonly pagerFailure?: (error: PagerError) => Error;
 }
 
 export interface BuiltMachine {
@@ -31,7 +40,7 @@ export interface BuiltMachine {
  * vpid, quantum, shadow-*, ept-*) and check-tlb-rules. Throws SettingsError for bad options, and
  * BootError or RangeError for images that cannot be loaded.
  */
-export function buildMachine(settings: MachineSettings, mode: Mode, plans: readonly VmPlan[], values: OptionValues): BuiltMachine {
+export function buildMachine(settings: MachineSettings, mode: Mode, plans: readonly VmPlan[], values: OptionValues, hooks: BuildHooks = {}): BuiltMachine {
   const tlbRules: CheckedCpu[] = [];
   const checking = values['check-tlb-rules'] === true;
   const asids = settings.mmu.asidTagging !== false;
@@ -43,13 +52,13 @@ export function buildMachine(settings: MachineSettings, mode: Mode, plans: reado
     if (checking) tlbRules.push(checkMachine(machine, plan.kernel, plan.modules, asids));
     return { machine, tlbRules };
   }
-  const vmm = new Vmm(vmmOptions(settings, values));
+  const vmm = new Vmm({ ...vmmOptions(settings, values), ...(hooks.pagerFailure ? { pagerFailure: hooks.pagerFailure } : {}) });
   const guestTotal = plans.reduce((sum, p) => sum + p.memoryBytes, 0);
   if (guestTotal > vmm.host.mem.sizeBytes) {
     throw new SettingsError(`the VMs' guest memory (${guestTotal / 2 ** 20} MiB in all) is more than the host's ${vmm.host.mem.sizeBytes / 2 ** 20} MiB (--host-memory)`);
   }
   for (const plan of plans) {
-    const { vm } = vmm.addVm({ name: plan.name, mode: plan.mode, memoryBytes: plan.memoryBytes, kernel: plan.kernel, modules: plan.modules });
+    const { vm } = vmm.addVm({ name: plan.name, mode: plan.mode, memoryBytes: plan.memoryBytes, kernel: plan.kernel, modules: plan.modules, ...(plan.pager ? { pager: plan.pager } : {}) });
     if (checking) tlbRules.push(checkVm(vm, plan.kernel, plan.modules, asids));
   }
   return { vmm, tlbRules };

@@ -59,6 +59,24 @@ export function parseMode(text: string | undefined): Mode {
   return mode;
 }
 
+/** The mode of the VMs a pager of one's own serves: 'shadow' translation → shadow paging, 'nested' → ept. */
+export function pagerMode(translation: 'shadow' | 'nested'): VmMode {
+  return translation === 'shadow' ? 'shadow' : 'ept';
+}
+
+/**
+ * --mode with --pager: a pager replaces the built-in pager of its own mode, so --mode defaults
+ * to that mode; native (no VM at all) is a contradiction. `pager` names it in the message.
+ */
+export function parseModeWithPager(text: string | undefined, translation: 'shadow' | 'nested', pager: string): Mode {
+  if (text === undefined) return pagerMode(translation);
+  const mode = parseMode(text);
+  if (mode === 'native') {
+    throw new SettingsError(`--pager ${pager} runs the guest in a VM under that pager: give --mode ${pagerMode(translation)}, or leave --mode out`);
+  }
+  return mode;
+}
+
 /** The machine options (MACHINE_OPTIONS in cli/options.ts); `loadProfile` reads a --profile file. */
 export function machineSettings(values: OptionValues, loadProfile?: (file: string) => MachineProfile): MachineSettings {
   const memoryBytes = parseSize('memory', values.memory as string | undefined, DEFAULT_MEMORY_BYTES);

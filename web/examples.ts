@@ -1,5 +1,6 @@
-// The examples menu: the bare-metal programs, a small paging example, and the bundled kernel
-// with each of its workloads (the same programs `npm start` and the docs use).
+// The examples menu: the bare-metal programs, a small paging example, the bundled kernel with
+// each of its workloads (the same programs `npm start` and the docs use), and the starters of
+// the bare-metal labs.
 
 import type { OptionValues } from '../session/settings.ts';
 import { GUEST_FILES } from './guest-files.ts';
@@ -40,4 +41,7 @@ export const EXAMPLES: readonly Example[] = [
   example('kernel-primes-ctxswitch', 'The kernel (xv6-shaped)', 'primes and ctxswitch together', KERNEL, ['primes', 'ctxswitch:100']),
   example('kernel-echo', 'The kernel (xv6-shaped)', 'echo: read lines from the console', KERNEL, ['echo:2']),
   example('kernel-faulty', 'The kernel (xv6-shaped)', 'faulty: a process the kernel kills', KERNEL, ['faulty', 'primes']),
+  // The bare-metal labs' starters (docs/labs/): the program, its other files from beside it.
+  example('lab1-traps', 'Labs (docs/labs/)', 'lab 1 starter: a trap handler (kernel.s, trap.s)', 'guest-programs/labs/01-traps/kernel.s'),
+  example('lab2-page-table', 'Labs (docs/labs/)', 'lab 2 starter: your first page table (paging.s, vm.s)', 'guest-programs/labs/02-page-table/paging.s'),
 ];

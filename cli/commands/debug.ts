@@ -9,24 +9,27 @@
 
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
-import { BootError } from '../../emulator/boot.ts';
 import { Debugger, type DebugOutput } from '../../debugger/debugger.ts';
 import { CommandError } from '../../debugger/format.ts';
 import type { DebugHost } from '../../debugger/host.ts';
 import { runLines, runScriptFile, scriptLines } from '../../debugger/script.ts';
 import type { TargetPlan } from '../../debugger/target.ts';
-import { CliError, EXIT_CODES } from '../errors.ts';
+import { CliError } from '../errors.ts';
 import { useColor } from '../format.ts';
-import { parseCommandLine } from '../options.ts';
+import { parseCommandLine, parseCount, parseSize } from '../options.ts';
+import { DEFAULT_HISTORY_BYTES, SNAPSHOT_INTERVAL } from '../../debugger/target.ts';
 import { Session } from '../session.ts';
 import { STDIN_ARG } from '../stdin.ts';
+import type { LoadedPager } from '../../node/pager-loader.ts';
 import { interactive } from './debug-repl.ts';
-import { RUN_HELP, RUN_OPTIONS, planSession } from './run.ts';
+import { RUN_HELP, RUN_OPTIONS, buildSession, loadPagerOf, planSession } from './run.ts';
 
 export const DEBUG_OPTIONS = {
   ...RUN_OPTIONS,
   x: { type: 'string', short: 'x' },
   batch: { type: 'boolean' },
+  'history-memory': { type: 'string' },
+  'snapshot-interval': { type: 'string' },
 } as const;
 
 export const DEBUG_HELP = `Usage: vmmlab debug FILE.s|IMAGE [options]
@@ -34,7 +37,9 @@ export const DEBUG_HELP = `Usage: vmmlab debug FILE.s|IMAGE [options]
 A debugger on the emulated machine, stopped before its first instruction: step, break on
 addresses, memory and events (page faults, traps, PTBR writes, TLB misses, VM exits), inspect
 registers, memory, page tables and the TLB, watch a translation step by step, and go back in
-time (reverse-step, checkpoints). Type 'help' at the prompt for the commands.
+time (reverse-step, checkpoints). Type 'help' at the prompt for the commands (gdb's names work
+too: si, ni, bt, display, info registers, …). 'vmmlab dap' is the same debugger for VS Code and
+other editors, through the Debug Adapter Protocol.
 
 When stdin is not a terminal the commands are read from it, echoed after the prompt. stdin
 carries commands, not the guest's console input: give that with the 'input' command.
@@ -43,6 +48,10 @@ Debugger options:
   -x FILE                   run the commands in FILE first
   --batch                   never read a terminal: exit at the end of the script and stdin
                             (exit status 1 if a command failed)
+  --history-memory SIZE     what the snapshots of the machine's past may hold (default 1G):
+                            reverse-step and reverse-continue restore the latest one before where
+                            they go and replay from there; over the budget they thin out
+  --snapshot-interval N     instructions between snapshots (default 2,000,000)
   History: ~/.vmmlab_history, or the file named by $VMMLAB_HISTORY.
 
 Every option of 'vmmlab run' is accepted (--stats and --json are ignored: use the stats command):
@@ -66,18 +75,17 @@ export const NODE_HOST: DebugHost = {
   },
 };
 
-/** Plan a target from parsed run options, exactly as `vmmlab run` does (cli/commands/run.ts). */
-export function planTarget(values: Values, program: string | undefined, color: boolean): TargetPlan {
-  // As `run` plans it, a --machine file's vpid, quantum and hostMemory included.
-  const { settings, mode: effectiveMode, plans, values: planned } = planSession(values, program, color);
-  const build = () => {
-    try {
-      return new Session(settings, effectiveMode, [...plans], planned);
-    } catch (e) {
-      if (e instanceof BootError || e instanceof RangeError) throw new CliError(e.message, EXIT_CODES.INPUT);
-      throw e;
-    }
-  };
+/**
+ * Plan a target from parsed run options, exactly as `vmmlab run` does (cli/commands/run.ts),
+ * with `pager` the loaded --pager. A pager's failure stops the command that ran the guest with
+ * an error naming the pager and the event (a command error, not an internal one); the machine
+ * is then stopped, and time travel (a replay from a fresh machine and a fresh pager) still works.
+ */
+export function planTarget(values: Values, program: string | undefined, color: boolean, pager?: LoadedPager): TargetPlan {
+  // As `run` plans it, a --machine file's vpid, quantum, hostMemory and pager included.
+  const { settings, mode: effectiveMode, plans, values: planned } = planSession(values, program, color, pager);
+  const hooks = { pagerFailure: (e: Error) => new CommandError(e.message) };
+  const build = () => buildSession(() => new Session(settings, effectiveMode, [...plans], planned, hooks));
   return { settings, mode: effectiveMode, plans, build };
 }
 
@@ -91,10 +99,17 @@ function parse(argv: string[]): Parsed {
   return parsed;
 }
 
-/** A debugger on the machine `argv` describes, writing to `out`; prints the opening lines. */
-export function openDebugger(argv: string[], out: DebugOutput, diagnosticsColor = false, host: DebugHost = NODE_HOST): Debugger {
+/**
+ * A debugger on the machine `argv` describes, writing to `out`; prints the opening lines. With
+ * --pager, give the loaded pager (loadPagerOf; the async entries below do).
+ */
+export function openDebugger(argv: string[], out: DebugOutput, diagnosticsColor = false, host: DebugHost = NODE_HOST, pager?: LoadedPager): Debugger {
   const { values, positionals } = parse(argv);
-  const dbg = new Debugger(planTarget(values, positionals[0], diagnosticsColor), out, host);
+  const history = {
+    bytes: parseSize('history-memory', values['history-memory'], DEFAULT_HISTORY_BYTES),
+    interval: parseCount('snapshot-interval', values['snapshot-interval'], SNAPSHOT_INTERVAL, 1),
+  };
+  const dbg = new Debugger(planTarget(values, positionals[0], diagnosticsColor, pager), out, host, history);
   const what = positionals[0] ?? values.machine;
   const mode = dbg.target.mode === 'native' ? 'native (bare metal)' : `${dbg.target.mode} (${dbg.target.views.map((v) => v.name).join(', ')})`;
   dbg.print(`vmmlab debug: ${what}, ${mode}; stopped before the first instruction ('help' lists the commands)`);
@@ -118,8 +133,9 @@ async function runStartScript(dbg: Debugger, file: string | undefined): Promise<
 export async function runScript(argv: string[], script: string): Promise<{ output: string; exitCode: number }> {
   let output = '';
   try {
-    const dbg = openDebugger(argv, { write: (t) => void (output += t), color: false });
-    const { values } = parse(argv);
+    const { values, positionals } = parse(argv);
+    const pager = await loadPagerOf(values, positionals[0]);
+    const dbg = openDebugger(argv, { write: (t) => void (output += t), color: false }, false, NODE_HOST, pager);
     if ((await runStartScript(dbg, values.x)) !== 'quit') await runLines(dbg, scriptLines(script));
     return { output, exitCode: dbg.errors > 0 ? 1 : 0 };
   } catch (e) {
@@ -136,7 +152,8 @@ export async function debugCommand(argv: string[]): Promise<number> {
   }
   const terminal = Boolean(process.stdin.isTTY) && values.batch !== true;
   const stdout = process.stdout;
-  const dbg = openDebugger(argv, { write: (t) => void stdout.write(t), color: terminal && useColor(stdout) }, useColor(process.stderr));
+  const pager = await loadPagerOf(values, parse(argv).positionals[0]);
+  const dbg = openDebugger(argv, { write: (t) => void stdout.write(t), color: terminal && useColor(stdout) }, useColor(process.stderr), NODE_HOST, pager);
   // Outside a terminal Ctrl-C arrives as a signal: stop a running guest, or end the session.
   const onSigint = () => (dbg.running ? dbg.interrupt() : process.exit(130));
   process.on('SIGINT', onSigint);

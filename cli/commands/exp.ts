@@ -18,6 +18,9 @@ import { CliError, EXIT_CODES } from '../errors.ts';
 import { bold, dim, useColor } from '../format.ts';
 import { INCLUDE_OPTIONS, INCLUDE_OPTIONS_HELP, parseCommandLine } from '../options.ts';
 import { boundedCount, parseShard, studyFrom } from './exp-flags.ts';
+import { loadPagerFile } from '../session.ts';
+import { pagerMode } from '../../session/settings.ts';
+import type { CellPager } from '../../experiments/cell.ts';
 
 /** The output options: exp and exp merge take the same. */
 const OUTPUT_HELP = `Output (the table goes to stdout; to stderr when --json or --csv is '-'):
@@ -68,6 +71,9 @@ Running:
   --check-tlb-rules         check every cell's guest against the TLB rules (isa/README.md 6.4):
                             report each cell whose guest used a translation made stale by a
                             page-table store that was never invalidated (slower: it steps)
+  --pager FILE.js|FILE.ts   a pager of your own (docs/pager-api.md): the cells of its mode (shadow
+                            for a 'shadow' pager, ept for a 'nested' one) run under it instead of
+                            the built-in pager; each cell's config.pager says so
   --no-progress             no progress bar (it is drawn on stderr only on a terminal)
   -h, --help                this text
 
@@ -120,6 +126,7 @@ const OPTIONS = {
   shard: { type: 'string' },
   check: { type: 'boolean' },
   'check-tlb-rules': { type: 'boolean' },
+  pager: { type: 'string' },
   'no-progress': { type: 'boolean' },
   partial: { type: 'boolean' },
   ...INCLUDE_OPTIONS,
@@ -142,7 +149,8 @@ export async function expCommand(argv: string[]): Promise<number> {
     if (merging) return merge(positionals.slice(1), values);
     if (values.partial) throw new CliError('--partial is an option of exp merge');
     if (positionals.length > 1) throw new CliError('exp takes one study file (see vmmlab exp --help)');
-    return await run(studyFrom(positionals[0], values), values);
+    const source = studyFrom(positionals[0], values);
+    return await run(source, values, values.pager === undefined ? undefined : await cellPager(values.pager));
   } catch (e) {
     if (!(e instanceof StudyError)) throw e;
     if (e.issues.length > 0) throw reportIssues(e, merging ? 'nothing merged' : 'nothing run');
@@ -150,7 +158,13 @@ export async function expCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function run(source: StudySource, values: Values): Promise<number> {
+/** --pager, loaded here once so that a pager that cannot be used stops the run before any cell (exit 1). */
+async function cellPager(file: string): Promise<CellPager> {
+  const loaded = await loadPagerFile(file);
+  return { file: loaded.file, name: file, mode: pagerMode(loaded.translation) };
+}
+
+async function run(source: StudySource, values: Values, pager?: CellPager): Promise<number> {
   const jobs = values.jobs === undefined ? Math.min(defaultJobs(), MAX_JOBS) : boundedCount('jobs', values.jobs, 1, MAX_JOBS);
   const shard = parseShard(values.shard);
   const bar = progressBar(process.stderr, !values['no-progress']);
@@ -162,12 +176,17 @@ async function run(source: StudySource, values: Values): Promise<number> {
     result = await runStudy(source, {
       jobs, ...(shard ? { shard } : {}), onProgress: (p) => bar.update(p), signal: abort.signal,
       ...(values['check-tlb-rules'] ? { checkTlbRules: true } : {}), ...(values.include ? { includeDirs: values.include } : {}),
+      ...(pager ? { pager } : {}),
     });
   } finally {
     bar.done();
     process.off('SIGINT', onSigint);
   }
   if (values['check-tlb-rules']) reportTlbRules(result);
+  if (pager) {
+    const served = result.cells.filter((c) => c.config.pager !== undefined).length;
+    process.stderr.write(`vmmlab: the ${served} ${pager.mode} cell${served === 1 ? '' : 's'} ran under the pager ${pager.name}; the others under the built-in pagers\n`);
+  }
   return output(result, values, []);
 }
 
@@ -183,7 +202,7 @@ function reportTlbRules(result: StudyResult): void {
 }
 
 /** Options that make or run a study: meaningless to a merge, so an error rather than ignored. */
-const RUN_ONLY = ['workload', 'mode', 'param', 'memory', 'max-instructions', 'repetitions', 'set', 'name', 'jobs', 'shard', 'check-tlb-rules', 'include'] as const;
+const RUN_ONLY = ['workload', 'mode', 'param', 'memory', 'max-instructions', 'repetitions', 'set', 'name', 'jobs', 'shard', 'check-tlb-rules', 'include', 'pager'] as const;
 
 function merge(files: string[], values: Values): number {
   if (files.length === 0) throw new CliError('exp merge needs the result files of the shards (see vmmlab exp --help)');

@@ -1,7 +1,8 @@
 // `vmmlab init DIR`: a starter folder for programs of one's own, made from the templates the
 // package ships in guest-programs/init/: a user program for the bundled kernel, a bare-metal
-// program that turns paging on, debugger commands, a study, and a README whose commands run as
-// they are shown (tests/cli/student-folder.test.ts runs every one of them).
+// program that turns paging on, debugger commands, a study, a starter pager (the pager API's),
+// and a README whose commands run as they are shown (tests/cli/student-folder.test.ts runs every
+// one of them).
 //
 // Two things in the templates depend on where vmmlab is installed, and are filled in here:
 // the kernel's path in the README ({{kernel}}), and the study's "$schema", which names a copy of
@@ -25,6 +26,8 @@ Make DIR a starter folder for TV32 programs of your own:
   paging.dbg          debugger commands for it (vmmlab debug paging.s --batch -x paging.dbg)
   study.json          an experiment over sum.s (vmmlab exp study.json)
   study.schema.json   the study format, named by study.json's "$schema" for your editor
+  pager.js            a starter shadow pager of your own (vmmlab run paging.s --pager pager.js;
+                      vmmlab check-pager pager.js grades it; docs/pager-api.md is the API)
 
 .include "ulib.inc" and "console.inc" work from any folder: every command searches the bundled
 guest-programs/user/ and guest-programs/lib/ after the including file's directory and -I DIRs.

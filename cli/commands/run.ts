@@ -7,6 +7,9 @@ import { TRAP_LOOP_LIMIT } from '../../emulator/cpu.ts';
 import type { RunResult } from '../../emulator/machine.ts';
 import { BootError } from '../../emulator/boot.ts';
 import { OutOfHostMemory } from '../../hypervisor/host.ts';
+import { PagerError } from '../../hypervisor/pager-host.ts';
+import type { LoadedPager } from '../../node/pager-loader.ts';
+import { parseModeWithPager } from '../../session/settings.ts';
 import { connectStdin } from '../console-input.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { loadMachineFile } from '../machine-file.ts';
@@ -14,7 +17,8 @@ import { bold, fmtInt, statsTable, useColor } from '../format.ts';
 import { INCLUDE_OPTIONS, INCLUDE_OPTIONS_HELP, MACHINE_OPTIONS, MACHINE_OPTIONS_HELP, machineSettings, parseCommandLine, type MachineSettings } from '../options.ts';
 import { stdinWasRead } from '../stdin.ts';
 import { CHECK_TLB_RULES_HELP, describeTlbRules, tlbRulesJson } from '../../debugger/tlb-rules-report.ts';
-import { HYPERVISOR_OPTIONS, HYPERVISOR_OPTIONS_HELP, Session, parseMode, planVms, type Mode, type SessionResult, type VmPlan } from '../session.ts';
+import { HYPERVISOR_OPTIONS, HYPERVISOR_OPTIONS_HELP, Session, loadPagerFile, parseMode, planVms, type Mode, type SessionResult, type VmPlan } from '../session.ts';
+import type { BuildHooks } from '../../session/build.ts';
 
 export const RUN_HELP = `Usage: vmmlab run FILE.s|IMAGE|- [options]
 
@@ -22,8 +26,8 @@ Run a TV32 program on the emulated machine. A .s file is assembled first. FILE -
 program (a source, or an image) from stdin, named <stdin> in errors, its .includes found from
 the current directory. The guest's console goes to stdout; the exit code is the guest's
 power-off code (124: instruction budget used up, 125: wfi with no interrupt source, 126: trap
-loop, 130: interrupted, 1: bad input, 2: bad command line). With several VMs it is 0 when
-every VM powered off with 0.
+loop, 130: interrupted, 1: bad input or a --pager that failed, 2: bad command line). With
+several VMs it is 0 when every VM powered off with 0.
 
 stdin is the console's input. A pipe or a file is read to its end before the run starts and
 queued whole, then a ^D (end of input) if it was not empty: the same input always gives the
@@ -60,28 +64,40 @@ export const RUN_OPTIONS = {
 type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** What run and debug build from their options: the settings, the mode and every VM's plan. */
-export function planSession(given: Values, program: string | undefined, color: boolean): { settings: MachineSettings; mode: Mode; plans: VmPlan[]; values: Values } {
+export function planSession(given: Values, program: string | undefined, color: boolean, pager?: LoadedPager): { settings: MachineSettings; mode: Mode; plans: VmPlan[]; values: Values } {
   const values = withMachineFileOptions(given, program);
+  if (typeof values.pager === 'string' && !pager) throw new CliError('--pager: the pager was not loaded (loadPagerOf first)');
   const settings = machineSettings(values);
-  const mode = parseMode(values.mode as string | undefined);
-  const plans = planVms(values, mode, program, settings.memoryBytes, color);
+  const mode = pager ? parseModeWithPager(values.mode as string | undefined, pager.translation, values.pager as string) : parseMode(values.mode as string | undefined);
+  const plans = planVms(values, mode, program, settings.memoryBytes, color, pager);
   const effectiveMode = plans.length > 1 || values.vm !== undefined || values.machine !== undefined ? plans[0]!.mode : mode;
   return { settings, mode: effectiveMode, plans, values };
 }
 
+/** The --pager of run and debug (or of the --machine file), loaded; undefined without one. */
+export async function loadPagerOf(given: Values, program: string | undefined): Promise<LoadedPager | undefined> {
+  const file = withMachineFileOptions(given, program).pager;
+  return typeof file === 'string' ? loadPagerFile(file) : undefined;
+}
+
 /** Build a session from parsed run/debug options; input problems become CliErrors. */
-export function sessionFrom(given: Values, program: string | undefined, color: boolean): Session {
-  const { settings, mode, plans, values } = planSession(given, program, color);
+export function sessionFrom(given: Values, program: string | undefined, color: boolean, pager?: LoadedPager, hooks: BuildHooks = {}): Session {
+  const { settings, mode, plans, values } = planSession(given, program, color, pager);
+  return buildSession(() => new Session(settings, mode, plans, values, hooks));
+}
+
+/** A session built: a kernel that does not load, or a pager whose factory fails, is bad input (exit 1). */
+export function buildSession(build: () => Session): Session {
   try {
-    return new Session(settings, mode, plans, values);
+    return build();
   } catch (e) {
-    if (e instanceof BootError || e instanceof RangeError) throw new CliError(e.message, EXIT_CODES.INPUT);
+    if (e instanceof BootError || e instanceof RangeError || e instanceof PagerError) throw new CliError(e.message, EXIT_CODES.INPUT);
     throw e;
   }
 }
 
 /**
- * A --machine file may also set the host: "vpid", "quantum" and "hostMemory". The command line
+ * A --machine file may also set the host: "vpid", "quantum", "hostMemory" and "pager". The command line
  * wins where both say something. The file is checked here, before anything else is built.
  */
 function withMachineFileOptions(values: Values, program: string | undefined): Values {
@@ -92,6 +108,7 @@ function withMachineFileOptions(values: Values, program: string | undefined): Va
   if (out.vpid === undefined && spec.vpid !== undefined) out.vpid = spec.vpid;
   if (out.quantum === undefined && spec.quantum !== undefined) out.quantum = String(spec.quantum);
   if (out['host-memory'] === undefined && spec.hostMemory !== undefined) out['host-memory'] = String(spec.hostMemory);
+  if (out.pager === undefined && spec.pager !== undefined) out.pager = spec.pager;
   return out;
 }
 
@@ -104,7 +121,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new CliError('run takes one program file (see vmmlab run --help)');
   if (positionals.length === 0 && values.machine === undefined) throw new CliError('run needs a program file (see vmmlab run --help)');
   const color = useColor(process.stderr);
-  const session = sessionFrom(values, positionals[0], color);
+  const pager = await loadPagerOf(values, positionals[0]);
+  const session = sessionFrom(values, positionals[0], color, pager);
   const consoleOut = values.json === '-' ? process.stderr : process.stdout;
   // `run -`: stdin was the program; the console gets no input (as with an empty stdin).
   const terminal = stdinWasRead() ? undefined : await connectStdin(process.stdin, session.inputConsole);
@@ -117,6 +135,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (e instanceof OutOfHostMemory) {
       session.flushConsoles(consoleOut);
       throw new CliError(`${e.message}: the VMs and their shadow/EPT tables need more (raise --host-memory)`, EXIT_CODES.INPUT);
+    }
+    if (e instanceof PagerError) {
+      // The guest stopped where its pager failed: what it printed until then, then the pager's error.
+      session.flushConsoles(consoleOut);
+      session.flushPartialLines(consoleOut);
+      throw new CliError(e.message, EXIT_CODES.INPUT);
     }
     throw e;
   } finally {
@@ -155,7 +179,8 @@ function printStats(session: Session, color: boolean): void {
     return;
   }
   for (const vm of session.vmm!.vms) {
-    process.stderr.write(`${bold(color, `statistics: ${vm.name} (${vm.mode})`)}\n${statsTable(vm.stats, vm.vmm)}\n`);
+    const design = vm.pagerName === vm.mode ? vm.mode : `${vm.mode}, pager ${vm.pagerName}`;
+    process.stderr.write(`${bold(color, `statistics: ${vm.name} (${design})`)}\n${statsTable(vm.stats, vm.vmm)}\n`);
   }
 }
 

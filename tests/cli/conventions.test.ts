@@ -41,7 +41,7 @@ describe('help', () => {
   });
 
   it('case 2: vmmlab help COMMAND prints what COMMAND --help does', () => {
-    for (const command of ['run', 'asm', 'disasm', 'debug', 'exp']) {
+    for (const command of ['run', 'asm', 'disasm', 'debug', 'exp', 'check-pager', 'lab', 'dap']) {
       const help = vmmlab(['help', command]);
       expect(help.code, command).toBe(0);
       expect(help.stderr, command).toBe('');
@@ -62,7 +62,7 @@ describe('help', () => {
 
   it('case 4: help of an unknown command is one line naming the commands, exit 2', () => {
     expect(vmmlab(['help', 'nosuch'])).toEqual({
-      code: 2, stdout: '', stderr: "vmmlab: error: unknown command 'nosuch' (commands: run, asm, disasm, debug, exp, init, web, help)\n",
+      code: 2, stdout: '', stderr: "vmmlab: error: unknown command 'nosuch' (commands: run, asm, disasm, debug, exp, check-pager, init, lab, web, dap, help)\n",
     });
   });
 
@@ -83,6 +83,7 @@ describe('unknown options and commands', () => {
       [['disasm', '--hlep'], "unknown option '--hlep'; did you mean '--help'?"],
       [['exp', '--workload', 'primes.s', '--jbos', '2'], "unknown option '--jbos'; did you mean '--jobs'?"],
       [['exp', 'merge', 'a.json', '--partail'], "unknown option '--partail'; did you mean '--partial'?"],
+      [['check-pager', 'shadow', '--onyl', 'pt-write'], "unknown option '--onyl'; did you mean '--only'?"],
     ];
     for (const [argv, message] of cases) {
       expect(vmmlab(argv), argv.join(' ')).toEqual({ code: 2, stdout: '', stderr: `vmmlab: error: ${message}\n` });
@@ -108,10 +109,10 @@ describe('unknown options and commands', () => {
   });
 
   it('case 4: a misspelt command names the closest; no name inherited from Object is a command', () => {
-    expect(vmmlab(['rnu']).stderr).toBe("vmmlab: error: unknown command 'rnu'; did you mean 'run'? (commands: run, asm, disasm, debug, exp, init, web, help)\n");
+    expect(vmmlab(['rnu']).stderr).toBe("vmmlab: error: unknown command 'rnu'; did you mean 'run'? (commands: run, asm, disasm, debug, exp, check-pager, init, lab, web, dap, help)\n");
     expect(vmmlab(['dissam']).stderr).toMatch(/^vmmlab: error: unknown command 'dissam'; did you mean 'disasm'\?/);
     for (const name of ['constructor', 'toString', '__proto__']) {
-      expect(vmmlab([name]), name).toEqual({ code: 2, stdout: '', stderr: `vmmlab: error: unknown command '${name}' (commands: run, asm, disasm, debug, exp, init, web, help)\n` });
+      expect(vmmlab([name]), name).toEqual({ code: 2, stdout: '', stderr: `vmmlab: error: unknown command '${name}' (commands: run, asm, disasm, debug, exp, check-pager, init, lab, web, dap, help)\n` });
     }
   });
 });

@@ -201,12 +201,17 @@ some: .asciz "console input\\n"
   });
 });
 
-/** The commands of a README's ```console blocks (`$ ` lines), each with the output shown after it. */
-function readmeCommands(readme: string): { command: string; expected: string[] }[] {
-  const commands: { command: string; expected: string[] }[] = [];
+/**
+ * The commands of a README's ```console blocks (`$ ` lines), each with the output shown after it
+ * and the exit status it must end with: 0, or N when its output ends with a line `[exit status N]`.
+ */
+function readmeCommands(readme: string): { command: string; expected: string[]; status: number }[] {
+  const commands: { command: string; expected: string[]; status: number }[] = [];
   for (const block of readme.matchAll(/^```console\n([\s\S]*?)^```$/gm)) {
     for (const line of block[1]!.replace(/\n$/, '').split('\n')) {
-      if (line.startsWith('$ ')) commands.push({ command: line.slice(2), expected: [] });
+      const status = /^\[exit status (\d+)\]$/.exec(line);
+      if (line.startsWith('$ ')) commands.push({ command: line.slice(2), expected: [], status: 0 });
+      else if (status) commands.at(-1)!.status = Number(status[1]);
       else commands.at(-1)!.expected.push(line);
     }
   }
@@ -241,7 +246,7 @@ describe('vmmlab init', () => {
     expect(made.stderr).toBe('');
     expect(made.code).toBe(0);
     expect(made.stdout).toMatch(/^vmmlab: made .*my folder: /);
-    expect(fs.readdirSync(dir).sort()).toEqual(['README.md', 'paging.dbg', 'paging.s', 'study.json', 'study.schema.json', 'sum.s']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['README.md', 'pager.js', 'paging.dbg', 'paging.s', 'study.json', 'study.schema.json', 'sum.s']);
     const study = JSON.parse(fs.readFileSync(path.join(dir, 'study.json'), 'utf8')) as { $schema: string };
     expect(study.$schema).toBe('./study.schema.json');
     expect(fs.readFileSync(path.join(dir, 'study.schema.json'), 'utf8')).toBe(fs.readFileSync(path.join(root, 'schemas/study.schema.json'), 'utf8'));
@@ -251,18 +256,18 @@ describe('vmmlab init', () => {
 
     const commands = readmeCommands(readme);
     const shown = commands.map((c) => c.command).join('\n');
-    for (const needed of [/^npx vmmlab asm /m, /^npx vmmlab run paging\.s$/m, /--mode shadow$/m, /--mode ept/m, /--module sum\.s/m, /^npx vmmlab debug .*--batch/m, /^npx vmmlab exp study\.json/m, /^npx vmmlab run - /m]) {
+    for (const needed of [/^npx vmmlab asm /m, /^npx vmmlab run paging\.s$/m, /--mode shadow$/m, /--mode ept/m, /--module sum\.s/m, /^npx vmmlab debug .*--batch/m, /^npx vmmlab exp study\.json/m, /^npx vmmlab run - /m, /--pager pager\.js/m, /^npx vmmlab check-pager pager\.js/m]) {
       expect(shown).toMatch(needed);
     }
     // `npx vmmlab` is this checkout's command here; everything else runs as written, in a shell.
     const vmmlabHere = `'${process.execPath}' '${BIN}'`;
-    for (const { command, expected } of commands) {
+    for (const { command, expected, status } of commands) {
       expect(command.startsWith('npx vmmlab '), command).toBe(true);
       const r = spawnSync('sh', ['-c', command.replace(/^npx vmmlab /, `${vmmlabHere} `)], { cwd: dir, input: '', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
       const lines = (r.stdout + r.stderr).split('\n');
       if (lines.at(-1) === '') lines.pop();
       expect({ command, status: r.status, matches: matchesShown(expected, lines) }, `${command}\n--- shown:\n${expected.join('\n')}\n--- got:\n${lines.join('\n')}`)
-        .toEqual({ command, status: 0, matches: true });
+        .toEqual({ command, status, matches: true });
     }
   });
 
@@ -272,7 +277,7 @@ describe('vmmlab init', () => {
     expect(r).toEqual({ code: 1, stdout: '', stderr: "vmmlab: error: 'busy' is not empty (notes.txt): give an empty or new folder, or --force to write into it\n" });
     expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
     expect(vmmlab(['init', 'busy', '--force'], tmp).code).toBe(0);
-    expect(fs.readdirSync(dir).sort()).toEqual(['README.md', 'notes.txt', 'paging.dbg', 'paging.s', 'study.json', 'study.schema.json', 'sum.s']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['README.md', 'notes.txt', 'pager.js', 'paging.dbg', 'paging.s', 'study.json', 'study.schema.json', 'sum.s']);
     expect(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine\n');
 
     fs.mkdirSync(path.join(tmp, 'empty'));

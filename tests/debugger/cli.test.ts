@@ -64,7 +64,7 @@ describe('debug: scripts, completion, history', () => {
 
   it('completes commands, subcommands and symbols', () => {
     const { dbg } = live(kernelArgs());
-    expect(complete(dbg, 'rev')).toEqual([['reverse-continue', 'reverse-step'], 'rev']);
+    expect(complete(dbg, 'rev')).toEqual([['reverse-continue', 'reverse-step', 'reverse-stepi'], 'rev']);
     expect(complete(dbg, 'break on p')).toEqual([['pagefault', 'ptbr-write'], 'p']);
     expect(complete(dbg, 'break sched')).toEqual([['sched_last', 'scheduler'], 'sched']);
     expect(complete(dbg, 'until sbrkchurn:ma')).toEqual([['sbrkchurn:main'], 'sbrkchurn:ma']);

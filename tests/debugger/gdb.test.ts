@@ -120,3 +120,109 @@ describe('debug: conditions that read memory', () => {
     expect(outputOf(output, 'break kvminit if *')).toBe('error: missing address');
   });
 });
+
+describe('debug: display (gdb\'s automatic display)', () => {
+  it('11: display EXPR shows at once and after every stop; /FMT as x takes it; info display; undisplay', async () => {
+    const script = ['display a0', 'display/i $pc', 'display/x sp', 'info display', 'step', 'undisplay 2', 'step', 'display', 'undisplay 7', 'undisplay', 'info display', 'step'].join('\n');
+    const { output, exitCode } = await session(kernelArgs(), script);
+    expect(outputOf(output, 'display a0')).toBe('1: a0 = 0x0000b000 (45056)');
+    expect(outputOf(output, 'display/i $pc')).toBe('2: x/i $pc\n=> 0x00001000 <_start>              6c800014  lui sp, 0x14             kernel.s:29  la sp, kstack_top');
+    expect(outputOf(output, 'display/x sp')).toBe('3: sp = 0x00400000');
+    expect(outputOf(output, 'info display')).toBe(['  #  on  expression', '  1  y   a0', '  2  y   /i $pc', '  3  y   /x sp'].join('\n'));
+    expect(outputOf(output, 'step', 0).split('\n')).toEqual([
+      '0x00001004 <_start+4>            488801a0  addi sp, sp, 416         kernel.s:29  la sp, kstack_top',
+      '1: a0 = 0x0000b000 (45056)',
+      '2: x/i $pc',
+      '=> 0x00001004 <_start+4>            488801a0  addi sp, sp, 416         kernel.s:29  la sp, kstack_top',
+      '3: sp = 0x00005000',
+    ]);
+    expect(outputOf(output, 'step', 1).split('\n').slice(1)).toEqual(['1: a0 = 0x0000b000 (45056)', '3: sp = 0x000051a0']);
+    expect(outputOf(output, 'display')).toBe('1: a0 = 0x0000b000 (45056)\n3: sp = 0x000051a0');
+    expect(outputOf(output, 'undisplay 7')).toBe('error: no display 7');
+    expect(outputOf(output, 'undisplay')).toBe('deleted 2 displays');
+    expect(outputOf(output, 'info display', 1)).toBe('no displays');
+    expect(outputOf(output, 'step', 2).split('\n')).toHaveLength(1);
+    expect(exitCode).toBe(1);
+  });
+
+  it('12: displays follow every stop (continue, reverse-step, restore); a failing one says why; bad ones are refused', async () => {
+    const script = ['break kvminit', 'display *0x7ff00000', 'display/2xw $sp', 'continue', 'checkpoint', 'reverse-step', 'restore 1', 'display nosuch', 'display/q a0', 'disable display 2', 'step', 'enable display', 'delete display 1', 'info display'].join('\n');
+    const { output } = await session(kernelArgs(), script);
+    expect(outputOf(output, 'continue')).toMatch(/^breakpoint 1, 0x[0-9a-f]{8} <kvminit>\n0x[0-9a-f]{8} <kvminit> .*\n1: \*0x7ff00000: error: 0x7ff00000 is outside guest memory\n2: x\/2xw \$sp\n0x[0-9a-f]{8}( <\w+>)?:  0x[0-9a-f]{8} 0x[0-9a-f]{8}$/);
+    expect(outputOf(output, 'reverse-step')).toMatch(/\n1: \*0x7ff00000: error: .*\n2: x\/2xw \$sp\n/);
+    expect(outputOf(output, 'restore 1')).toMatch(/^restored checkpoint 1: .*\n0x[0-9a-f]{8} <kvminit> .*\n1: \*0x7ff00000: error/);
+    expect(outputOf(output, 'display nosuch')).toBe("error: no symbol 'nosuch'");
+    expect(outputOf(output, 'display/q a0')).toMatch(/^error: display\/q: FMT is as x takes it/);
+    expect(outputOf(output, 'step')).not.toMatch(/^2: /m);
+    expect(outputOf(output, 'info display')).toBe(['  #  on  expression', '  2  y   /2xw $sp'].join('\n'));
+  });
+
+  it('13: a display through x does not change what an empty line repeats', async () => {
+    const { output } = await session(kernelArgs(), 'display/2xw _start\nstep\n\n');
+    expect(outputOf(output, '')).toMatch(/^0x00001008 <_start\+8> /);
+  });
+});
+
+describe('debug: the breakpoint list, delete, gdb\'s set and watch forms', () => {
+  it('14: info watchpoints lists the watchpoints alone; delete takes ranges and gdb\'s forms', async () => {
+    const script = ['break kvminit', 'watch p:0x1000', 'rwatch _start 8', 'awatch p:0x2000', 'break on ptbr-write', 'info watchpoints', 'info breakpoints', 'delete 2-3', 'info watchpoints', 'delete breakpoints 1', 'delete 9', 'delete 3-1', 'info breakpoints', 'rwatch _start r'].join('\n');
+    const { output } = await session(kernelArgs(), script);
+    expect(outputOf(output, 'rwatch _start 8')).toBe('watchpoint 3: read watchpoint on 8 bytes at 0x00001000 <_start>');
+    expect(outputOf(output, 'awatch p:0x2000')).toBe('watchpoint 4: read/write watchpoint on 4 bytes at guest-physical 0x00002000');
+    expect(outputOf(output, 'info watchpoints').split('\n')).toEqual([
+      '  #  on  hits  what',
+      '  2  y   0     write watchpoint on 4 bytes at guest-physical 0x00001000',
+      '  3  y   0     read watchpoint on 8 bytes at 0x00001000 <_start>',
+      '  4  y   0     read/write watchpoint on 4 bytes at guest-physical 0x00002000',
+    ]);
+    expect(outputOf(output, 'info breakpoints').split('\n')).toHaveLength(6);
+    expect(outputOf(output, 'info watchpoints', 1).split('\n').slice(1)).toEqual(['  4  y   0     read/write watchpoint on 4 bytes at guest-physical 0x00002000']);
+    expect(outputOf(output, 'delete 9')).toBe('error: no breakpoint 9');
+    expect(outputOf(output, 'delete 3-1')).toBe("error: '3-1' is not a range of breakpoint numbers");
+    expect(outputOf(output, 'info breakpoints', 1).split('\n').slice(1).map((l) => l.trim().split(/ +/)[0])).toEqual(['4', '5']);
+    expect(outputOf(output, 'rwatch _start r')).toBe('error: usage: rwatch ADDR [LEN]');
+  });
+
+  it('15: set $REG = VALUE, set var and set *ADDR = VALUE are set reg and set mem', async () => {
+    const { output } = await session(kernelArgs(), 'set $a0 = 42\nset var $a1 = 0x10\nset *p:0x7000 = 7\np a0\np a1\nx/1xw p:0x7000\nset $nosuch = 1\n');
+    expect(outputOf(output, 'p a0')).toBe('$1 = 0x0000002a (42)');
+    expect(outputOf(output, 'p a1')).toBe('$2 = 0x00000010 (16)');
+    expect(outputOf(output, 'x/1xw p:0x7000')).toBe('p:0x00007000:  0x00000007');
+    expect(outputOf(output, 'set $nosuch = 1')).toBe("error: no register '$nosuch'");
+  });
+
+  it('16: a breakpoint on a module\'s symbol stops only in that module\'s code', async () => {
+    // Two modules, both assembled at the same user addresses: the address of sbrkchurn:main is in
+    // memwalk's code too, which runs first.
+    const argv = [...kernelArgs('memwalk.s:16,4096,1'), '--module', 'sbrkchurn.s:1'];
+    const { output } = await session(argv, 'break sbrkchurn:main\ninfo breakpoints\ncontinue\nbt\n');
+    expect(outputOf(output, 'break sbrkchurn:main')).toMatch(/^breakpoint 1: breakpoint at 0x[0-9a-f]{8} <sbrkchurn:main>$/);
+    expect(outputOf(output, 'continue')).toMatch(/^breakpoint 1, 0x[0-9a-f]{8} <sbrkchurn:main>\n/);
+    expect(outputOf(output, 'bt')).toMatch(/^#0  0x[0-9a-f]{8} in sbrkchurn:main at sbrkchurn\.s:\d+\n#1  0x00400000 in sbrkchurn:_start/);
+  });
+});
+
+describe('debug: help for every form', () => {
+  it('17: help NAME works for every command and alias; help WORDS shows that form\'s lines', async () => {
+    const { COMMANDS, GDB_FORMS } = await import('../../debugger/commands.ts');
+    const names = COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+    const { output, exitCode } = await session(kernelArgs(), names.map((n) => `help ${n}`).join('\n') + '\nhelp info watchpoints\nhelp delete display\nhelp x/4xw\nhelp bogus\nhelp\n');
+    for (const c of COMMANDS) for (const n of [c.name, ...(c.aliases ?? [])]) expect(outputOf(output, `help ${n}`), n).toMatch(new RegExp(`^usage: ${c.usage.replace(/[[\]().*+?|\\^$]/g, '\\$&')}`));
+    expect(outputOf(output, 'help info watchpoints')).toBe('usage: info WHAT   (aliases: i)\ninfo watchpoints       the watchpoints alone');
+    expect(outputOf(output, 'help delete display')).toMatch(/delete display N… \(as undisplay\)/);
+    expect(outputOf(output, 'help x/4xw')).toMatch(/^usage: x\[\/NFU\] ADDR \[N\]/);
+    expect(outputOf(output, 'help bogus')).toBe("error: unknown command 'bogus' (try 'help')");
+    const help = outputOf(output, 'help');
+    for (const [gdb] of GDB_FORMS) expect(help).toContain(gdb);
+    for (const usage of ['display[/FMT] [EXPR]', 'undisplay [N…]', 'backtrace [N]', 'rwatch ADDR [LEN]', 'awatch ADDR [LEN]']) expect(help).toContain(`  ${usage}`);
+    expect(exitCode).toBe(1);
+  });
+
+  it('18: every gdb form named in the help runs in a --batch script', async () => {
+    const script = ['si', 'ni', 'info registers', 'info reg', 'i r', 'info breakpoints', 'info watchpoints', 'info display', 'rwatch p:0x3000', 'awatch p:0x3000',
+      'display a0', 'delete display 1', 'bt', 'where', 'disassemble', 'list', 'reverse-stepi', 'rsi', 'set $a0 = 1', 'set var $a0 = 2', 'set *p:0x7000 = 3', 'advance kvminit'].join('\n');
+    const { output, exitCode } = await session(kernelArgs(), script);
+    expect(output).not.toMatch(/^error:/m);
+    expect(exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,123 @@
+// One process of the miss-path bench (misses.ts), printing one JSON line. Two jobs:
+//
+//     node --import tsx bench/miss-worker.ts stride ROOT PAGES ROUNDS SETUP RUNS
+//     node --import tsx bench/miss-worker.ts tlb ENTRIES WAYS RUNS
+//
+// `stride` assembles guests/stride.s for PAGES pages and ROUNDS rounds and runs it RUNS times
+// after two warm-up runs in one setup (native, shadow, ept): the median guest MIPS of this
+// process, by its CPU time and by the wall clock, and the statistics of a run (the same in every
+// run). ROOT is the checkout whose
+// emulator and hypervisor run the guest (this one, or the baseline misses.ts compares against);
+// the guest is always assembled by this checkout's assembler.
+//
+// `tlb` times this checkout's Tlb class alone in one geometry against the plain scans it replaced
+// (tests/emulator/reference-tlb.ts): ns per miss (a lookup that misses, then a fill) over a
+// cycle of twice as many pages as entries, and ns per hit over half as many, best of RUNS
+// rounds, CPU time. Each geometry runs in a process of its own, so that no geometry's code shape
+// affects another's.
+
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { formatDiagnostic } from '../assembler/index.ts';
+import { assembleFile } from '../node/files.ts';
+import type { Machine as MachineClass } from '../emulator/machine.ts';
+import type { TlbConfig } from '../emulator/tlb.ts';
+import type { Vmm as VmmClass } from '../hypervisor/vmm.ts';
+
+const [job, ...args] = process.argv.slice(2);
+if (job === 'stride') await stride(args);
+else if (job === 'tlb') await tlbGeometry(args);
+else throw new Error('usage: miss-worker.ts stride ROOT PAGES ROUNDS SETUP RUNS | tlb ENTRIES WAYS RUNS');
+
+interface Run { seconds: number; cpuSeconds: number; instructions: number; cycles: number; stats: unknown }
+
+/** CPU time of this process so far (its other threads are idle once the JIT has settled). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+async function stride([root, pages, rounds, setup, runs]: string[]): Promise<void> {
+  const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(path.join(root!, file)).href)) as T;
+  const { Machine } = await load<{ Machine: typeof MachineClass }>('emulator/machine.ts');
+  const { Vmm } = await load<{ Vmm: typeof VmmClass }>('hypervisor/vmm.ts');
+  const source = fileURLToPath(new URL('guests/stride.s', import.meta.url));
+  const assembled = assembleFile(source, { defines: { PAGES: Number(pages), ROUNDS: Number(rounds), PAGING: 1 } });
+  const image = assembled.image;
+  if (!image) throw new Error(assembled.diagnostics.map((d) => formatDiagnostic(d)).join('\n'));
+
+  const runOnce = (): Run => {
+    if (setup === 'native') {
+      const m = new Machine({ memoryBytes: 8 << 20 });
+      m.load(image);
+      const [t0, c0] = [process.hrtime.bigint(), cpuSeconds()];
+      const r = m.run(1e9);
+      const [seconds, cpu] = [Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds() - c0];
+      if (r.reason !== 'halted') throw new Error(`stride guest did not halt: ${r.reason}`);
+      return { seconds, cpuSeconds: cpu, instructions: r.instructions, cycles: r.cycles, stats: m.stats.toJSON() };
+    }
+    if (setup !== 'shadow' && setup !== 'ept') throw new Error(`unknown setup '${setup}'`);
+    const vmm = new Vmm({ hostMemoryBytes: 32 << 20 });
+    const { vm } = vmm.addVm({ name: 'bench', mode: setup, memoryBytes: 8 << 20, kernel: image });
+    const [t0, c0] = [process.hrtime.bigint(), cpuSeconds()];
+    const [r] = vmm.run(1e9);
+    const [seconds, cpu] = [Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds() - c0];
+    if (r!.reason !== 'halted') throw new Error(`stride guest did not halt: ${r!.reason}`);
+    return { seconds, cpuSeconds: cpu, instructions: r!.instructions, cycles: r!.cycles, stats: { guest: vm.stats.toJSON(), vmm: vm.vmm.toJSON() } };
+  };
+
+  // Warm-up: the JIT takes about two runs of this size to settle.
+  runOnce();
+  runOnce();
+  const timed = Array.from({ length: Number(runs) }, runOnce);
+  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const first = timed[0]!;
+  console.log(JSON.stringify({
+    mips: median(timed.map((r) => r.instructions / r.cpuSeconds / 1e6)),
+    wallMips: median(timed.map((r) => r.instructions / r.seconds / 1e6)),
+    instructions: first.instructions, cycles: first.cycles, stats: first.stats,
+  }));
+}
+
+/** What both TLBs offer that the timing loops use. */
+interface TlbLike {
+  lookup(vpn: number, context: number, stamp: number): number;
+  insert(va: number, pageShift: number, context: number, physBase: number, leafBits: number, stamp: number): number;
+}
+
+async function tlbGeometry([entries, ways, runs]: string[]): Promise<void> {
+  const { Tlb } = await import('../emulator/tlb.ts');
+  const { ScanTlb } = await import('../tests/emulator/reference-tlb.ts');
+  const config: TlbConfig = { entries: Number(entries), ways: Number(ways), replacement: 'lru', seed: 1 };
+  const cpuMs = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e3;
+  };
+  // Separate code for each TLB class, so that no call site here sees both.
+  const loop = (): ((t: TlbLike, pages: number, n: number, clock: number) => number) => new Function('t', 'pages', 'n', 'clock', `
+    for (let i = 0; i < n; i++) {
+      const vpn = 0x800 + (i % pages);
+      if (t.lookup(vpn, 1, ++clock) < 0) t.insert(vpn << 12, 12, 1, 0x1000, 0x63, ++clock);
+    }
+    return clock;`) as (t: TlbLike, pages: number, n: number, clock: number) => number;
+  const nsPer = (t: TlbLike, pages: number): number => {
+    const run = loop();
+    const n = 200_000;
+    let clock = run(t, pages, n, 0); // warm-up, and the entries in place
+    let best = Infinity;
+    for (let r = 0; r < Number(runs); r++) {
+      const t0 = cpuMs();
+      clock = run(t, pages, n, clock);
+      best = Math.min(best, ((cpuMs() - t0) * 1e6) / n);
+    }
+    return best;
+  };
+  const missPages = 2 * config.entries;
+  const hitPages = Math.max(1, config.entries / 2);
+  console.log(JSON.stringify({
+    miss: nsPer(new Tlb(config), missPages),
+    hit: nsPer(new Tlb(config), hitPages),
+    scanMiss: nsPer(new ScanTlb(config), missPages),
+    scanHit: nsPer(new ScanTlb(config), hitPages),
+  }));
+}

@@ -1,0 +1,158 @@
+// `vmmlab check-pager FILE|shadow|ept`: grade a pager (docs/pager-api.md) against the
+// equivalence suite (the bundled guests and random page tables, natively and under the pager)
+// and the isolation suite (an adversarial guest beside a VM with a secret), print a scorecard,
+// each check passed or failed with the first difference located and a hint where one helps, and
+// what the pager costs next to the built-in pager of its kind. node/check-pager.ts runs the checks.
+
+import * as fs from 'node:fs';
+import { BUILT_IN_PAGERS, DEFAULT_SEED, RANDOM_CASES, checkGuestsPresent, checkPager, type CheckResult, type Costs, type Scorecard } from '../../node/check-pager.ts';
+import { CliError, EXIT_CODES } from '../errors.ts';
+import { bold, dim, fmtInt, paint, red, useColor } from '../format.ts';
+import { parseCommandLine } from '../options.ts';
+import { loadPagerFile } from '../session.ts';
+
+/** Exit status when a check fails (as `exp --check` when a finding does not hold). */
+export const CHECK_FAILED = 3;
+
+export const CHECK_PAGER_HELP = `Usage: vmmlab check-pager FILE.js|FILE.ts|shadow|ept [options]
+
+Grade a pager written against the pager API (docs/pager-api.md): run the guests of the
+equivalence suite natively and under the pager, and the isolation suite, and print a
+scorecard. Each check passes or fails; a failure shows the first difference (the instruction,
+the address, the value natively and under the pager) and, for the checks that target one
+duty of a pager, what to fix. Last, what the pager cost on the kernel's workloads (cycles, VM
+exits, hidden faults, the memory of its tables) next to the built-in pager of its kind
+('shadow' pagers against the built-in shadow pager, 'nested' ones against EPT). The names
+shadow and ept grade the built-in pagers themselves.
+
+The checks:
+  equivalence   guests of guest-programs/check-pager/ (pt-write: guest page tables are
+                write-protected; ad-bits: A and D are set; ptbr-switch: a PTBR write flushes;
+                paging-kernel and others from vmmlab's own tests), the bare-metal programs, and
+                the bundled kernel with each of its workloads: the guest must see what it sees
+                natively (console, exit, registers, memory), and no translation may lead
+                outside its VM
+  random        ${RANDOM_CASES} random page tables and access sequences (VMMLAB_CHECK_SCALE=N for N times
+                as many; --seed to change them)
+  isolation     snoop.s looks for holder.s's secret from under the pager: it must find nothing
+
+Options:
+  --only NAME           run only the checks whose names contain NAME (repeatable), e.g.
+                        --only pt-write --only random
+  --seed N              the random cases' seed (default ${DEFAULT_SEED})
+  --json FILE           the scorecard as JSON ('-' for stdout; the scorecard then goes to stderr)
+  -h, --help            this text
+
+Exit status: 0 when every check passes, ${CHECK_FAILED} when one fails, 1 when the pager cannot be
+loaded, 2 for a bad command line.`;
+
+const OPTIONS = {
+  only: { type: 'string', multiple: true },
+  seed: { type: 'string' },
+  json: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function checkPagerCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
+  if (values.help) {
+    console.log(CHECK_PAGER_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new CliError('check-pager takes one pager: a .js or .ts file, or shadow or ept (see vmmlab check-pager --help)');
+  const file = positionals[0]!;
+  const seed = values.seed === undefined ? DEFAULT_SEED : parseSeed(values.seed);
+  const scale = parseScale(process.env.VMMLAB_CHECK_SCALE);
+  if (!checkGuestsPresent()) throw new CliError('check-pager: its guests (guest-programs/check-pager/) are not installed', EXIT_CODES.INPUT);
+  const builtIn = Object.hasOwn(BUILT_IN_PAGERS, file) && !fs.existsSync(file) ? BUILT_IN_PAGERS[file]! : undefined;
+  const pager = builtIn ?? (await loadPagerFile(file));
+  const out = values.json === '-' ? process.stderr : process.stdout;
+  const color = useColor(out);
+  const mode = pager.translation === 'shadow' ? 'shadow' : 'ept';
+  const label = builtIn ? `the built-in ${mode} pager` : file;
+  out.write(`${bold(color, `check-pager: ${label}`)}, a '${pager.translation}' pager: its VMs compared with native; costs against the built-in ${mode} pager\n`);
+  let group = '';
+  const seen = new Map<string, string>();
+  const card = checkPager(pager, {
+    seed, scale, ...(values.only ? { only: values.only } : {}),
+    onResult: (r) => {
+      if (r.group !== group) {
+        group = r.group;
+        out.write(`\n${bold(color, GROUP_TITLES[group] ?? group)}\n`);
+      }
+      out.write(resultLines(r, color, seen).join('\n') + '\n');
+    },
+  });
+  if (card.checks.length === 0) throw new CliError(`--only ${values.only!.join(', ')}: no check has that name`);
+  if (card.costs.length > 0) out.write(`\n${costsTable(card, label, color)}\n`);
+  const failed = card.checks.filter((c) => !c.passed);
+  const score = `${card.checks.length - failed.length} of ${card.checks.length} checks pass`;
+  out.write(`\n${failed.length === 0 ? paint(color, 32, `score: ${score}`) : red(color, `score: ${score}; failed: ${failed.map((c) => c.name).join(', ')}`)}\n`);
+  if (values.json !== undefined) {
+    const json = JSON.stringify(card, null, 1) + '\n';
+    if (values.json === '-') fs.writeSync(process.stdout.fd, json);
+    else {
+      try {
+        fs.writeFileSync(values.json, json);
+      } catch (e) {
+        throw new CliError(`cannot write '${values.json}': ${(e as Error).message}`, EXIT_CODES.INPUT);
+      }
+    }
+  }
+  return failed.length === 0 ? 0 : CHECK_FAILED;
+}
+
+const GROUP_TITLES: Record<string, string> = {
+  equivalence: 'equivalence: the guest sees what it sees natively',
+  random: 'random page tables and access sequences',
+  isolation: 'isolation: another VM\'s memory stays out of reach',
+};
+
+const NAME_WIDTH = 18;
+
+/** A check's lines; a failure already shown (a pager that throws at once fails every check alike) is only named. */
+function resultLines(r: CheckResult, color: boolean, seen: Map<string, string>): string[] {
+  const mark = r.passed ? paint(color, 32, 'pass') : red(color, 'FAIL');
+  const lines = [`  ${mark}  ${r.name.padEnd(NAME_WIDTH)}  ${r.what} ${dim(color, `(${(r.ms / 1000).toFixed(1)} s)`)}`];
+  const first = r.detail.find((d) => d.startsWith('pager \''));
+  const earlier = first === undefined ? undefined : seen.get(first);
+  if (earlier !== undefined) {
+    lines.push(`        the same failure as ${earlier}`);
+    return lines;
+  }
+  if (first !== undefined) seen.set(first, r.name);
+  for (const d of r.detail) lines.push(`        ${d}`);
+  if (r.hint) lines.push(`        ${bold(color, 'to fix:')} ${r.hint}`);
+  return lines;
+}
+
+function costsTable(card: Scorecard, label: string, color: boolean): string {
+  const memory = card.mode === 'shadow' ? 'shadow pages (peak)' : 'EPT pages';
+  const cols: [string, (c: Costs) => number][] = [['cycles', (c) => c.cycles], ['VM exits', (c) => c.exits], ['hidden faults', (c) => c.hiddenFaults], [memory, (c) => c.tablePages]];
+  const header = ['workload', ...cols.map(([name]) => name)];
+  const cell = (pager: Costs | undefined, builtIn: Costs, get: (c: Costs) => number) => {
+    if (!pager) return `failed / ${fmtInt(get(builtIn))}`;
+    const ratio = get(builtIn) > 0 ? ` ${(get(pager) / get(builtIn)).toFixed(2)}x` : '';
+    return `${fmtInt(get(pager))} / ${fmtInt(get(builtIn))}${ratio}`;
+  };
+  // A workload whose check failed ran wrong: its costs say little.
+  const rows = card.costs.map((row) => [`${row.name}${row.passed ? '' : ' (failed)'}`, ...cols.map(([, get]) => cell(row.pager, row.builtIn, get))]);
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ').trimEnd();
+  const title = `${bold(color, 'costs')} on the kernel's workloads: ${label} / the built-in ${card.mode} pager`;
+  return [title, line(header), ...rows.map(line)].join('\n');
+}
+
+function parseSeed(text: string): number {
+  const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff) throw new CliError(`--seed takes a whole number from 0 to 4294967295 (got '${text}')`);
+  return n;
+}
+
+function parseScale(text: string | undefined): number {
+  if (text === undefined || text === '') return 1;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || n > 1000) throw new CliError(`VMMLAB_CHECK_SCALE takes a number above 0, at most 1000 (got '${text}')`);
+  return n;
+}

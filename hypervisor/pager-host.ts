@@ -1,0 +1,650 @@
+// The VMM's side of the pager API (pager.ts): one PagerHost per VM holds the VM's pager, hands
+// it the services of the API, each checked against the API's rules, and dispatches the VM's
+// paging exits to the pager's handlers. This is the only code that touches the MMU, the host's
+// memory and the VM on a pager's behalf: a pager, built-in or a user's, can do nothing else.
+//
+// What is enforced, so that no pager can reach memory it does not own:
+// - entries are written only in tables this pager allocated, and a valid entry leads either to
+//   one of its tables of the next level, or (a leaf) to host frames this VM owns;
+// - a table is given back only when nothing points at it: it may be freed while an entry (or the
+//   hardware's root register) still names it, but the last reference must go before the event
+//   ends, and the frames return to the host only then;
+// - an exit is completed (a fault injected, a device access or a store emulated) at most once,
+//   and only by a page-fault or EPT-violation handler; handlers return what they are documented
+//   to return;
+// - a pager that keeps the guest exiting without an instruction ever retiring is stopped.
+// A broken rule, or an exception from a user's pager, becomes a PagerError naming the pager and
+// the event (with the guest's pc and instruction count): the guest stops there, and nothing of
+// the emulator's stack shows. Built-in pagers are checked the same way, but an exception they
+// throw is a vmmlab bug and is left alone.
+
+import { ACCESS, ACCESS_NAMES, CAUSE, CR, DEVICE, PAGE_SIZE, PTBR_ASID_MASK, PTBR_KEEP, PTBR_ROOT_MASK, PTE, STATUS, causeName, type AccessType } from '../isa/arch.ts';
+import { EXIT, EXIT_CONTROL, type ExitControls, type ExitInfo } from '../emulator/exits.ts';
+import { permits, type Mmu } from '../emulator/mmu.ts';
+import { TV32_PAGING, eptPagingMode, type PagingMode } from '../emulator/paging-mode.ts';
+import type { MachineProfile } from '../emulator/profile.ts';
+import type { NestedStage } from '../emulator/walker.ts';
+import { decodeAccess } from './emulate.ts';
+import { OutOfHostMemory, type HostMemory } from './host.ts';
+import { PagerTables } from './pager-tables.ts';
+import { EVENT_NAMES, PAGER_API_VERSION, type Arch, type ExitName, type Pager, type PagerCounter, type PagerModule, type PagerServices, type PagerSettings } from './pager.ts';
+import type { Vm } from './vm.ts';
+
+/** Exits every design takes, which the VMM handles itself: wfi (so the host may run someone else) and hypercalls. */
+export const VMM_EVENTS = EXIT_CONTROL.WFI | EXIT_CONTROL.HCALL;
+
+/** Exits in a row without an instruction retiring after which a pager is stopped (no design needs more than a few). */
+export const NO_PROGRESS_EXITS = 100_000;
+
+const EXIT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** A pager broke the API's rules or threw: the guest stopped at `event`. */
+export class PagerError extends Error {
+  constructor(message: string, readonly pager: string, readonly event: string) {
+    super(message);
+    this.name = 'PagerError';
+  }
+}
+
+/** The constants and helpers `vmm.arch` offers (isa/arch.ts's). */
+const NOT_PRESENT = [CAUSE.FETCH_PAGE_FAULT, CAUSE.LOAD_PAGE_FAULT, CAUSE.STORE_PAGE_FAULT];
+const PROTECTION = [CAUSE.FETCH_PROTECTION_FAULT, CAUSE.LOAD_PROTECTION_FAULT, CAUSE.STORE_PROTECTION_FAULT];
+export const ARCH: Arch = Object.freeze({
+  PAGE_SIZE,
+  PTE: Object.freeze({ V: PTE.V, W: PTE.W, X: PTE.X, U: PTE.U, G: PTE.G, A: PTE.A, D: PTE.D, L: PTE.L, FRAME_MASK: PTE.FRAME_MASK }),
+  CAUSE: Object.freeze({ ...CAUSE }),
+  ACCESS: Object.freeze({ ...ACCESS }),
+  CR: Object.freeze({ ...CR }),
+  STATUS: Object.freeze({ ...STATUS }),
+  PTBR_ROOT_MASK,
+  PTBR_ASID_MASK,
+  PTBR_KEEP,
+  permits: (leaf: number, access: AccessType, user: boolean) => permits(leaf, access, user),
+  notPresentCause: (access: AccessType) => NOT_PRESENT[access]!,
+  protectionCause: (access: AccessType) => PROTECTION[access]!,
+});
+
+/** The counters `vmm.count` may bump, and the VMM statistic each is. */
+const COUNTERS: Record<PagerCounter, 'unshadowed' | 'ptUnsyncs' | 'ptResyncs' | 'shadowRootsCreated' | 'shadowRootsReclaimed'> = {
+  unshadowed: 'unshadowed',
+  ptUnsyncs: 'ptUnsyncs',
+  ptResyncs: 'ptResyncs',
+  shadowRootsCreated: 'shadowRootsCreated',
+  shadowRootsReclaimed: 'shadowRootsReclaimed',
+};
+
+/** What a PagerHost needs of the VMM: the host's memory, the one MMU, the profile. */
+export interface PagerHostContext {
+  readonly host: HostMemory;
+  readonly mmu: Mmu;
+  readonly profile: MachineProfile;
+  /** How a pager's failure leaves the VMM (default: the PagerError itself). */
+  readonly failure?: (error: PagerError) => Error;
+}
+
+const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+export class PagerHost {
+  readonly pager: Pager;
+  readonly name: string;
+  readonly exitControls: ExitControls;
+  /** The format the hardware walks the pager's tables in. */
+  readonly format: PagingMode;
+  private readonly shadowKind: boolean;
+  private readonly host: HostMemory;
+  private readonly mmu: Mmu;
+  private readonly profile: MachineProfile;
+  /** The pager's tables, and who may point at what (pager-tables.ts). */
+  private readonly tables: PagerTables;
+  private nested: NestedStage | null = null;
+  /** The guest runs with paging off on the loaded (shadow) root. */
+  private pagingOff = false;
+  private vpid = 0;
+
+  // The event being handled.
+  private event: string = EVENT_NAMES.create;
+  private exit: ExitInfo | undefined;
+  private completedBy: ExitName | undefined;
+  private rootLoaded = false;
+  private failure: PagerError | undefined;
+  private lastInstret = -1;
+  private streak = 0;
+
+  /** `probe`: made only to learn the pager's translation (its VM's mode is not checked against it). */
+  constructor(readonly vm: Vm, private readonly context: PagerHostContext, readonly module: PagerModule, settings: PagerSettings, private readonly probe = false) {
+    this.host = context.host;
+    this.mmu = context.mmu;
+    this.profile = context.profile;
+    this.name = module.name;
+    // The VM's mode says how the hardware translates, and so the format of the pager's tables.
+    this.shadowKind = vm.mode === 'shadow';
+    this.format = this.shadowKind ? TV32_PAGING : eptPagingMode(settings.ept.levels, settings.ept.largePages);
+    this.tables = new PagerTables(this.host, vm, this.format, this.profile, (what) => this.violation(what));
+    const services = this.makeServices();
+    // Copies, frozen: a pager must not be able to change the VMM's options or the format constants.
+    const given: PagerSettings = Object.freeze({ shadow: Object.freeze({ ...settings.shadow }), ept: Object.freeze({ ...settings.ept }) });
+    const pager = this.invoke(() => module.create(services, given)) as unknown;
+    this.pager = this.checkShape(pager);
+    this.exitControls = exitControlsOf(this.pager);
+    this.endEvent(undefined, 'void');
+  }
+
+  // ------------------------------------------------------------------ the VMM's calls
+
+  /** VM entry: the pager's exits, and the root it loads (or the one it last loaded). */
+  enter(vpid: number): void {
+    const cpu = this.vm.cpu;
+    cpu.exitControls = this.exitControls;
+    cpu.vmmOwnsTranslation = this.shadowKind;
+    this.vpid = vpid;
+    if (this.pager.vmEntry) {
+      this.begin(EVENT_NAMES.vmEntry, undefined);
+      this.rootLoaded = false;
+      const result = this.invoke(() => this.pager.vmEntry!());
+      if (!this.rootLoaded && this.failure === undefined) this.violation('vmEntry loaded no root: call vmm.loadRoot(root) on every VM entry');
+      this.endEvent(result, 'void');
+    } else {
+      if (this.tables.root < 0) this.fail(EVENT_NAMES.vmEntry, 'the pager has no vmEntry handler and has loaded no root: load one (vmm.loadRoot) in vmEntry');
+      this.loadRoot(this.tables.root, { pagingOff: this.pagingOff });
+    }
+    cpu.syncMmuMode();
+  }
+
+  /** The guest's PTBR read (a CR_READ exit): what it reads. */
+  ptbrRead(e: ExitInfo): number {
+    const cpu = this.vm.cpu;
+    if (!this.pager.ptbrRead) return cpu.readCr(CR.PTBR);
+    this.begin(EVENT_NAMES.ptbrRead, e);
+    const value = this.invoke(() => this.pager.ptbrRead!({ pc: e.pc >>> 0, instret: this.vm.stats.instructions }));
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 32) {
+      this.violation(`ptbrRead returned ${show(value)}; it returns the value the guest reads, a 32-bit number`);
+    }
+    this.endEvent(undefined, 'void');
+    return (value as number) | 0;
+  }
+
+  /** After the VMM emulated a control-register write (`old` is the value before). */
+  afterCrWrite(e: ExitInfo, old: number): void {
+    const pager = this.pager;
+    const instret = this.vm.stats.instructions;
+    if (e.crn === CR.PTBR && pager.ptbrWrite) {
+      this.begin(EVENT_NAMES.ptbrWrite, e);
+      const result = this.invoke(() => pager.ptbrWrite!({ pc: e.pc >>> 0, instret, value: e.value | 0, previous: old | 0 }));
+      this.endEvent(result, 'void');
+    } else if (e.crn === CR.STATUS && pager.pagingChange) {
+      this.begin(EVENT_NAMES.pagingChange, e);
+      const enabled = (this.vm.cpu.cr[CR.STATUS]! & STATUS.PG) !== 0;
+      const result = this.invoke(() => pager.pagingChange!({ pc: e.pc >>> 0, instret, enabled }));
+      this.endEvent(result, 'void');
+    }
+  }
+
+  /** A paging exit: the pager's handler, and the exit's name; undefined when it is not one. */
+  handleExit(e: ExitInfo): string | undefined {
+    const pager = this.pager;
+    const cpu = this.vm.cpu;
+    const pc = e.pc >>> 0;
+    const instret = this.vm.stats.instructions;
+    switch (e.reason) {
+      case EXIT.INVLPG: {
+        if (!pager.invlpg) return undefined;
+        this.begin(EVENT_NAMES.invlpg, e);
+        const result = this.invoke(() => pager.invlpg!({ pc, instret, va: e.address >>> 0 }));
+        const name = this.endEvent(result, 'exit') ?? 'invlpg';
+        cpu.retireEmulated(e.word);
+        return name;
+      }
+      case EXIT.TLBFLUSH: {
+        if (!pager.tlbflush) return undefined;
+        this.begin(EVENT_NAMES.tlbflush, e);
+        const result = this.invoke(() => pager.tlbflush!({ pc, instret }));
+        const name = this.endEvent(result, 'exit') ?? 'tlbflush';
+        cpu.retireEmulated(e.word);
+        return name;
+      }
+      case EXIT.PAGE_FAULT: {
+        if (!pager.pageFault) return undefined;
+        this.begin(EVENT_NAMES.pageFault, e);
+        const user = !(cpu.cr[CR.STATUS]! & STATUS.MODE);
+        const result = this.invoke(() => pager.pageFault!({ pc, instret, va: e.address >>> 0, access: e.access as AccessType, cause: e.cause, user }));
+        const name = this.endEvent(result, 'exit') ?? this.completedBy ?? 'hidden-fault';
+        if (this.completedBy === undefined && name === 'hidden-fault') this.vm.vmm.faultsHidden++;
+        return name;
+      }
+      case EXIT.EPT_VIOLATION: {
+        if (!pager.eptViolation) return undefined;
+        this.begin(EVENT_NAMES.eptViolation, e);
+        const result = this.invoke(() => pager.eptViolation!({
+          pc, instret, guestPhys: e.guestPhys >>> 0, va: e.address >>> 0, access: e.access as AccessType, inTableWalk: e.inTableWalk,
+        }));
+        return this.endEvent(result, 'exit') ?? this.completedBy ?? 'ept-violation';
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Isolation audit of the pager's tables: every leaf reachable from one of its roots maps host
+   * frames this VM owns (and, for an EPT, guest-physical addresses inside the VM's memory).
+   */
+  audit(): string[] {
+    return this.tables.audit();
+  }
+
+  /** Every exit: a pager that keeps the guest exiting without retiring anything is stopped. */
+  noteExit(instructions: number, e: ExitInfo): void {
+    if (instructions !== this.lastInstret) {
+      this.lastInstret = instructions;
+      this.streak = 0;
+      return;
+    }
+    if (++this.streak < NO_PROGRESS_EXITS) return;
+    this.exit = e;
+    const what = e.reason === EXIT.PAGE_FAULT ? EVENT_NAMES.pageFault : e.reason === EXIT.EPT_VIOLATION ? EVENT_NAMES.eptViolation : 'an exit';
+    const hint = e.reason === EXIT.PAGE_FAULT
+      ? ': does pageFault fill the entry the guest\'s tables allow, or inject the fault they give?'
+      : e.reason === EXIT.EPT_VIOLATION ? ': does eptViolation map the guest-physical address?' : '';
+    this.fail(what, `made no progress: ${fmt(NO_PROGRESS_EXITS)} exits in a row, and not one instruction retired${hint}`);
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private begin(event: string, e: ExitInfo | undefined): void {
+    if (this.failure) throw this.raise(this.failure);
+    this.event = event;
+    this.exit = e;
+    this.completedBy = undefined;
+  }
+
+  /** Run the pager's code: a user's exception becomes a PagerError naming the event. */
+  private invoke<T>(body: () => T): T {
+    if (this.module.builtIn) return body();
+    try {
+      return body();
+    } catch (error) {
+      if (error instanceof PagerError || error instanceof OutOfHostMemory) throw error;
+      const where = this.module.locate?.(error);
+      return this.fail(this.event, `threw ${describeError(error)}${where ? ` (${where})` : ''}`);
+    }
+  }
+
+  /** After a handler: its return value checked, the tables' references settled. Returns the exit name it gave. */
+  private endEvent(result: unknown, kind: 'void' | 'exit'): ExitName | undefined {
+    if (this.failure) throw this.raise(this.failure);
+    this.tables.settle();
+    if (isThenable(result)) this.violation('returned a Promise: pager handlers run synchronously (no async, no await)');
+    if (kind === 'void') {
+      if (result !== undefined) this.violation(`returned ${show(result)}; this handler returns nothing`);
+      return undefined;
+    }
+    if (result === undefined) return undefined;
+    if (typeof result !== 'string' || !EXIT_NAME.test(result)) {
+      this.violation(`returned ${show(result)}; a handler returns nothing or the exit's name, a lowercase word such as 'hidden-fault'`);
+    }
+    return result as string;
+  }
+
+  /** The guest stops here: a PagerError naming the pager, the event and the guest's position. */
+  private fail(event: string, what: string): never {
+    if (!this.failure) {
+      this.failure = new PagerError(this.message(event, what), this.name, event);
+      this.vm.failure = this.failure.message;
+      this.vm.stopped = 'stopped';
+    }
+    throw this.raise(this.failure);
+  }
+
+  private message(event: string, what: string): string {
+    const at = this.describeEvent(event);
+    if (what.startsWith('threw ')) return `pager '${this.name}' threw on ${at}: ${what.slice(6)}`;
+    if (what.startsWith('made no progress: ')) return `pager '${this.name}' made no progress on ${at}: ${what.slice('made no progress: '.length)}`;
+    return `pager '${this.name}' broke the pager API on ${at}: ${what}`;
+  }
+
+  private raise(error: PagerError): Error {
+    return this.context.failure ? this.context.failure(error) : error;
+  }
+
+  private violation(what: string): never {
+    return this.fail(this.event, what);
+  }
+
+  /** The event in words: what the guest did, where, when. */
+  private describeEvent(event: string): string {
+    const e = this.exit;
+    if (!e) return event === EVENT_NAMES.create ? 'create (making the pager for VM ' + this.vm.name + ')' : event;
+    const where = `pc ${hex(e.pc)}, instruction ${fmt(this.vm.stats.instructions + 1)}`;
+    switch (e.reason) {
+      case EXIT.PAGE_FAULT: return `${event} (${ACCESS_NAMES[e.access] ?? 'access'} of va ${hex(e.address)}, ${causeName(e.cause)}; ${where})`;
+      case EXIT.EPT_VIOLATION: return `${event} (guest-physical ${hex(e.guestPhys)}${e.inTableWalk ? ', a guest page table' : ''}, ${ACCESS_NAMES[e.access] ?? 'access'} of va ${hex(e.address)}; ${where})`;
+      case EXIT.INVLPG: return `${event} (va ${hex(e.address)}; ${where})`;
+      case EXIT.CR_WRITE: return `${event} (value ${hex(e.value)}; ${where})`;
+      default: return `${event} (${where})`;
+    }
+  }
+
+  // ------------------------------------------------------------------ the pager's shape
+
+  private checkShape(pager: unknown): Pager {
+    if (pager === null || typeof pager !== 'object') {
+      this.violation(`the factory returned ${show(pager)}; it returns the pager: an object with translation and event handlers`);
+    }
+    const p = pager as Record<string, unknown>;
+    if (p.translation !== 'shadow' && p.translation !== 'nested') this.violation(`the pager's translation is ${show(p.translation)}; it is 'shadow' or 'nested'`);
+    for (const handler of Object.keys(EVENT_NAMES)) {
+      if (handler === 'create') continue;
+      if (p[handler] !== undefined && typeof p[handler] !== 'function') this.violation(`the pager's ${handler} is ${show(p[handler])}, not a function`);
+    }
+    if (p.translation === 'shadow' && typeof p.pageFault !== 'function') this.violation("a 'shadow' pager needs a pageFault handler: the hardware walks only its tables");
+    if (p.translation === 'nested' && typeof p.eptViolation !== 'function') this.violation("a 'nested' pager needs an eptViolation handler: guest-physical addresses it has not mapped exit there");
+    const mode = this.vm.mode;
+    if (!this.probe && (mode === 'shadow') !== (p.translation === 'shadow')) {
+      this.violation(`the pager's translation is '${String(p.translation)}', so its VMs run with --mode ${p.translation === 'shadow' ? 'shadow' : 'ept'}, not ${mode}`);
+    }
+    return pager as Pager;
+  }
+
+  // ------------------------------------------------------------------ the hardware
+
+  private guestAsid(): number {
+    return this.vm.cpu.cr[CR.PTBR]! & this.mmu.asidMask;
+  }
+
+  private loadRoot(root: unknown, options?: { readonly pagingOff?: boolean }): void {
+    this.guard();
+    const r = this.tables.setRoot(root, 'loadRoot');
+    this.rootLoaded = true;
+    const mmu = this.mmu;
+    if (this.shadowKind) {
+      this.pagingOff = options?.pagingOff === true;
+      mmu.configure(true, r, (this.vpid << 8) | this.guestAsid(), null);
+      mmu.pagingOffSpace = this.pagingOff;
+      return;
+    }
+    if (this.nested?.root !== r) this.nested = { mode: this.format, root: r };
+    mmu.pagingOffSpace = false;
+    mmu.configure(mmu.stage1On, mmu.stage1Root, (this.vpid << 8) | this.guestAsid(), this.nested);
+  }
+
+  private switchRoot(root: unknown, options: { readonly keep: boolean; readonly pagingOff?: boolean }): void {
+    this.guard();
+    if (!this.shadowKind) this.violation("switchRoot is for 'shadow' pagers (a nested pager's guest writes its own PTBR)");
+    if (options === null || typeof options !== 'object' || typeof options.keep !== 'boolean') this.violation('switchRoot(root, { keep }) needs keep: true or false');
+    const r = this.tables.setRoot(root, 'switchRoot');
+    this.rootLoaded = true;
+    this.pagingOff = options.pagingOff === true;
+    this.mmu.pagingOffSpace = this.pagingOff;
+    this.mmu.writePtbr(r | this.guestAsid() | (options.keep ? PTBR_KEEP : 0));
+  }
+
+  // ------------------------------------------------------------------ completing an exit
+
+  /** Only page-fault and EPT-violation handlers complete exits, once each. */
+  private completing(service: string): ExitInfo {
+    this.guard();
+    const e = this.exit;
+    if (!e || (e.reason !== EXIT.PAGE_FAULT && e.reason !== EXIT.EPT_VIOLATION)) {
+      this.violation(`${service} completes a page fault or an EPT violation; this is ${this.event}`);
+    }
+    if (this.completedBy !== undefined) this.violation(`${service}: this exit was already completed (${this.completedBy}); an exit ends one way`);
+    return e;
+  }
+
+  private inject(cause: number, badva: number): void {
+    const vm = this.vm;
+    vm.vmm.faultsInjected++;
+    vm.stats.cyclesVmm += this.profile.vmmInjectCycles;
+    vm.cpu.deliverTrap(cause, badva);
+  }
+
+  private injectFault(cause: unknown, badva: unknown): ExitName {
+    this.completing('injectFault');
+    if (typeof cause !== 'number' || !Number.isInteger(cause) || cause < 0 || cause > CAUSE.STORE_PROTECTION_FAULT) {
+      this.violation(`injectFault(${show(cause)}): the cause is a TV32 exception, 0 to 13 (isa/README.md 5.1)`);
+    }
+    if (typeof badva !== 'number' || !Number.isFinite(badva)) this.violation(`injectFault(${cause}, ${show(badva)}): BADVA is a number`);
+    this.inject(cause, badva | 0);
+    return (this.completedBy = 'guest-fault');
+  }
+
+  private refuse(va: unknown): ExitName {
+    this.completing('refuse');
+    if (typeof va !== 'number' || !Number.isFinite(va)) this.violation(`refuse(${show(va)}): the virtual address is a number`);
+    this.vm.vmm.refusedAccesses++;
+    this.inject(CAUSE.BUS_ERROR, va | 0);
+    return (this.completedBy = 'guest-fault');
+  }
+
+  /**
+   * The load or store at the exiting pc against the VM's devices, as the hardware would have
+   * done natively (isa/README.md, "Devices"): words only, unknown registers are bus errors.
+   */
+  private emulateMmio(guestPhys: unknown): ExitName {
+    const e = this.completing('emulateMmio');
+    const vm = this.vm;
+    if (typeof guestPhys !== 'number' || !vm.isMmio(guestPhys >>> 0)) this.violation(`emulateMmio(${typeof guestPhys === 'number' ? hex(guestPhys) : show(guestPhys)}): not a device address (0xf0000000 to 0xf000ffff)`);
+    this.completedBy = 'mmio';
+    const gpa = (guestPhys as number) >>> 0;
+    const cpu = vm.cpu;
+    const access = decodeAccess(e.word);
+    if (e.access === ACCESS.FETCH || !access || access.size !== 4) {
+      this.inject(CAUSE.BUS_ERROR, e.address);
+      return 'mmio';
+    }
+    vm.vmm.mmioEmulated++;
+    vm.stats.cyclesVmm += this.profile.vmmEmulateCycles;
+    if (access.isStore) {
+      if (!vm.devices.write(gpa, cpu.regs[access.dataReg]!)) return this.busErrorMmio(e);
+      if (gpa === DEVICE.POWER_OFF && vm.devices.poweredOff) vm.stopped = 'halted';
+    } else {
+      const value = vm.devices.read(gpa);
+      if (value === undefined) return this.busErrorMmio(e);
+      if (access.dataReg !== 0) cpu.regs[access.dataReg] = value;
+    }
+    vm.stats.mmioAccesses++;
+    vm.stats.cyclesMmio += this.profile.mmioCycles;
+    cpu.retireEmulated(e.word);
+    return 'mmio';
+  }
+
+  private busErrorMmio(e: ExitInfo): ExitName {
+    this.inject(CAUSE.BUS_ERROR, e.address);
+    return 'mmio';
+  }
+
+  /** A store the guest's tables allow, to a frame the pager protects: performed, and retired. */
+  private emulateStore(guestPhys: unknown): ExitName {
+    const e = this.completing('emulateStore');
+    const vm = this.vm;
+    if (e.reason !== EXIT.PAGE_FAULT || e.access !== ACCESS.STORE) this.violation('emulateStore: the exiting access is not a store');
+    const access = decodeAccess(e.word);
+    if (!access || !access.isStore) this.violation(`emulateStore: the instruction at ${hex(e.pc)} (${hex(e.word)}) is not a store`);
+    if (typeof guestPhys !== 'number' || !vm.isGuestRam(guestPhys >>> 0)) this.violation(`emulateStore(${typeof guestPhys === 'number' ? hex(guestPhys) : show(guestPhys)}): not in guest RAM`);
+    const gpa = (guestPhys as number) >>> 0;
+    if (gpa % access.size !== 0) this.violation(`emulateStore(${hex(gpa)}): a ${access.size}-byte store is aligned`);
+    vm.writeSized(gpa, vm.cpu.regs[access.dataReg]!, access.size);
+    vm.vmm.ptWritesEmulated++;
+    vm.stats.cyclesVmm += this.profile.vmmEmulateCycles;
+    vm.cpu.retireEmulated(e.word);
+    return (this.completedBy = 'pt-write');
+  }
+
+  // ------------------------------------------------------------------ the services object
+
+  /** After a failure every service refuses (a pager that caught the PagerError still stops). */
+  private guard(): void {
+    if (this.failure) throw this.raise(this.failure);
+  }
+
+  private guestAddress(guestPhys: unknown, service: string): number {
+    this.guard();
+    if (typeof guestPhys !== 'number' || !Number.isInteger(guestPhys)) this.violation(`${service}(${show(guestPhys)}): a guest-physical address is a whole number`);
+    const gpa = guestPhys >>> 0;
+    if (gpa % 4 !== 0) this.violation(`${service}(${hex(gpa)}): the address is word-aligned`);
+    return gpa;
+  }
+
+  private makeServices(): PagerServices {
+    const vm = this.vm;
+    const format: PagingMode = Object.freeze({ name: this.format.name, levelBits: Object.freeze([...this.format.levelBits]), largeAllowed: Object.freeze([...this.format.largeAllowed]) });
+    const mem = this.host.mem;
+    const profile = this.profile;
+    const host: PagerHost = this;
+    const services: PagerServices = {
+      apiVersion: PAGER_API_VERSION,
+      vmName: vm.name,
+      guestMemoryBytes: vm.sizeBytes,
+      arch: ARCH,
+      readGuestCr(crn) {
+        host.guard();
+        if (typeof crn !== 'number' || !Number.isInteger(crn) || crn < 0 || crn > CR.INSTRETH) host.violation(`readGuestCr(${show(crn)}): control registers are 0 to 11 (isa/README.md 4.2)`);
+        return vm.cpu.readCr(crn);
+      },
+      isGuestRam: (guestPhys) => typeof guestPhys === 'number' && vm.isGuestRam(guestPhys >>> 0),
+      isMmio: (guestPhys) => typeof guestPhys === 'number' && vm.isMmio(guestPhys >>> 0),
+      readGuestPte(guestPhys) {
+        const gpa = host.guestAddress(guestPhys, 'readGuestPte');
+        vm.stats.cyclesVmm += profile.vmmPteReadCycles;
+        if (!vm.isGuestRam(gpa)) return undefined;
+        const h = vm.backed(gpa);
+        return h < 0 ? 0 : mem.i32[h >>> 2]!;
+      },
+      writeGuestPte(guestPhys, value) {
+        const gpa = host.guestAddress(guestPhys, 'writeGuestPte');
+        if (!vm.isGuestRam(gpa)) host.violation(`writeGuestPte(${hex(gpa)}): not in guest RAM`);
+        const word = host.word(value, 'writeGuestPte');
+        const h = vm.backing(gpa);
+        const old = mem.i32[h >>> 2]!;
+        mem.i32[h >>> 2] = word;
+        mem.dirty[h >>> 12] = 1;
+        vm.stats.cyclesVmm += profile.vmmPteWriteCycles;
+        if (word !== old && (word | old) === word && ((word ^ old) & ~(PTE.A | PTE.D)) === 0) vm.stats.adUpdates++;
+      },
+      readGuestWord(guestPhys) {
+        const gpa = host.guestAddress(guestPhys, 'readGuestWord');
+        return vm.peekWord(gpa);
+      },
+      writeGuestWord(guestPhys, value) {
+        const gpa = host.guestAddress(guestPhys, 'writeGuestWord');
+        if (!vm.isGuestRam(gpa)) host.violation(`writeGuestWord(${hex(gpa)}): not in guest RAM`);
+        vm.writeWord(gpa, host.word(value, 'writeGuestWord'));
+      },
+      backing(guestPhys) {
+        host.guard();
+        return typeof guestPhys === 'number' ? vm.backing(guestPhys) : -1;
+      },
+      backed(guestPhys) {
+        host.guard();
+        return typeof guestPhys === 'number' ? vm.backed(guestPhys >>> 0) : -1;
+      },
+      backGuestInRuns(frames) {
+        host.guard();
+        if (typeof frames !== 'number' || !Number.isInteger(frames) || frames < 1 || (frames & (frames - 1)) !== 0 || frames > 1 << 20) {
+          host.violation(`backGuestInRuns(${show(frames)}): a run is a power of two of frames`);
+        }
+        vm.allocGranuleFrames = frames;
+      },
+      format,
+      allocTable(level) {
+        host.guard();
+        return host.tables.alloc(level);
+      },
+      freeTable(table) {
+        host.guard();
+        host.tables.free(table);
+      },
+      readEntry(table, index) {
+        host.guard();
+        return host.tables.read(table, index);
+      },
+      writeEntry(table, index, value) {
+        host.guard();
+        host.tables.write(table, index, value);
+      },
+      loadRoot: (root, options) => host.loadRoot(root, options),
+      switchRoot: (root, options) => host.switchRoot(root, options),
+      flushTlbAll() {
+        host.guard();
+        host.mmu.flushAll();
+      },
+      flushTlbPage(va) {
+        host.guard();
+        host.mmu.flushPage(host.number(va, 'flushTlbPage'));
+      },
+      flushTlbRange(from, to) {
+        host.guard();
+        host.mmu.flushRange(host.number(from, 'flushTlbRange'), host.number(to, 'flushTlbRange'));
+      },
+      flushTlbVm() {
+        host.guard();
+        host.mmu.flushVpid();
+      },
+      injectFault: (cause, badva) => host.injectFault(cause, badva),
+      refuse: (va) => host.refuse(va),
+      emulateMmio: (guestPhys) => host.emulateMmio(guestPhys),
+      emulateStore: (guestPhys) => host.emulateStore(guestPhys),
+      costs: Object.freeze({
+        pteRead: profile.vmmPteReadCycles,
+        pteWrite: profile.vmmPteWriteCycles,
+        emulate: profile.vmmEmulateCycles,
+        inject: profile.vmmInjectCycles,
+      }),
+      chargeVmm(cycles) {
+        host.guard();
+        if (typeof cycles !== 'number' || !Number.isFinite(cycles) || cycles < 0) host.violation(`chargeVmm(${show(cycles)}): cycles are a non-negative number`);
+        vm.stats.cyclesVmm += cycles;
+      },
+      count(counter, n = 1) {
+        host.guard();
+        const field = Object.hasOwn(COUNTERS, counter) ? COUNTERS[counter] : undefined;
+        if (!field) host.violation(`count(${show(counter)}): the counters are ${Object.keys(COUNTERS).join(', ')}`);
+        if (typeof n !== 'number' || !Number.isInteger(n)) host.violation(`count('${counter}', ${show(n)}): n is a whole number`);
+        vm.vmm[field] += n;
+      },
+    };
+    return Object.freeze(services);
+  }
+
+  private word(value: unknown, service: string): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 32) this.violation(`${service}: ${show(value)} is not a 32-bit number`);
+    return (value as number) | 0;
+  }
+
+  private number(value: unknown, service: string): number {
+    if (typeof value !== 'number' || !Number.isFinite(value)) this.violation(`${service}(${show(value)}): an address is a number`);
+    return value as number;
+  }
+}
+
+/** The exits a pager takes: those it has handlers for, plus the VMM's own (wfi, hcall). */
+export function exitControlsOf(pager: Pager): ExitControls {
+  return {
+    crReadExits: pager.ptbrRead ? 1 << CR.PTBR : 0,
+    crWriteExits: (pager.ptbrWrite ? 1 << CR.PTBR : 0) | (pager.pagingChange ? 1 << CR.STATUS : 0),
+    statusWriteMask: pager.pagingChange ? STATUS.PG : 0,
+    events: (pager.pageFault ? EXIT_CONTROL.PAGE_FAULT : 0) | (pager.invlpg ? EXIT_CONTROL.INVLPG : 0) | (pager.tlbflush ? EXIT_CONTROL.TLBFLUSH : 0) | VMM_EVENTS,
+  };
+}
+
+function isThenable(value: unknown): boolean {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** A value in a message: short, and never the pager's whole object. */
+function show(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) > 255 ? `${value} (${hex(value)})` : String(value);
+  if (typeof value === 'function') return 'a function';
+  if (isThenable(value)) return 'a Promise';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : String(value);
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return show(error);
+}

@@ -1,0 +1,252 @@
+// The tables of one pager (pager-host.ts): the host frames the VMM allocated for it, each a
+// table of some level of the hardware's format, and who points at whom. This is where the pager
+// API's ownership rules live: a pager writes entries only in its own tables; a valid entry leads
+// to one of its tables of the next level or, a leaf, maps host frames its VM owns (every frame of
+// a large page); a table is given back to the host only when no entry (and not the hardware's
+// root register) points at it any more, so that no frame the hardware may still walk can go to
+// another VM. Each rule broken calls `violation`, which throws.
+
+import { PAGE_SIZE, PTE } from '../isa/arch.ts';
+import { levelShift, tableBytes, type PagingMode } from '../emulator/paging-mode.ts';
+import type { MachineProfile } from '../emulator/profile.ts';
+import { VMM_OWNER, type HostMemory } from './host.ts';
+import type { Vm } from './vm.ts';
+
+/** One of the pager's tables. */
+interface Table {
+  readonly level: number;
+  readonly frames: number;
+  /** Valid entries of the pager's tables leading here, plus 1 while it is the hardware's root. */
+  refs: number;
+  /** Freed by the pager: its frames go back to the host once refs reaches 0. */
+  dead: boolean;
+}
+
+const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
+
+export class PagerTables {
+  private readonly tables = new Map<number, Table>();
+  /** Freed tables still referenced: each must be released before the event ends. */
+  private readonly dying = new Set<number>();
+  /** The root the hardware was last given (-1: none yet). */
+  root = -1;
+  private readonly shadowKind: boolean;
+
+  constructor(
+    private readonly host: HostMemory,
+    private readonly vm: Vm,
+    readonly format: PagingMode,
+    private readonly profile: MachineProfile,
+    private readonly violation: (what: string) => never,
+  ) {
+    this.shadowKind = vm.mode === 'shadow';
+  }
+
+  /** At the end of an event: a table freed while still pointed at must have been let go of by now. */
+  settle(): void {
+    if (this.dying.size === 0) return;
+    const [table] = this.dying;
+    const t = this.tables.get(table!)!;
+    const what = table === this.root ? 'the root the hardware uses' : `still pointed at by ${t.refs} entr${t.refs === 1 ? 'y' : 'ies'}`;
+    this.violation(`freeTable(${hex(table!)}): the table is ${what}; clear every entry leading to it (and load another root) before the event ends`);
+  }
+
+  tableFrames(level: number): number {
+    return Math.max(1, tableBytes(this.format, level) / PAGE_SIZE);
+  }
+
+  private isLeaf(level: number, entry: number): boolean {
+    return level === this.format.levelBits.length - 1 || ((entry & PTE.L) !== 0 && this.format.largeAllowed[level] === true);
+  }
+
+  private tableAt(table: unknown, service: string): Table {
+    const t = typeof table === 'number' ? this.tables.get(table) : undefined;
+    if (!t) this.violation(`${service}: ${typeof table === 'number' ? hex(table) : show(table)} is not a table of this pager (allocTable gives them)`);
+    if (t.dead) this.violation(`${service}: the table at ${hex(table as number)} was freed`);
+    return t;
+  }
+
+  /** allocTable: a zeroed table for `level`, in frames the VMM owns for this pager. */
+  alloc(level: unknown): number {
+    const levels = this.format.levelBits.length;
+    if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level >= levels) {
+      this.violation(`allocTable(${show(level)}): the level is 0 (the root) to ${levels - 1}`);
+    }
+    const frames = this.tableFrames(level);
+    const table = frames === 1 ? this.host.allocFrame(VMM_OWNER) : this.host.allocRun(frames, 1, VMM_OWNER);
+    this.tables.set(table, { level, frames, refs: 0, dead: false });
+    if (this.shadowKind) this.vm.vmm.addShadowPages(frames);
+    else this.vm.vmm.eptPages += frames;
+    return table;
+  }
+
+  /** freeTable: released now, or when the last entry pointing at it goes. */
+  free(table: unknown): void {
+    const t = this.tableAt(table, 'freeTable');
+    t.dead = true;
+    if (t.refs === 0) this.destroy(table as number, t);
+    else this.dying.add(table as number);
+  }
+
+  /** A dead table nothing points at: drop what it points at, and give its frames back. */
+  private destroy(table: number, t: Table): void {
+    this.dying.delete(table);
+    if (t.level < this.format.levelBits.length - 1) {
+      const mem = this.host.mem.i32;
+      const entries = 1 << this.format.levelBits[t.level]!;
+      for (let i = 0; i < entries; i++) {
+        const entry = mem[(table + i * 4) >>> 2]!;
+        if ((entry & PTE.V) && !this.isLeaf(t.level, entry)) this.release((entry & PTE.FRAME_MASK) >>> 0);
+      }
+    }
+    this.tables.delete(table);
+    for (let f = 0; f < t.frames; f++) this.host.freeFrame(table + f * PAGE_SIZE);
+    if (this.shadowKind) this.vm.vmm.addShadowPages(-t.frames);
+    else this.vm.vmm.eptPages -= t.frames;
+  }
+
+  private release(table: number): void {
+    const t = this.tables.get(table);
+    if (!t) return;
+    t.refs--;
+    if (t.dead && t.refs === 0) this.destroy(table, t);
+  }
+
+  read(table: unknown, index: unknown): number {
+    const t = this.tableAt(table, 'readEntry');
+    this.checkIndex(t, index, 'readEntry', table as number);
+    return this.host.mem.i32[((table as number) + (index as number) * 4) >>> 2]!;
+  }
+
+  private checkIndex(t: Table, index: unknown, service: string, table: number): void {
+    const entries = 1 << this.format.levelBits[t.level]!;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= entries) {
+      this.violation(`${service}(${hex(table)}, ${show(index)}): a level-${t.level} table has entries 0 to ${entries - 1}`);
+    }
+  }
+
+  /** writeEntry: a valid entry leads to a table of the next level, or maps this VM's frames. */
+  write(table: unknown, index: unknown, value: unknown): void {
+    const t = this.tableAt(table, 'writeEntry');
+    this.checkIndex(t, index, 'writeEntry', table as number);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 32) {
+      this.violation(`writeEntry(${hex(table as number)}, ${String(index)}, ${show(value)}): an entry is a 32-bit number`);
+    }
+    const entry = value | 0;
+    const addr = ((table as number) + (index as number) * 4) >>> 0;
+    const mem = this.host.mem.i32;
+    const old = mem[addr >>> 2]!;
+    if (entry & PTE.V) {
+      const frame = (entry & PTE.FRAME_MASK) >>> 0;
+      if (this.isLeaf(t.level, entry)) this.checkLeaf(t.level, frame, table as number, index as number);
+      else {
+        const next = this.tables.get(frame);
+        if (!next || next.dead || next.level !== t.level + 1) {
+          this.violation(`writeEntry: entry ${String(index)} of the level-${t.level} table ${hex(table as number)} would lead to host ${hex(frame)}, ${this.frameOwner(frame)}; a non-leaf entry leads to one of this pager's level-${t.level + 1} tables (allocTable(${t.level + 1}))`);
+        }
+        next.refs++;
+      }
+    }
+    if ((old & PTE.V) && !this.isLeaf(t.level, old)) this.release((old & PTE.FRAME_MASK) >>> 0);
+    mem[addr >>> 2] = entry;
+    this.host.mem.dirty[addr >>> 12] = 1;
+    this.vm.stats.cyclesVmm += this.profile.vmmPteWriteCycles;
+  }
+
+  /** A leaf maps host frames: every frame of its page must be this VM's. */
+  private checkLeaf(level: number, frame: number, table: number, index: number): void {
+    const shift = levelShift(this.format, level);
+    const base = (frame & ~((2 ** shift - 1) >>> 0)) >>> 0;
+    const vmId = this.vm.id;
+    for (let f = 0; f < 2 ** (shift - 12); f++) {
+      const hostFrame = base + f * PAGE_SIZE;
+      if (this.host.ownerOf(hostFrame) !== vmId) {
+        this.violation(`writeEntry: entry ${index} of the level-${level} table ${hex(table)} would map host frame ${hex(hostFrame)}, ${this.frameOwner(hostFrame)}; a leaf maps only this VM's frames (vmm.backing(guestPhys))`);
+      }
+    }
+  }
+
+  /** Who owns a host frame, in words. */
+  private frameOwner(hostPhys: number): string {
+    if (hostPhys >= this.host.mem.sizeBytes) return 'past the end of host memory';
+    const owner = this.host.ownerOf(hostPhys);
+    if (owner === 0) return 'a free frame';
+    if (owner === VMM_OWNER) {
+      const t = this.tables.get((hostPhys & ~0xfff) >>> 0);
+      return t && !t.dead ? `this pager's level-${t.level} table` : 'a table of the VMM (not this pager\'s, or freed)';
+    }
+    if (owner === this.vm.id) return `a frame of this VM`;
+    return `a frame of another VM (VM ${owner})`;
+  }
+
+  /** The hardware's root register now holds `root` (a level-0 table), which counts as a reference to it. */
+  setRoot(root: unknown, service: string): number {
+    const t = this.tableAt(root, service);
+    if (t.level !== 0) this.violation(`${service}(${hex(root as number)}): a root is a level-0 table, this one is level ${t.level}`);
+    const r = root as number;
+    if (r !== this.root) {
+      t.refs++;
+      const old = this.root;
+      this.root = r;
+      if (old >= 0) this.release(old);
+    }
+    return r;
+  }
+
+  /**
+   * Isolation audit: every leaf reachable from one of the pager's roots maps host frames this VM
+   * owns (and, for an EPT, guest-physical addresses inside the VM's memory).
+   */
+  audit(): string[] {
+    const problems: string[] = [];
+    const mem = this.host.mem.i32;
+    const mode = this.format;
+    const vm = this.vm;
+    const visit = (table: number, level: number, base: number): void => {
+      for (let f = 0; f < this.tableFrames(level); f++) {
+        if (this.host.ownerOf(table + f * PAGE_SIZE) !== VMM_OWNER) problems.push(`${this.kind} table at ${hex(table)} not owned by the VMM`);
+      }
+      const entries = 1 << mode.levelBits[level]!;
+      const shift = levelShift(mode, level);
+      for (let i = 0; i < entries; i++) {
+        const entry = mem[(table + i * 4) >>> 2]!;
+        if (!(entry & PTE.V)) continue;
+        const frame = (entry & PTE.FRAME_MASK) >>> 0;
+        const address = base + i * 2 ** shift;
+        if (!this.isLeaf(level, entry)) {
+          // A table freed but still pointed at (the pager failed before releasing it) is still the pager's.
+          const next = this.tables.get(frame);
+          if (!next || next.level !== level + 1) problems.push(`${this.kind} entry for ${this.space} ${hex(address)} leads to host 0x${frame.toString(16)}, not one of the pager's tables`);
+          else visit(frame, level + 1, address);
+          continue;
+        }
+        if (!this.shadowKind && address >= vm.sizeBytes) problems.push(`EPT maps guest-physical 0x${address.toString(16)} beyond the VM's memory`);
+        const base4k = (frame & ~((2 ** shift - 1) >>> 0)) >>> 0;
+        for (let f = 0; f < 2 ** (shift - 12); f++) {
+          const owned = this.host.ownerOf(base4k + f * PAGE_SIZE);
+          if (owned !== vm.id) {
+            problems.push(`${this.kind} entry for ${this.space} 0x${address.toString(16)} maps host frame 0x${(base4k + f * PAGE_SIZE).toString(16)} not owned by VM ${vm.name}`);
+            break;
+          }
+        }
+      }
+    };
+    for (const [table, t] of this.tables) if (t.level === 0 && !t.dead) visit(table, 0, 0);
+    return problems;
+  }
+
+  private get kind(): string {
+    return this.shadowKind ? 'shadow' : 'EPT';
+  }
+
+  private get space(): string {
+    return this.shadowKind ? 'va' : 'guest-physical';
+  }
+}
+
+/** A value in a message (pager-host.ts has the full one). */
+function show(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) > 255 ? `${value} (${hex(value)})` : String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
+}
