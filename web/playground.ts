@@ -30,6 +30,9 @@ const INCLUDE_PATH = [`${BUNDLED}/lib`, `${BUNDLED}/user`];
 const DISASM_BEFORE = 6;
 const DISASM_AFTER = 12;
 
+/** What the debugger's snapshots may hold in a browser tab (the CLI's default is 1 GiB). */
+const HISTORY_BYTES = 256 * 1024 * 1024;
+
 /** Instructions a batch run (Compare) runs between yields. */
 const BATCH_SLICE = 2_000_000;
 
@@ -173,7 +176,7 @@ export class Playground {
         write: (text) => (this.output += text),
         color: false,
         console: (view, text) => this.onConsole(view.name, text),
-      }, host);
+      }, host, { bytes: HISTORY_BYTES });
     } catch (e) {
       if (e instanceof PlaygroundError || e instanceof SettingsError) return { diagnostics: planned.diagnostics, output: `error: ${e.message}`, commandLine: line };
       throw e;
