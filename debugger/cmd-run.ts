@@ -219,12 +219,12 @@ function checkpoint(dbg: Debugger, args: string[]): void {
   dbg.print(`checkpoint ${cp.id}: ${where}`);
 }
 
-function restore(dbg: Debugger, args: string[]): void {
+async function restore(dbg: Debugger, args: string[]): Promise<void> {
   if (args.length !== 1) throw new CommandError('restore takes a checkpoint number (see info checkpoints)');
   const id = parseNumber(args[0]!);
   const cp = dbg.checkpoints.find((c) => c.id === id);
   if (!cp) throw new CommandError(`no checkpoint ${args[0]}${dbg.checkpoints.length ? ` (have ${dbg.checkpoints.map((c) => c.id).join(', ')})` : ''}`);
-  travelTo(dbg, cp.log, cp.focus);
+  if (!(await travelTo(dbg, cp.log, cp.focus))) return;
   const message = `restored checkpoint ${cp.id}: ${cp.where}`;
   dbg.print(message);
   dbg.noteStop({ cpu: cp.focus, reason: 'travel', hits: [], messages: [message] });
@@ -284,11 +284,11 @@ break LOC if EXPR      stop only when EXPR (as print takes it; also A == B, A !=
   { name: 'restore', usage: 'restore N', summary: 'go back (or forward) to checkpoint N', run: restore },
   {
     name: 'reverse-step', aliases: ['rs', 'reverse-stepi', 'rsi'], usage: 'reverse-step [N]', repeats: true, summary: 'go back N instructions (default 1) of the focused CPU',
-    help: 'Rebuilds the machine (or the VMM and its VMs) from the same image and options and replays\nthe recorded history up to that point: registers, memory, MMU, TLB, VMM state and statistics\nare exactly what they were.',
+    help: 'Restores the latest snapshot of the whole machine before that point and replays the recorded\nhistory from there (at most an interval of --snapshot-interval instructions): registers, memory,\nMMU, TLB, VMM state and statistics are exactly what they were. Ctrl-C stops a long replay.',
     run: (dbg, args) => {
       atMost('reverse-step', args, 1);
-      reverseStep(dbg, parseCount(args[0], 'reverse-step N', 1));
+      return reverseStep(dbg, parseCount(args[0], 'reverse-step N', 1));
     },
   },
-  { name: 'reverse-continue', aliases: ['rc'], usage: 'reverse-continue', summary: 'go back to the last point where a breakpoint fired', run: (dbg, args) => (noArgs('reverse-continue', args), reverseContinue(dbg)) },
+  { name: 'reverse-continue', aliases: ['rc'], usage: 'reverse-continue', summary: 'go back to the last point where a breakpoint fired', help: 'Searches the intervals between snapshots from the latest back, one checked step at a time.\nCtrl-C stops the search at the start of the last interval it searched through.', run: (dbg, args) => (noArgs('reverse-continue', args), reverseContinue(dbg)) },
 ];

@@ -14,15 +14,14 @@
 import { TRAP_LOOP_LIMIT } from '../emulator/cpu.ts';
 import { Counters, delta, describeExit, describeTrap, peek, type Delta, type Peek } from './events.ts';
 import { CommandError, plural } from './format.ts';
-import { History, replay, replayRest, restoreBefore, type LogEntry, type Position } from './history.ts';
+// Yield to the event loop (Ctrl-C, timers) at least every YIELD_MS: setImmediate in Node, a zero timeout in a web worker.
+import { History, replay, replayRestBy, restoreBefore, yieldToEventLoop, YIELD_MS, type LogEntry, type Position } from './history.ts';
 import type { Debugger } from './debugger.ts';
 import type { Hit, Pending } from './breakpoints.ts';
 import type { CpuView } from './target.ts';
 
 /** Instructions per slice when nothing is checked. */
 const SLICE = 200_000;
-/** Yield to the event loop (Ctrl-C, timers) at least this often, in milliseconds. */
-const YIELD_MS = 25;
 
 /**
  * Why the machine last stopped, as data: what a front end other than the REPL's text (the DAP
@@ -63,10 +62,6 @@ export interface Goal {
   readonly verbose?: boolean;
 }
 
-/** One turn of the event loop: setImmediate in Node, a zero timeout where there is none (a web worker). */
-const yieldToEventLoop = typeof setImmediate === 'function'
-  ? () => new Promise<void>((resolve) => setImmediate(resolve))
-  : () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export async function advance(dbg: Debugger, goal: Goal): Promise<void> {
   const target = dbg.target;
@@ -220,14 +215,33 @@ export function reportStop(dbg: Debugger, view: CpuView): void {
 
 // ------------------------------------------------------------------ backward
 
-/** Replay a log from a fresh machine; the focus moves to `focus`. */
-export function travelTo(dbg: Debugger, log: readonly LogEntry[], focus: number): void {
-  replay(dbg.target, dbg.history, log, dbg.apply);
+/**
+ * Go to the end of `log` (restore the latest snapshot on the way, replay the rest); the focus
+ * moves to `focus`. Ctrl-C stops a long replay where it has got to: then it prints so and
+ * returns false.
+ */
+export async function travelTo(dbg: Debugger, log: readonly LogEntry[], focus: number): Promise<boolean> {
+  dbg.interrupted = false;
+  dbg.running = true;
+  let arrived: boolean;
+  try {
+    arrived = await replay(dbg.target, dbg.history, log, dbg.apply, () => dbg.interrupted);
+  } finally {
+    dbg.running = false;
+    dbg.interrupted = false;
+  }
   dbg.focus = focus;
   dbg.turn = { index: focus, used: 0 };
+  if (!arrived) {
+    const message = `interrupted (Ctrl-C): the replay stopped on the way, at instruction ${dbg.target.views[focus]!.stats.instructions.toLocaleString('en-US')}`;
+    dbg.print(message);
+    dbg.noteStop({ cpu: focus, reason: 'interrupted', hits: [], messages: [message] });
+    reportStop(dbg, dbg.view);
+  }
+  return arrived;
 }
 
-export function reverseStep(dbg: Debugger, n: number): void {
+export async function reverseStep(dbg: Debugger, n: number): Promise<void> {
   const view = dbg.view;
   const history = dbg.history;
   const now = history.position(view.index);
@@ -244,20 +258,25 @@ export function reverseStep(dbg: Debugger, n: number): void {
     left--;
   }
   const to = history.back(view.index, from, left);
-  travelTo(dbg, history.cutAt(view.index, to), view.index);
+  if (!(await travelTo(dbg, history.cutAt(view.index, to), view.index))) return;
   const messages = to.missing > 0 ? ['reached the start of the recorded history'] : [];
   for (const m of messages) dbg.print(m);
   dbg.noteStop({ cpu: view.index, reason: 'travel', hits: [], messages });
   reportStop(dbg, dbg.view);
 }
 
+/** Thrown inside reverse-continue's replay when Ctrl-C asks it to stop. */
+class Interrupted extends Error {}
+
 /**
  * Run backward to the last point before now where a breakpoint fires. The intervals between
  * snapshots are searched from the latest back: restore the snapshot that starts one, replay it one
  * instruction at a time with the checks on, noting every hit; the first interval with a hit holds
- * the last one, and the machine travels there (a replay of at most an interval).
+ * the last one, and the machine travels there (a replay of at most an interval). Ctrl-C stops the
+ * search: the machine goes to the start of the last interval searched through (no breakpoint
+ * fires between there and where the command began), or stays where it was.
  */
-export function reverseContinue(dbg: Debugger): void {
+export async function reverseContinue(dbg: Debugger): Promise<void> {
   const target = dbg.target;
   const saved = dbg.breakpoints.list.map((b) => ({ hits: b.hits, ignore: b.ignore }));
   // Every hit in the past counts: an ignore count is about the hits to come.
@@ -269,6 +288,7 @@ export function reverseContinue(dbg: Debugger): void {
   // Per CPU: trap entries reached since it last retired an instruction (see history.ts, Position).
   let traps: number[] = [];
   let step = 0;
+  let lastYield = performance.now();
   /** One checked step, ending at a trap entry as forward steps do. False when it did nothing. */
   const stepOnce = (view: CpuView): boolean => {
     const pending = dbg.breakpoints.watching ? dbg.breakpoints.pending(dbg.checkContext, view, peek(target, view)) : [];
@@ -283,41 +303,68 @@ export function reverseContinue(dbg: Debugger): void {
     }
     return !r.stopped && (r.retired > 0 || r.trapped);
   };
-  const checked = (e: Extract<LogEntry, { kind: 'run' }>) => {
+  /** Between steps: let Ctrl-C in now and then. */
+  const pause = async () => {
+    if ((step & 1023) !== 0 || performance.now() - lastYield < YIELD_MS) return;
+    await yieldToEventLoop();
+    lastYield = performance.now();
+    if (dbg.interrupted) throw new Interrupted();
+  };
+  const checked = async (e: Extract<LogEntry, { kind: 'run' }>) => {
     const view = target.views[e.cpu]!;
     const end = view.stats.instructions + e.count;
-    while (view.stats.instructions < end) if (!stepOnce(view)) return;
+    while (view.stats.instructions < end) {
+      if (!stepOnce(view)) return;
+      await pause();
+    }
     if (e.trap && target.stopState(view) === undefined) stepOnce(view);
     if (e.stop) while (target.stopState(view) === undefined) if (!stepOnce(view)) return;
   };
-  let end: readonly LogEntry[] = dbg.history.snapshot();
+  const start: readonly LogEntry[] = dbg.history.snapshot();
+  let end: readonly LogEntry[] = start;
   let upper = Infinity;
   let last: Found | undefined;
-  for (let latest = true; ; latest = false) {
-    const { index, rest } = restoreBefore(target, end, upper);
-    const key = target.snapshots.list[index]!.key;
-    const at = new History();
-    at.reset(key);
-    traps = target.views.map((v) => at.position(v.index).traps);
-    hits = [];
-    step = 0;
-    replayRest(target, key, rest, dbg.apply, checked);
-    // In the latest interval, a hit at its very end is where we are now, not before it.
-    last = [...hits].reverse().find((h) => !latest || h.step < step);
-    if (last || index === 0) break;
-    end = key;
-    upper = index - 1;
+  let interrupted = false;
+  dbg.interrupted = false;
+  dbg.running = true;
+  try {
+    for (let latest = true; ; latest = false) {
+      const { index, rest } = restoreBefore(target, end, upper);
+      const key = target.snapshots.list[index]!.key;
+      const at = new History();
+      at.reset(key);
+      traps = target.views.map((v) => at.position(v.index).traps);
+      hits = [];
+      step = 0;
+      await replayRestBy(target, key, rest, dbg.apply, checked);
+      // In the latest interval, a hit at its very end is where we are now, not before it.
+      last = [...hits].reverse().find((h) => !latest || h.step < step);
+      if (last || index === 0) break;
+      end = key;
+      upper = index - 1;
+    }
+  } catch (e) {
+    if (!(e instanceof Interrupted)) throw e;
+    interrupted = true;
+  } finally {
+    dbg.running = false;
+    dbg.interrupted = false;
   }
   dbg.breakpoints.list.forEach((b, i) => {
     b.hits = saved[i]?.hits ?? b.hits;
     b.ignore = saved[i]?.ignore ?? b.ignore;
   });
   let messages: string[];
-  if (!last) {
-    travelTo(dbg, [], dbg.focus);
+  if (interrupted) {
+    const focus = dbg.focus;
+    if (!(await travelTo(dbg, end, focus))) return;
+    const searched = end === start ? 'no interval was searched through yet: still where it began' : `no breakpoint fires between here (instruction ${dbg.history.position(focus).count}) and where it began`;
+    messages = [`reverse-continue interrupted (Ctrl-C): ${searched}`];
+  } else if (!last) {
+    if (!(await travelTo(dbg, [], dbg.focus))) return;
     messages = ['reached the start of the recorded history (no breakpoint fires before now)'];
   } else {
-    travelTo(dbg, dbg.history.cutAt(last.cpu, last.at), last.cpu);
+    if (!(await travelTo(dbg, dbg.history.cutAt(last.cpu, last.at), last.cpu))) return;
     messages = last.messages;
   }
   for (const m of messages) dbg.print(m);

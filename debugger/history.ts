@@ -53,11 +53,103 @@ function before(a: Position, b: Position): boolean {
 /** Applies a recorded change to the machine (debugger.ts knows how). */
 export type ApplyMutation = (entry: Mutation) => void;
 
+/**
+ * One CPU's runs in the log, as positions: for the k-th run entry of that CPU, its index in the
+ * log and the position after it (instructions retired, trap entries since); and its trap entries
+ * (runs ending at a trap entry) with the position the history's `walk` gives them. Kept as the
+ * log grows, so the questions time travel asks (where is the CPU, n steps back, where to cut)
+ * cost a binary search, not a pass over a log that has an entry for every trap of a long session.
+ */
+class CpuRuns {
+  readonly logIndex: number[] = [];
+  readonly count: number[] = [];
+  readonly traps: number[] = [];
+  /** Its trap entries: index in the lists above, instruction count, and trap position (Infinity for one with `stop`). */
+  readonly trapRun: number[] = [];
+  readonly trapCount: number[] = [];
+  readonly trapTraps: number[] = [];
+
+  /** The position after its last run. */
+  end(): Position {
+    const k = this.count.length - 1;
+    return k < 0 ? { count: 0, traps: 0 } : { count: this.count[k]!, traps: this.traps[k]! };
+  }
+
+  push(logIndex: number, e: RunEntry): void {
+    const k = this.count.length - 1;
+    const count = (k < 0 ? 0 : this.count[k]!) + e.count;
+    const atTraps = k < 0 ? 0 : this.traps[k]!;
+    const traps = e.trap ? (e.count > 0 ? 1 : atTraps + 1) : e.count > 0 ? 0 : atTraps;
+    this.logIndex.push(logIndex);
+    this.count.push(count);
+    this.traps.push(traps);
+    if (e.trap) {
+      this.trapRun.push(this.count.length - 1);
+      this.trapCount.push(count);
+      this.trapTraps.push(e.stop ? Infinity : traps);
+    }
+  }
+
+  /** Forget the runs at log index `length` and after. */
+  truncate(length: number): void {
+    while (this.logIndex.length > 0 && this.logIndex[this.logIndex.length - 1]! >= length) this.pop();
+  }
+
+  pop(): void {
+    const k = this.count.length - 1;
+    if (this.trapRun.length > 0 && this.trapRun[this.trapRun.length - 1] === k) {
+      this.trapRun.pop();
+      this.trapCount.pop();
+      this.trapTraps.pop();
+    }
+    this.logIndex.pop();
+    this.count.pop();
+    this.traps.pop();
+  }
+}
+
+/** The first index in the non-decreasing `list` whose value is at least `value` (list.length if none). */
+function lowerBound(list: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class History {
   private log: LogEntry[] = [];
+  /** The index by CPU; after a reset it is built when first asked (a replay's scratch log never is). */
+  private index: CpuRuns[] | undefined = [];
 
   get entries(): readonly LogEntry[] {
     return this.log;
+  }
+
+  private get runs(): CpuRuns[] {
+    if (!this.index) {
+      this.index = [];
+      const log = this.log;
+      for (let i = 0; i < log.length; i++) {
+        const e = log[i]!;
+        if (e.kind === 'run') this.cpuRuns(e.cpu).push(i, e);
+      }
+    }
+    return this.index;
+  }
+
+  private cpuRuns(cpu: number): CpuRuns {
+    const runs = this.index!;
+    while (runs.length <= cpu) runs.push(new CpuRuns());
+    return runs[cpu]!;
+  }
+
+  private push(e: LogEntry): void {
+    this.log.push(e);
+    if (e.kind === 'run' && this.index) this.cpuRuns(e.cpu).push(this.log.length - 1, e);
   }
 
   /** A run just happened; `trapped`: it ended at a trap entry (see the top of this file). */
@@ -66,14 +158,16 @@ export class History {
     const last = this.log[this.log.length - 1];
     const entry: RunEntry = trapped ? { kind: 'run', cpu, count: retired, stop: stopped, trap: true } : { kind: 'run', cpu, count: retired, stop: stopped };
     if (last && last.kind === 'run' && last.cpu === cpu && !last.stop && !last.trap) {
-      this.log[this.log.length - 1] = { ...entry, count: last.count + retired };
+      this.log.pop();
+      if (this.index) this.cpuRuns(cpu).pop();
+      this.push({ ...entry, count: last.count + retired });
     } else {
-      this.log.push(entry);
+      this.push(entry);
     }
   }
 
   recordMutation(entry: Mutation): void {
-    this.log.push(entry);
+    this.push(entry);
   }
 
   /** A copy of the log (entries are immutable, so a shallow copy is a checkpoint). */
@@ -81,61 +175,73 @@ export class History {
     return [...this.log];
   }
 
+  /**
+   * The log becomes `log`. Time travel mostly cuts the log it has (a reverse step keeps all but
+   * its end): the entries both share stay indexed, and only the rest is indexed again.
+   */
   reset(log: readonly LogEntry[]): void {
-    this.log = [...log];
+    const old = this.log;
+    const max = Math.min(old.length, log.length);
+    let shared = 0;
+    while (shared < max && old[shared] === log[shared]) shared++;
+    if (shared === 0 || !this.index) {
+      this.log = [...log];
+      this.index = undefined;
+      return;
+    }
+    for (const r of this.index) r.truncate(shared);
+    this.log = old.slice(0, shared);
+    for (let i = shared; i < log.length; i++) this.push(log[i]!);
   }
 
   /** Instructions each CPU has retired at the end of the log. */
   counts(cpus: number): number[] {
-    const counts = new Array<number>(cpus).fill(0);
-    for (const e of this.log) if (e.kind === 'run') counts[e.cpu]! += e.count;
-    return counts;
-  }
-
-  /**
-   * Walk CPU `cpu`'s runs: for each, the position before it and the one after it (a run with
-   * `stop` ends after every position: the stop itself is not one). `visit` returning true stops.
-   */
-  private walk(cpu: number, visit: (i: number, e: RunEntry, from: Position, to: Position) => boolean): Position {
-    let at: Position = { count: 0, traps: 0 };
-    for (let i = 0; i < this.log.length; i++) {
-      const e = this.log[i]!;
-      if (e.kind !== 'run' || e.cpu !== cpu) continue;
-      const count = at.count + e.count;
-      const traps = e.trap ? (e.count > 0 ? 1 : at.traps + 1) : e.count > 0 ? 0 : at.traps;
-      const to = { count, traps: e.stop ? Infinity : traps };
-      if (visit(i, e, at, to)) return at;
-      at = { count, traps };
-    }
-    return at;
+    return Array.from({ length: cpus }, (_, cpu) => this.position(cpu).count);
   }
 
   /** Where CPU `cpu` is at the end of the log (the stop of a stopped CPU not counted). */
   position(cpu: number): Position {
-    return this.walk(cpu, () => false);
+    return this.runs[cpu]?.end() ?? { count: 0, traps: 0 };
   }
 
   /** The trap entries recorded at each instruction count of CPU `cpu` (counts without any are absent). */
   trapEntries(cpu: number): Map<number, number> {
     const m = new Map<number, number>();
-    this.walk(cpu, (_i, e, _from, to) => {
-      if (e.trap) m.set(to.count, to.traps);
-      return false;
-    });
+    const r = this.runs[cpu];
+    if (r) r.trapCount.forEach((c, i) => m.set(c, r.trapTraps[i]!));
     return m;
   }
 
   /**
    * `n` positions back from `from` along CPU `cpu`'s history: each step back goes to the previous
    * recorded trap entry or retired instruction. Clamped at the start: `missing` steps were not taken.
+   * (Stretches without trap entries are crossed in one move: a step back of a million costs no more than one.)
    */
   back(cpu: number, from: Position, n: number): Position & { missing: number } {
-    const traps = this.trapEntries(cpu);
+    const r = this.runs[cpu];
+    const trapCount = r?.trapCount ?? [];
+    const trapTraps = r?.trapTraps ?? [];
     let { count, traps: t } = from;
-    for (; n > 0; n--) {
-      if (t > 0) t--;
-      else if (count > 0) t = traps.get(--count) ?? 0;
-      else break;
+    while (n > 0) {
+      if (t > 0) {
+        const d = Math.min(t, n);
+        t -= d;
+        n -= d;
+        continue;
+      }
+      if (count === 0) break;
+      // The latest count below this one that has trap entries, and where the last of them stands.
+      const k = lowerBound(trapCount, count) - 1;
+      const below = k >= 0 ? trapCount[k]! : 0;
+      const gap = count - below;
+      if (n < gap) {
+        count -= n;
+        n = 0;
+        break;
+      }
+      count = below;
+      n -= gap;
+      t = k >= 0 ? trapTraps[k]! : 0;
     }
     return { count, traps: t, missing: n };
   }
@@ -152,9 +258,16 @@ export class History {
    */
   cutAt(cpu: number, target: number | Position): LogEntry[] {
     const goal: Position = typeof target === 'number' ? { count: target, traps: 0 } : target;
-    let cut: LogEntry[] | undefined;
-    this.walk(cpu, (i, _e, from, to) => {
-      if (!before(goal, to)) return false;
+    const r = this.runs[cpu];
+    if (!r) return [...this.log];
+    // The first of its runs that ends after the goal: runs ending at a lower count cannot, so
+    // search from the first that reaches the goal's count.
+    for (let k = lowerBound(r.count, goal.count); k < r.count.length; k++) {
+      const i = r.logIndex[k]!;
+      const e = this.log[i] as RunEntry;
+      const to: Position = { count: r.count[k]!, traps: e.stop ? Infinity : r.traps[k]! };
+      if (!before(goal, to)) continue;
+      const from: Position = k > 0 ? { count: r.count[k - 1]!, traps: r.traps[k - 1]! } : { count: 0, traps: 0 };
       const prefix = this.log.slice(0, i);
       let traps = from.traps;
       if (goal.count > from.count) {
@@ -162,10 +275,9 @@ export class History {
         traps = goal.traps > 0 ? 1 : 0;
       }
       for (; traps < goal.traps; traps++) prefix.push({ kind: 'run', cpu, count: 0, stop: false, trap: true });
-      cut = prefix;
-      return true;
-    });
-    return cut ?? [...this.log];
+      return prefix;
+    }
+    return [...this.log];
   }
 }
 
@@ -210,19 +322,97 @@ export function restoreBefore(target: Target, log: readonly LogEntry[], notAfter
   throw new Error('no snapshot on the way to the log (the first is the machine as built)');
 }
 
+/** How often a long replay lets the event loop in (Ctrl-C), and how it does. */
+export const YIELD_MS = 25;
+export const yieldToEventLoop: () => Promise<void> = typeof setImmediate === 'function'
+  ? () => new Promise<void>((resolve) => setImmediate(resolve))
+  : () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** A replay runs in pieces of at most this many instructions, so that it can be interrupted between them. */
+const REPLAY_PIECE = 250_000;
+
 /**
  * Bring the machine to the end of `log`: restore the latest snapshot on the way and replay the
- * rest (taking snapshots as it goes); afterwards `history` holds that log. With `onRun`, run
- * entries are replayed by it (reverse-continue single-steps them with checks).
+ * rest (taking snapshots as it goes); afterwards `history` holds that log. A replay is at most an
+ * interval between snapshots (target.snapshotInterval instructions) unless the memory budget has
+ * thinned them, or it goes forward past the last one (restoring a later checkpoint): it lets the
+ * event loop in now and then, and stops when `interrupted()` says so. Returns false when it was
+ * interrupted: the machine is then where the replay had got to, and `history` holds the log up to
+ * there.
  */
-export function replay(target: Target, history: History, log: readonly LogEntry[], apply: ApplyMutation, onRun?: OnReplayRun): void {
+export async function replay(target: Target, history: History, log: readonly LogEntry[], apply: ApplyMutation, interrupted: () => boolean = () => false): Promise<boolean> {
   const { index, rest } = restoreBefore(target, log);
-  replayRest(target, target.snapshots.list[index]!.key, rest, apply, onRun);
-  history.reset(log);
+  const reached = await replayRest(target, target.snapshots.list[index]!.key, rest, apply, interrupted);
+  history.reset(reached ?? log);
+  return reached === undefined;
 }
 
-/** Replay `rest` from the state `key` reached (restored just before), taking snapshots on the way. */
-export function replayRest(target: Target, key: readonly LogEntry[], rest: readonly LogEntry[], apply: ApplyMutation, onRun?: OnReplayRun): void {
+/**
+ * Replay `rest` from the state `key` reached (restored just before), taking snapshots on the way:
+ * every interval, and one a little before the end (a landing: the next reverse step, or the one
+ * after, replays from there instead of from the interval's start). Returns undefined when it got
+ * to the end, or the log up to where it stopped when `interrupted()` said so.
+ */
+export async function replayRest(target: Target, key: readonly LogEntry[], rest: readonly LogEntry[], apply: ApplyMutation, interrupted: () => boolean = () => false): Promise<LogEntry[] | undefined> {
+  const scratch = new History();
+  scratch.reset(key);
+  let lastYield = performance.now();
+  /** Between pieces: let the event loop in when it is time; true when the replay is to stop. */
+  const stop = async (): Promise<boolean> => {
+    if (performance.now() - lastYield < YIELD_MS) return false;
+    await yieldToEventLoop();
+    lastYield = performance.now();
+    return interrupted();
+  };
+  // The landing: `near` instructions before the end, when the replay is long enough to need one.
+  const near = Math.max(1, Math.floor(target.snapshotInterval / LANDING_FRACTION));
+  const total = rest.reduce((n, e) => n + (e.kind === 'run' ? e.count : 0), 0);
+  const landAt = total > 2 * near ? total - near : -1;
+  let pos = 0;
+  for (let i = 0; i < rest.length; i++) {
+    const e = rest[i]!;
+    if (e.kind !== 'run') {
+      apply(e);
+      scratch.recordMutation(e);
+      continue;
+    }
+    const view = target.views[e.cpu]!;
+    const landing = landAt > pos && landAt < pos + e.count ? landAt - pos : -1;
+    pos += e.count;
+    // In pieces, so that a long run leaves snapshots behind it too, and can be interrupted.
+    let done = 0;
+    for (;;) {
+      const n = Math.min(e.count - done, target.snapshotInterval, REPLAY_PIECE, landing > done ? landing - done : Infinity);
+      const r = target.run(view, n);
+      if (r.retired !== n && !r.stopped) throw new Error(`replay diverged: ${view.name} retired ${done + r.retired} of ${e.count} instructions`);
+      if (r.stopped || done + n === e.count) break;
+      done += n;
+      scratch.recordRun(e.cpu, n, false);
+      target.noteRecorded(scratch.entries, done === landing);
+      if (await stop()) return [...scratch.entries];
+    }
+    if (e.trap && target.stopState(view) === undefined) {
+      const t = target.run(view, 1, true);
+      if (!t.trapped) throw new Error(`replay diverged: ${view.name} took no trap after ${e.count} instructions`);
+    }
+    if (e.stop && target.stopState(view) === undefined) target.run(view, 1);
+    // The last piece with the entry's flags: the scratch log merges into the entry as recorded.
+    scratch.recordRun(e.cpu, e.count - done, e.stop, e.trap === true);
+    for (const v of target.views) target.drainConsole(v);
+    target.noteRecorded(scratch.entries, pos === landAt);
+    if (i < rest.length - 1 && (await stop())) return [...scratch.entries];
+  }
+  return undefined;
+}
+
+/** A replay's landing snapshot is this fraction of an interval before its end. */
+const LANDING_FRACTION = 32;
+
+/**
+ * Replay `rest` as replayRest does, but each run entry by `onRun` (reverse-continue single-steps
+ * it with the checks on), which may yield to the event loop and throw to abandon the replay.
+ */
+export async function replayRestBy(target: Target, key: readonly LogEntry[], rest: readonly LogEntry[], apply: ApplyMutation, onRun: OnReplayRun): Promise<void> {
   const scratch = new History();
   scratch.reset(key);
   for (const e of rest) {
@@ -231,34 +421,12 @@ export function replayRest(target: Target, key: readonly LogEntry[], rest: reado
       scratch.recordMutation(e);
       continue;
     }
-    const view = target.views[e.cpu]!;
-    if (onRun) {
-      onRun(e);
-      scratch.recordRun(e.cpu, e.count, e.stop, e.trap === true);
-    } else {
-      // In pieces of an interval, so that a long run leaves snapshots behind it too.
-      let done = 0;
-      for (;;) {
-        const n = Math.min(e.count - done, target.snapshotInterval);
-        const r = target.run(view, n);
-        if (r.retired !== n && !r.stopped) throw new Error(`replay diverged: ${view.name} retired ${done + r.retired} of ${e.count} instructions`);
-        if (r.stopped || done + n === e.count) break;
-        done += n;
-        scratch.recordRun(e.cpu, n, false);
-        target.noteRecorded(scratch.entries);
-      }
-      if (e.trap && target.stopState(view) === undefined) {
-        const t = target.run(view, 1, true);
-        if (!t.trapped) throw new Error(`replay diverged: ${view.name} took no trap after ${e.count} instructions`);
-      }
-      if (e.stop && target.stopState(view) === undefined) target.run(view, 1);
-      // The last piece with the entry's flags: the scratch log merges into the entry as recorded.
-      scratch.recordRun(e.cpu, e.count - done, e.stop, e.trap === true);
-    }
+    await onRun(e);
+    scratch.recordRun(e.cpu, e.count, e.stop, e.trap === true);
     for (const v of target.views) target.drainConsole(v);
     target.noteRecorded(scratch.entries);
   }
 }
 
-/** Replaces plain replay of one run entry (reverse-continue single-steps it with checks). */
-export type OnReplayRun = (entry: Extract<LogEntry, { kind: 'run' }>) => void;
+/** Replays one run entry in replayRestBy. */
+export type OnReplayRun = (entry: Extract<LogEntry, { kind: 'run' }>) => Promise<void>;

@@ -123,8 +123,8 @@ export function restoreObjects(objects: readonly Saved[]): void {
     switch (s.kind) {
       case 'typed': s.target.set(s.copy); break;
       case 'array':
-        s.target.length = s.items.length;
-        for (let i = 0; i < s.items.length; i++) s.target[i] = s.items[i];
+        if (s.target.length !== s.items.length) s.target.length = s.items.length;
+        for (let i = 0; i < s.items.length; i++) if (!Object.is(s.target[i], s.items[i])) s.target[i] = s.items[i];
         break;
       case 'map':
         s.target.clear();
@@ -138,7 +138,9 @@ export function restoreObjects(objects: readonly Saved[]): void {
         const target = s.target as Record<string, unknown>;
         const keep = new Set(s.props.map(([k]) => k));
         for (const key of Object.keys(target)) if (!keep.has(key)) delete target[key];
-        for (const [k, v] of s.props) target[k] = v;
+        // Only what changed: a store of any value to a field V8 treated as constant (most of
+        // the machine's) throws away the optimized code of the CPU, MMU and TLB that relied on it.
+        for (const [k, v] of s.props) if (!Object.is(target[k], v)) target[k] = v;
         break;
       }
     }
@@ -193,7 +195,9 @@ export class Snapshots<K> {
     });
     const { objects, bytes } = captureObjects(this.roots(), this.skip);
     const pageBytes = pages.reduce((n, m) => n + m.size * PAGE_SIZE, 0);
-    const snap: Snapshot<K> = { key, instructions, objects, pages, bytes: bytes + pageBytes };
+    // The key (the log up to here) is held too: a pointer per entry.
+    const keyBytes = Array.isArray(key) ? 8 * key.length : 0;
+    const snap: Snapshot<K> = { key, instructions, objects, pages, bytes: bytes + pageBytes + keyBytes };
     this.list.push(snap);
     this.thin();
     return snap;

@@ -118,9 +118,9 @@ export class Target implements InspectTarget {
     return Math.max(1, this.snapshotInterval - this.sinceSnapshot);
   }
 
-  /** After a run was recorded in the log: a snapshot when an interval has passed since the last. */
-  noteRecorded(log: readonly LogEntry[]): void {
-    if (this.sinceSnapshot < this.snapshotInterval) return;
+  /** After a run was recorded in the log: a snapshot when an interval has passed since the last (or now, with `force`). */
+  noteRecorded(log: readonly LogEntry[], force = false): void {
+    if (!force && this.sinceSnapshot < this.snapshotInterval) return;
     this.sinceSnapshot = 0;
     this.snapshots.take([...log], this.views.reduce((n, v) => n + v.stats.instructions, 0));
   }

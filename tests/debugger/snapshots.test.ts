@@ -73,6 +73,76 @@ describe.each(['native', 'shadow', 'ept'])('snapshots (%s)', (mode) => {
   });
 });
 
+describe('reverse-continue and Ctrl-C', () => {
+  const argv = kernelArgs('sbrkchurn.s:2');
+  /** A debugger `steps` in, with a breakpoint that never fires: reverse-continue would search every interval back to the start. */
+  async function searching(steps: number, interval: number) {
+    const d = live([...argv, '--snapshot-interval', String(interval)]);
+    await d.run(`step ${steps}`);
+    await d.run('break 0x00000004 if $pc == 0x12345678');
+    return d;
+  }
+
+  it('interrupted in its first interval, it stays where it began', async () => {
+    // One interval of 40,000 instructions, searched one checked step at a time: far longer than
+    // the 25 ms after which the search first lets Ctrl-C in.
+    const d = await searching(40000, 50000);
+    const now = await Promise.all(STATE.map((c) => d.run(c)));
+    setImmediate(() => d.dbg.interrupt());
+    expect(await d.run('reverse-continue')).toMatch(/reverse-continue interrupted \(Ctrl-C\): no interval was searched through yet: still where it began/);
+    expect(d.dbg.running).toBe(false);
+    expect(await Promise.all(STATE.map((c) => d.run(c)))).toEqual(now);
+  });
+
+  it('interrupted later, it stops at the start of the last interval it searched through, and the debugger goes on', async () => {
+    const d = await searching(20000, 2000);
+    const snaps = d.dbg.target.snapshots.list;
+    // Ctrl-C once the search has gone past the latest interval (it restored an earlier snapshot).
+    const latest = snaps[snaps.length - 1]!;
+    const poll = () => (snaps.includes(latest) ? setImmediate(poll) : d.dbg.interrupt());
+    setImmediate(poll);
+    const out = await d.run('reverse-continue');
+    const m = /reverse-continue interrupted \(Ctrl-C\): no breakpoint fires between here \(instruction (\d+)\) and where it began/.exec(out);
+    expect(m, out).not.toBeNull();
+    const at = Number(m![1]);
+    expect(d.dbg.view.stats.instructions).toBe(at);
+    expect(at).toBeLessThanOrEqual(latest.instructions);
+    // It is the start of an interval (snapshots are every 2,000 instructions from the start).
+    expect(at % 2000).toBe(0);
+    expect(await d.run('step')).not.toMatch(/error/);
+    expect(await d.run('reverse-step')).not.toMatch(/error/);
+  });
+});
+
+describe('a long replay and Ctrl-C', () => {
+  it('restoring a checkpoint far ahead replays millions of instructions; Ctrl-C stops it on the way, exactly', async () => {
+    const argv = kernelArgs('memwalk.s:64,4096,100000');
+    // No snapshot but the first: going forward to the checkpoint replays everything from the start.
+    const d = live([...argv, '--snapshot-interval', '100000000']);
+    await d.run('step 6000000');
+    expect(await d.run('checkpoint')).toMatch(/^checkpoint 1: instruction/);
+    await d.run('reverse-step 5999990');
+    setImmediate(() => d.dbg.interrupt());
+    const out = await d.run('restore 1');
+    const m = /interrupted \(Ctrl-C\): the replay stopped on the way, at instruction ([\d,]+)/.exec(out);
+    expect(m, out).not.toBeNull();
+    const at = Number(m![1]!.replace(/,/g, ''));
+    expect(at).toBeGreaterThan(10);
+    expect(at).toBeLessThan(5_900_000);
+    expect(d.dbg.running).toBe(false);
+    // Where it stopped is a real point of the history: the same state as a run to there.
+    const here = await Promise.all(STATE.map((c) => d.run(c)));
+    const fresh = live(argv);
+    // A step is an instruction retired or a trap entry reached (the log records each of those).
+    const trapEntries = d.dbg.history.entries.filter((e) => e.kind === 'run' && e.trap === true).length;
+    await fresh.run(`step ${d.dbg.history.position(0).count + trapEntries}`);
+    expect(fresh.dbg.view.stats.instructions).toBe(at);
+    expect(await Promise.all(STATE.map((c) => fresh.run(c)))).toEqual(here);
+    // And the checkpoint is still there to go to.
+    expect(await d.run('restore 1')).toMatch(/restored checkpoint 1/);
+  });
+});
+
 describe('the object graph', () => {
   it('restores properties, arrays, maps, sets and typed arrays in place, dropping what came later', () => {
     const shared = { n: 1 };
