@@ -27,7 +27,7 @@ export { DEFAULT_TLB } from './emulator/tlb.ts';
 export type { TlbConfig } from './emulator/tlb.ts';
 export { Stats } from './emulator/stats.ts';
 
-// The hypervisor: VMs under shadow paging or EPT on one host.
+// The hypervisor: VMs under shadow paging, EPT or switching between them, on one host.
 export { Vmm, DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM } from './hypervisor/vmm.ts';
 export type { VmmOptions, VmSpec, VmResult } from './hypervisor/vmm.ts';
 export type { Vm, VmMode } from './hypervisor/vm.ts';
@@ -37,6 +37,23 @@ export { DEFAULT_SHADOW } from './hypervisor/shadow.ts';
 export type { ShadowOptions } from './hypervisor/shadow.ts';
 export { DEFAULT_EPT } from './hypervisor/ept.ts';
 export type { EptOptions } from './hypervisor/ept.ts';
+// Dynamic switching between shadow and EPT (`mode: 'dynamic'`, VmmOptions.dynamic).
+export { DEFAULT_DYNAMIC, checkDynamicOptions } from './hypervisor/dynamic.ts';
+export type { DynamicOptions, DynamicSwitch, DynamicWindow } from './hypervisor/dynamic.ts';
+export type { DynamicStats } from './hypervisor/vmstats.ts';
+
+// The pager API (docs/pager-api.md): the interface every memory-virtualization design implements,
+// the built-in shadow and EPT pagers written against it, and the loader `--pager FILE` uses.
+export { PAGER_API_VERSION, EVENT_NAMES } from './hypervisor/pager.ts';
+export type {
+  Pager, PagerFactory, PagerModule, PagerServices, PagerSettings, PagerCounter, Translation, ExitName, AccessType, Arch, VmmCosts,
+  PtbrRead, PtbrWrite, PagingChange, PageFault, Invlpg, TlbFlush, EptViolation,
+} from './hypervisor/pager.ts';
+export { PagerError } from './hypervisor/pager-host.ts';
+export { SHADOW_PAGER } from './hypervisor/shadow.ts';
+export { EPT_PAGER } from './hypervisor/ept.ts';
+export { loadPager, PagerLoadError } from './node/pager-loader.ts';
+export type { LoadedPager } from './node/pager-loader.ts';
 
 // Experiments: studies of workloads × modes × parameters.
 export { loadStudy, parseStudy, expandCells, baselineOf } from './experiments/study.ts';
@@ -53,3 +70,7 @@ export { metric, METRICS, CYCLE_PARTS } from './experiments/metrics.ts';
 export { mergeResults, readResult } from './experiments/merge.ts';
 export { textTable, markdownTable, csv, findingText, warnings } from './experiments/report.ts';
 export { studySvg } from './experiments/svg.ts';
+// The same studies without a file system (the playground's worker runs them so): plan a study from
+// its text and a map of files, run its cells one by one (anywhere: a worker pool, a queue), finish.
+export { planStudy, runPlannedCell, finishStudy, mapFileSource, studyFilesOf } from './experiments/in-memory.ts';
+export type { FileSource, PlanOptions, StudyPlan, StudyOutputs } from './experiments/in-memory.ts';

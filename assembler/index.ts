@@ -32,7 +32,10 @@ export interface AssembleOptions {
    * directory (that of `file`: the current directory for '<stdin>' or '<input>'), like cc -I.
    */
   includePath?: readonly string[];
-  /** Predefined `.equ` symbols. */
+  /**
+   * Predefined `.equ` symbols (`-D NAME=VALUE` on the command line): each is a symbol of the
+   * program, and the names are what `.ifdef`/`.ifndef` test.
+   */
   defines?: Record<string, number>;
   /** Address of the first byte when the source has no `.org`; default 0x1000. */
   origin?: number;
@@ -62,6 +65,7 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
   try {
     const lines = preprocess(source, {
       file, readFile: options.readFile ?? noReader, resolvePath: options.resolvePath ?? normalize, includePath: options.includePath ?? [], diagnostics,
+      defined: new Set(Object.keys(options.defines ?? {})),
     });
     const statements = parse(lines, diagnostics);
     const layout = resolve(statements, { origin: options.origin ?? DEFAULT_ORIGIN, defines: options.defines ?? {} }, diagnostics);

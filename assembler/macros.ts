@@ -5,7 +5,9 @@
 // expansion is located at the (outermost) invocation line, with the body line it came from noted
 // in diagnostics. The source map and the listing therefore show the invocation line for every
 // instruction a macro emits. This stage knows no instruction or directive other than the three it
-// handles (.include, .macro, .endm); it never evaluates expressions.
+// handles (.include, .macro, .endm, and the conditionals .ifdef/.ifndef/.else/.endif, which test
+// only the names defined from outside the source: `-D NAME=VALUE`, AssembleOptions.defines); it
+// never evaluates expressions.
 //
 // It is also where a few lines can ask for unbounded work (macros that invoke each other twice per
 // level, includes of includes), so it keeps budgets (limits.ts): past one, it reports a located
@@ -34,6 +36,19 @@ export interface PreprocessOptions {
   /** Where a relative `.include` is looked for after the including file's directory. */
   readonly includePath: readonly string[];
   readonly diagnostics: Diagnostics;
+  /** Names defined from outside (`-D`): what `.ifdef` and `.ifndef` test. */
+  readonly defined?: ReadonlySet<string>;
+}
+
+/** An open `.ifdef`/`.ifndef`: whether its lines are assembled, and where it was opened. */
+interface Conditional {
+  /** Lines of the current branch are assembled. */
+  active: boolean;
+  /** The enclosing region is assembled (an inactive one keeps both branches off). */
+  readonly outerActive: boolean;
+  seenElse: boolean;
+  readonly loc: LineLoc;
+  readonly col: number;
 }
 
 /** A line of text before lexing, and where it will be reported. */
@@ -49,6 +64,8 @@ interface MacroDef {
   readonly params: readonly string[];
   readonly body: { text: string; file: string; line: number }[];
 }
+
+const CONDITIONALS = new Set(['.ifdef', '.ifndef', '.else', '.endif']);
 
 export function preprocess(source: string, options: PreprocessOptions): SourceLine[] {
   return new Preprocessor(options).run(source);
@@ -69,6 +86,7 @@ class Preprocessor {
   private includeCount = 0;
   private includedChars = 0;
   private includeHalted = false;
+  private readonly conditionals: Conditional[] = [];
 
   constructor(private readonly options: PreprocessOptions) {}
 
@@ -83,6 +101,7 @@ class Preprocessor {
 
   private processFile(file: string, text: string): void {
     this.includeStack.push(this.options.resolvePath(file));
+    const openConditionals = this.conditionals.length;
     // A byte-order mark some editors write is not part of the first line.
     const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     const lines = body.split('\n').map((l) => l.replace(/\r$/, ''));
@@ -93,6 +112,11 @@ class Preprocessor {
     if (this.collecting) {
       this.diags.error(this.collecting.loc, this.collecting.col, `missing .endm for macro '${this.collecting.def.name}'`);
       this.collecting = undefined;
+    }
+    // A conditional ends in the file that opened it.
+    while (this.conditionals.length > openConditionals) {
+      const open = this.conditionals.pop()!;
+      this.diags.error(open.loc, open.col, 'missing .endif');
     }
     this.includeStack.pop();
   }
@@ -105,6 +129,8 @@ class Preprocessor {
     const labelEnd = labelPrefixLength(tokens);
     const head = tokens[labelEnd];
     const word = head?.kind === 'ident' ? head.text.toLowerCase() : undefined;
+    if (word !== undefined && CONDITIONALS.has(word)) return this.conditional(raw, word, head!, tokens.slice(labelEnd + 1), labelEnd);
+    if (this.conditionals.length > 0 && !this.conditionals[this.conditionals.length - 1]!.active) return;
     const handled = word === '.include' || word === '.macro' || word === '.endm' || (word !== undefined && this.macros.has(word));
     if (!handled) {
       if (tokens.length > 0) this.out.push({ tokens, loc: raw.loc });
@@ -117,6 +143,32 @@ class Preprocessor {
     else if (word === '.macro') this.beginMacro(raw, head!, args);
     else if (word === '.endm') this.diags.error(raw.loc, head!.col, '.endm without .macro');
     else this.expand(raw, this.macros.get(word!)!, head!, args);
+  }
+
+  /** `.ifdef NAME`, `.ifndef NAME`, `.else`, `.endif`: NAME is defined from outside (-D) or not. */
+  private conditional(raw: RawLine, word: string, head: Token, args: readonly Token[], labelEnd: number): void {
+    const top = this.conditionals[this.conditionals.length - 1];
+    const enclosingActive = top === undefined || top.active;
+    if (labelEnd > 0) this.diags.error(raw.loc, head.col, `a label cannot stand before ${word}`);
+    if (word === '.ifdef' || word === '.ifndef') {
+      const name = args[0];
+      const entry: Conditional = { active: false, outerActive: enclosingActive, seenElse: false, loc: raw.loc, col: head.col };
+      this.conditionals.push(entry);
+      if (args.length !== 1 || name?.kind !== 'ident') return this.diags.error(raw.loc, name?.col ?? head.col, `${word} expects one name (defined with -D NAME=VALUE)`);
+      const defined = this.options.defined?.has(name.text) ?? false;
+      entry.active = enclosingActive && (word === '.ifdef' ? defined : !defined);
+      return;
+    }
+    if (top === undefined) return this.diags.error(raw.loc, head.col, `${word} without .ifdef or .ifndef`);
+    // Reported, then obeyed: one stray operand must not unbalance every conditional after it.
+    if (args.length > 0) this.diags.error(raw.loc, args[0]!.col, `${word} takes no operands`);
+    if (word === '.endif') {
+      this.conditionals.pop();
+      return;
+    }
+    if (top.seenElse) return this.diags.error(raw.loc, head.col, 'a second .else for one .ifdef');
+    top.seenElse = true;
+    top.active = top.outerActive && !top.active;
   }
 
   private include(raw: RawLine, head: Token, args: readonly Token[]): void {

@@ -5,7 +5,8 @@
 // the CLI's start-up against Node's, and a shipped study with one job and with two worker threads
 // (processes.ts); the playground's engine in Chromium against Node (browser.ts); time travel at
 // 300 million instructions (timetravel.ts). A benchmark reports; no test asserts on its timings.
-// `npm run bench -- mips|misses|tlb|startup|sweep|browser|travel` runs one part.
+// `npm run bench -- mips|misses|tlb|startup|sweep|browser|travel|engines` runs one part; engines
+// (engines.ts) puts the interpreter and the translating engine side by side.
 
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import { median, missPath, spreadCells, tlbGeometries } from './misses.ts';
 import { freeCores, startup, sweep, type Timed } from './processes.ts';
 import { browserTable } from './browser.ts';
 import { travelTable } from './timetravel.ts';
+import { enginesTable } from './engines.ts';
 
 const GUESTS: { name: string; file: string; defines: Record<string, number> }[] = [
   { name: 'alu loop', file: 'alu.s', defines: { ITERATIONS: 5_000_000 } },
@@ -149,7 +151,7 @@ async function sweepTable(): Promise<void> {
 
 const PARTS: Record<string, () => void | Promise<void>> = {
   mips: guestSpeed, misses: missTable, tlb: tlbTable, startup: startupTable, sweep: sweepTable,
-  browser: () => browserTable(RUNS), travel: travelTable,
+  browser: () => browserTable(RUNS), travel: travelTable, engines: () => enginesTable(printTable, RUNS),
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!PARTS[name]) throw new Error(`unknown part '${name}' (parts: ${Object.keys(PARTS).join(', ')})`);

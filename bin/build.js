@@ -74,7 +74,7 @@ function writeAtomically(file, contents) {
 
 /** The folders the playground ships (web/guest-files-node.ts lists the same), and the file kinds in them. */
 const PLAYGROUND_DIRS = ['guest-programs', 'bench/guests'];
-const PLAYGROUND_KINDS = /\.(s|inc|json|dbg|md)$/;
+const PLAYGROUND_KINDS = /\.(s|inc|json|dbg|md|js)$/;
 /** The playground's page and style, copied as they are. */
 const WEB_STATIC = ['web/index.html', 'web/style.css'];
 

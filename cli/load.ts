@@ -27,9 +27,23 @@ export function includeDirsOf(values: { readonly include?: unknown }): string[] 
   return Array.isArray(values.include) ? (values.include as string[]) : [];
 }
 
+/** The -D NAME[=VALUE] definitions of parsed options (`define`, repeatable): VALUE is a number, 1 if left out. */
+export function definesOf(values: { readonly define?: unknown }): Record<string, number> {
+  const defines: Record<string, number> = {};
+  for (const text of Array.isArray(values.define) ? (values.define as string[]) : []) {
+    const m = /^([A-Za-z_.$][A-Za-z0-9_.$]*)(?:=(-?(?:0x[0-9a-fA-F]+|\d+)))?$/.exec(text);
+    const value = m ? (m[2] === undefined ? 1 : Number(m[2])) : NaN;
+    if (!m || !Number.isSafeInteger(value) || value < -(2 ** 31) || value >= 2 ** 32) {
+      throw new CliError(`-D takes NAME or NAME=VALUE, VALUE a 32-bit number (decimal or 0x hex) (got '${text}')`);
+    }
+    defines[m[1]!] = value;
+  }
+  return defines;
+}
+
 /** Assemble a source file (or stdin, `-`), printing every diagnostic; throws CliError when there are errors. */
-export function assembleOrFail(file: string, color: boolean, origin?: number, includeDirs: readonly string[] = []): { image: Image; listing: string } {
-  const options = { includePath: includePath(includeDirs), ...(origin !== undefined ? { origin } : {}) };
+export function assembleOrFail(file: string, color: boolean, origin?: number, includeDirs: readonly string[] = [], defines: Record<string, number> = {}): { image: Image; listing: string } {
+  const options = { includePath: includePath(includeDirs), defines, ...(origin !== undefined ? { origin } : {}) };
   let result: AssembleResult;
   if (file === STDIN_ARG) {
     result = assemble(readStdinText(), { ...options, file: STDIN_NAME });
@@ -51,8 +65,8 @@ function stdinIsImage(): boolean {
   return readStdinText().trimStart().startsWith('{');
 }
 
-export function loadProgram(file: string, color: boolean, includeDirs: readonly string[] = []): Image {
-  if (isSource(file) || (file === STDIN_ARG && !stdinIsImage())) return assembleOrFail(file, color, undefined, includeDirs).image;
+export function loadProgram(file: string, color: boolean, includeDirs: readonly string[] = [], defines: Record<string, number> = {}): Image {
+  if (isSource(file) || (file === STDIN_ARG && !stdinIsImage())) return assembleOrFail(file, color, undefined, includeDirs, defines).image;
   const name = file === STDIN_ARG ? STDIN_NAME : file;
   let text: string;
   try {

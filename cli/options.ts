@@ -24,6 +24,7 @@ export const MACHINE_OPTIONS = {
   'split-tlb': { type: 'boolean' },
   pwc: { type: 'string' },
   'no-asid': { type: 'boolean' },
+  engine: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export const MACHINE_OPTIONS_HELP = `Machine options:
@@ -37,7 +38,9 @@ export const MACHINE_OPTIONS_HELP = `Machine options:
   --tlb-seed N              seed of random replacement (default ${DEFAULT_TLB.seed})
   --split-tlb               separate instruction and data TLBs, each of the geometry above
   --pwc N                   a page-walk cache of N upper-level entries (both walk dimensions; default 0: none)
-  --no-asid                 ignore PTBR ASIDs: every PTBR write drops all non-Global TLB entries`;
+  --no-asid                 ignore PTBR ASIDs: every PTBR write drops all non-Global TLB entries
+  --engine interp|jit       the CPU engine: the interpreter (default) or guest code translated to
+                            JavaScript blocks; the same results either way (README.md, "Engines")`;
 
 /** `-I DIR` of the commands that assemble (asm, disasm, run, debug, exp); cli/load.ts reads it. */
 export const INCLUDE_OPTIONS = {
@@ -47,6 +50,15 @@ export const INCLUDE_OPTIONS = {
 export const INCLUDE_OPTIONS_HELP = `  -I, --include DIR         look for .include files in DIR too (repeatable): after the including
                             file's directory, before the bundled guest-programs/lib and
                             guest-programs/user (where "console.inc" and "ulib.inc" are found)`;
+
+/** `-D NAME[=VALUE]` of the commands that assemble a program to run (asm, run, debug); cli/load.ts reads it. */
+export const DEFINE_OPTIONS = {
+  define: { type: 'string', short: 'D', multiple: true },
+} as const satisfies ParseArgsConfig['options'];
+
+export const DEFINE_OPTIONS_HELP = `  -D, --define NAME[=VALUE] define the symbol NAME (VALUE, default 1) in FILE when it is assembled
+                            (repeatable; not in the modules): \`.ifdef NAME\` tests it. The kernel's
+                            PV build is -D PV=1, which --mode pv gives by itself`;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 

@@ -8,12 +8,13 @@ import type { Console } from '../emulator/devices.ts';
 import type { Machine, RunResult, StopReason } from '../emulator/machine.ts';
 import { mergeStats, sumStats, vmStatsJson } from '../hypervisor/report.ts';
 import { DEFAULT_EPT } from '../hypervisor/ept.ts';
+import { DEFAULT_DYNAMIC } from '../hypervisor/dynamic.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import type { VmMode } from '../hypervisor/vm.ts';
 import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, type Vmm } from '../hypervisor/vmm.ts';
 import type { LiveConsoleInput } from './console-input.ts';
 import { CliError, EXIT_CODES } from './errors.ts';
-import { includeDirsOf, loadModule, loadProgram } from './load.ts';
+import { definesOf, includeDirsOf, loadModule, loadProgram } from './load.ts';
 import { loadMachineFile, parseVmFlag } from './machine-file.ts';
 import type { VmEntry } from '../config/machine-schema.ts';
 import { sizeBytes } from '../config/size.ts';
@@ -38,11 +39,23 @@ export const HYPERVISOR_OPTIONS = {
   'shadow-sync': { type: 'string' },
   'ept-levels': { type: 'string' },
   'ept-large-pages': { type: 'boolean' },
+  'dynamic-start': { type: 'string' },
+  'dynamic-policy': { type: 'string' },
+  'dynamic-window': { type: 'string' },
+  'dynamic-margin': { type: 'string' },
+  'dynamic-hysteresis': { type: 'string' },
+  'dynamic-switch-at': { type: 'string' },
+  'dynamic-switch-every': { type: 'string' },
+  'dynamic-seed': { type: 'string' },
   pager: { type: 'string' },
 } as const;
 
 export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
-  --mode native|shadow|ept  run on bare metal (default), or in a VM under shadow paging or EPT
+  --mode native|shadow|ept|dynamic|pv
+                            run on bare metal (default), or in a VM under shadow paging, EPT,
+                            switching between the two as a cost policy says (dynamic), or the
+                            paravirtual MMU (pv: the kernel is assembled with -D PV=1 and asks for
+                            its page-table changes by hypercall; isa/README.md 3.8.1)
   --vm 'NAME [mode=M] [memory=SIZE] [kernel=FILE] [module=PROG[:ARGS]]…'
                             add a VM (repeatable); kernel defaults to FILE, modules to --module
   --machine FILE.json       VMs from a file: {"vms": [{"name", "mode", "memory", "kernel", "modules": []}],
@@ -56,6 +69,18 @@ export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
                             or let leaf tables go out of sync until invlpg/PTBR write/tlbflush (oos)
   --ept-levels 1-4          EPT levels (default ${DEFAULT_EPT.levels})
   --ept-large-pages         map guest memory with EPT large pages
+  --dynamic-start shadow|ept
+                            the design a dynamic VM starts in (default ${DEFAULT_DYNAMIC.start})
+  --dynamic-policy cost|off
+                            switch when the other design looks cheaper (cost, default), or only
+                            where forced
+  --dynamic-window N        guest instructions per policy window (default ${DEFAULT_DYNAMIC.window.toLocaleString('en-US')})
+  --dynamic-margin PCT      how much cheaper the other design must look to vote for it (default ${DEFAULT_DYNAMIC.margin}%)
+  --dynamic-hysteresis N    windows in a row that must vote before a switch (default ${DEFAULT_DYNAMIC.hysteresis})
+  --dynamic-switch-at N,N…  test hook: also switch when the guest has retired these many
+                            instructions
+  --dynamic-switch-every N  test hook: also switch at random counts, on average every N
+  --dynamic-seed N          the seed of those random counts (default ${DEFAULT_DYNAMIC.seed})
   --pager FILE.js|FILE.ts   a pager of your own (docs/pager-api.md) in place of the built-in one of
                             its mode: a 'shadow' pager serves the shadow VMs, a 'nested' one the ept
                             VMs; --mode defaults to its mode. 'vmmlab check-pager FILE' grades it`;
@@ -225,7 +250,9 @@ export function planVms(values: Values, mode: Mode, program: string | undefined,
 
 function planVmsOf(values: Values, mode: Mode, program: string | undefined, memoryBytes: number, color: boolean): VmPlan[] {
   const includeDirs = includeDirsOf(values);
-  const kernelImage = (file: string) => loadProgram(file, color, includeDirs);
+  const defines = definesOf(values);
+  // A PV VM runs the kernel's paravirtual build (-D PV=1: guest-programs/kernel/pv.inc).
+  const kernelImage = (file: string, vmMode?: VmMode) => loadProgram(file, color, includeDirs, vmMode === 'pv' ? { ...defines, PV: 1 } : defines);
   const bootModule = (spec: string) => loadModule(spec, color, includeDirs);
   const defaultModules = () => ((values.module as string[] | undefined) ?? []).map(bootModule);
   const vmMode = (m: string | undefined, where: string): VmMode => {
@@ -239,7 +266,7 @@ function planVmsOf(values: Values, mode: Mode, program: string | undefined, memo
       name: v.name,
       mode: vmMode(v.mode, `--machine VM ${v.name}`),
       memoryBytes: v.memory === undefined ? memoryBytes : sizeBytes(v.memory),
-      kernel: kernelImage(v.kernel ?? program!),
+      kernel: kernelImage(v.kernel ?? program!, vmMode(v.mode, `--machine VM ${v.name}`)),
       modules: (v.modules ?? []).map(bootModule),
     }));
   }
@@ -257,10 +284,10 @@ function planVmsOf(values: Values, mode: Mode, program: string | undefined, memo
       name: v.name,
       mode: vmMode(v.mode, `--vm ${v.name}`),
       memoryBytes: v.memory === undefined ? memoryBytes : sizeBytes(v.memory),
-      kernel: kernelImage((v.kernel ?? program)!),
+      kernel: kernelImage((v.kernel ?? program)!, vmMode(v.mode, `--vm ${v.name}`)),
       modules: v.modules ? v.modules.map(bootModule) : defaultModules(),
     }));
   }
   if (!program) throw new CliError('no program given');
-  return [{ name: mode === 'native' ? 'machine' : 'vm0', mode: mode === 'native' ? 'shadow' : mode, memoryBytes, kernel: kernelImage(program), modules: defaultModules() }];
+  return [{ name: mode === 'native' ? 'machine' : 'vm0', mode: mode === 'native' ? 'shadow' : mode, memoryBytes, kernel: kernelImage(program, mode === 'native' ? undefined : mode), modules: defaultModules() }];
 }

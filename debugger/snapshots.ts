@@ -137,7 +137,8 @@ export function restoreObjects(objects: readonly Saved[]): void {
       case 'object': {
         const target = s.target as Record<string, unknown>;
         const keep = new Set(s.props.map(([k]) => k));
-        for (const key of Object.keys(target)) if (!keep.has(key)) delete target[key];
+        // Properties made since (data ones: an accessor was never saved, and stays).
+        for (const key of Object.keys(target)) if (!keep.has(key) && 'value' in Object.getOwnPropertyDescriptor(target, key)!) delete target[key];
         // Only what changed: a store of any value to a field V8 treated as constant (most of
         // the machine's) throws away the optimized code of the CPU, MMU and TLB that relied on it.
         for (const [k, v] of s.props) if (!Object.is(target[k], v)) target[k] = v;
@@ -146,6 +147,9 @@ export function restoreObjects(objects: readonly Saved[]): void {
     }
   }
 }
+
+/** The bit of PhysicalMemory.dirty every writer of memory sets (it stores 1): the page was written since the last snapshot. */
+const WRITTEN = 1;
 
 const isZero = (page: Uint8Array): boolean => {
   const words = new Int32Array(page.buffer, page.byteOffset, page.byteLength >>> 2);
@@ -186,11 +190,12 @@ export class Snapshots<K> {
       const out = new Map<number, Uint8Array>();
       const count = m.sizeBytes / PAGE_SIZE;
       for (let p = 0; p < count; p++) {
-        if (!first && m.dirty[p] === 0) continue;
+        if (!first && (m.dirty[p]! & WRITTEN) === 0) continue;
         const page = m.u8.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
         if (!first || !isZero(page)) out.set(p, page);
+        // Written since: no more. The other bits (the JIT's mark of a page holding translations) stay.
+        m.dirty[p]! &= ~WRITTEN;
       }
-      m.dirty.fill(0);
       return out;
     });
     const { objects, bytes } = captureObjects(this.roots(), this.skip);
@@ -211,13 +216,14 @@ export class Snapshots<K> {
       const changed = new Set<number>();
       for (let j = index + 1; j < this.list.length; j++) for (const p of this.list[j]!.pages[mi]!.keys()) changed.add(p);
       const count = m.sizeBytes / PAGE_SIZE;
-      for (let p = 0; p < count; p++) if (m.dirty[p] !== 0) changed.add(p);
+      for (let p = 0; p < count; p++) if ((m.dirty[p]! & WRITTEN) !== 0) changed.add(p);
       for (const p of changed) {
         let content: Uint8Array | undefined;
         for (let j = index; j >= 0 && !content; j--) content = this.list[j]!.pages[mi]!.get(p);
         if (content) m.u8.set(content, p * PAGE_SIZE);
         else m.u8.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
       }
+      // Every mark goes: the pages written back hold other contents now (a JIT's translations of them are stale).
       m.dirty.fill(0);
     });
     restoreObjects(snap.objects);
@@ -248,7 +254,14 @@ export class Snapshots<K> {
         }
         kept.push(s);
       }
-      if (kept.length === this.list.length) kept.pop();
+      if (kept.length === this.list.length) {
+        // The last one goes: the pages written since the one before it count as written since
+        // the last snapshot again, so that a restore of an earlier one puts them back.
+        const last = kept.pop()!;
+        last.pages.forEach((pages, mi) => {
+          for (const p of pages.keys()) this.memories[mi]!.dirty[p]! |= WRITTEN;
+        });
+      }
       this.list.splice(0, this.list.length, ...kept);
     }
   }

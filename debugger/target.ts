@@ -104,7 +104,13 @@ export class Target implements InspectTarget {
     if (machine) {
       this.views = [{ index: 0, name: 'machine', mode: 'native', cpu: machine.cpu, stats: machine.stats, vm: undefined, vmmStats: undefined, tlbRules: this.checkerOf('machine') }];
     } else {
-      this.views = vmm!.vms.map((vm, index) => ({ index, name: vm.name, mode: vm.mode, cpu: vm.cpu, stats: vm.stats, vm, vmmStats: vm.vmm, tlbRules: this.checkerOf(vm.name) }));
+      this.views = vmm!.vms.map((vm, index) => {
+        const view: CpuView = { index, name: vm.name, mode: vm.mode, cpu: vm.cpu, stats: vm.stats, vm, vmmStats: vm.vmm, tlbRules: this.checkerOf(vm.name) };
+        // A dynamic VM's views show the design it runs under now (translate, pt, info vm).
+        const dynamic = vmm!.dynamicOf(vm);
+        if (dynamic) Object.defineProperty(view, 'mode', { get: () => (dynamic.translation === 'nested' ? 'ept' : 'shadow'), enumerable: true });
+        return view;
+      });
     }
     // The target's own state is saved with the machine's (its stop state, the loaded VM, the
     // views); its plan (the images) never changes.

@@ -159,6 +159,34 @@ export abstract class CpuState {
     return this.stats.instructions + this.idleTicks;
   }
 
+  /**
+   * Write the LRU stamps of the fast-path hits made since the last call (`*Used` >= 0: the
+   * instruction count of the slot's latest hit), oldest first, so the TLB sees exactly the order
+   * an eager stamp on every hit would have given. A fetch at instruction i comes before that
+   * instruction's data access: times 2i and 2i + 1. Called before every MMU lookup from the loop
+   * and at the end of each pass; the caller then clears the `*Used` values.
+   */
+  protected stampFastPath(fIdx: number, fUsed: number, lIdx: number, lUsed: number, sIdx: number, sUsed: number): void {
+    let fT = fIdx >= 0 && fUsed >= 0 ? fUsed * 2 : -1;
+    let lT = lIdx >= 0 && lUsed >= 0 ? lUsed * 2 + 1 : -1;
+    let sT = sIdx >= 0 && sUsed >= 0 ? sUsed * 2 + 1 : -1;
+    const mmu = this.mmu;
+    // At most three stamps, oldest first. The times are distinct: a fetch's is even, a data
+    // access's odd, and no instruction both loads and stores.
+    for (let left = (fT >= 0 ? 1 : 0) + (lT >= 0 ? 1 : 0) + (sT >= 0 ? 1 : 0); left > 0; left--) {
+      if (fT >= 0 && (lT < 0 || fT < lT) && (sT < 0 || fT < sT)) {
+        mmu.itlb.touch(fIdx, ++mmu.clock);
+        fT = -1;
+      } else if (lT >= 0 && (sT < 0 || lT < sT)) {
+        mmu.dtlb.touch(lIdx, ++mmu.clock);
+        lT = -1;
+      } else {
+        mmu.dtlb.touch(sIdx, ++mmu.clock);
+        sT = -1;
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- slow paths
   // Each works on this.pc and this.stats.instructions: it either retires the instruction at
   // this.pc (pc moves on, the count goes up) or traps or exits (the instruction has no effect).

@@ -1,5 +1,5 @@
 // The TV32 CPU's interpreter loop (the architectural state and every slow path are in
-// cpu-state.ts).
+// cpu-state.ts; the translating engine, selected by `engine`, in jit/).
 //
 // Speed: the loop keeps its hottest state in locals, allocates nothing per instruction, counts
 // statistics with integer increments and keeps one translation per access type (fetch, load,
@@ -11,9 +11,13 @@
 import { ACCESS, CAUSE } from '../isa/arch.ts';
 import { fixedMask, opcodeOf } from '../isa/encoding.ts';
 import { INSTRUCTIONS } from '../isa/table.ts';
-import { CpuState, MEM_SIZE, STOP, TRAP_LOOP_LIMIT, type StopCode } from './cpu-state.ts';
+import { MEM_SIZE, STOP, TRAP_LOOP_LIMIT, type StopCode } from './cpu-state.ts';
+import { JitEngine } from './jit/engine.ts';
+import { CODE_BIT, COLD as JIT_COLD, type CodeCache } from './jit/code-cache.ts';
+import type { FastPath } from './jit/translator.ts';
 
 export { NO_EXITS, STOP, TRAP_LOOP_LIMIT, type CpuSnapshot, type StopCode } from './cpu-state.ts';
+export { ENGINES, getDefaultEngine, parseEngine, setDefaultEngine, setDefaultJitHotThreshold, type Engine } from './jit/engine.ts';
 
 /** Opcodes as the core dispatches on them: literals, so the switch compiles to a jump table. */
 const enum Op {
@@ -41,6 +45,16 @@ for (const spec of INSTRUCTIONS) {
   }
 }
 
+// The translating engine's interpreter (jitInterpret) reads imports through module constants:
+// under a CommonJS transform (tsx's) a live binding is a getter call.
+const J_CODE = CODE_BIT;
+const J_COLD = JIT_COLD;
+const J_SIZES = MEM_SIZE;
+const J_FETCH = ACCESS.FETCH;
+const J_LOAD = ACCESS.LOAD;
+const J_STORE = ACCESS.STORE;
+const J_ILLEGAL = CAUSE.ILLEGAL_INSTRUCTION;
+
 /** The reserved bits (must be 0) of the R and SH formats, from the table; checked in the hot loop. */
 function reservedBits(format: string): number {
   const specs = INSTRUCTIONS.filter((s) => s.format === format);
@@ -59,12 +73,14 @@ for (const spec of INSTRUCTIONS) {
   if (hot && spec.format === 'R' && spec.opcode > 0x11) throw new Error(`cpu.ts: R-format '${spec.mnemonic}' is outside the checked opcode range`);
 }
 
-export class Cpu extends CpuState {
+export class Cpu extends JitEngine {
   /**
    * Run until `budget` more instructions have retired, or the machine halts, exits to the VMM,
-   * deadlocks in wfi, or a stop is requested. Returns a STOP code.
+   * deadlocks in wfi, or a stop is requested. Returns a STOP code. With `engine` 'jit' the
+   * translating engine (emulator/jit/) runs instead, with the same results.
    */
   run(budget: number): StopCode {
+    if (this.engine === 'jit') return this.runJit(budget);
     const stats = this.stats;
     const R = this.regs;
     const mem = this.mem;
@@ -345,31 +361,274 @@ export class Cpu extends CpuState {
   }
 
   /**
-   * Write the LRU stamps of the fast-path hits made since the last call (`*Used` >= 0: the
-   * instruction count of the slot's latest hit), oldest first, so the TLB sees exactly the order
-   * an eager stamp on every hit would have given. A fetch at instruction i comes before that
-   * instruction's data access: times 2i and 2i + 1. Called before every MMU lookup from the loop
-   * and at the end of each pass; the caller then clears the `*Used` values.
+   * The translating engine's interpreter (emulator/jit/engine.ts runs it for code not compiled,
+   * and for blocks that do not fit before a deadline): the hot loop of `run`, the same statements
+   * in the same order, on the engine's FastPath fields copied into locals on entry and back on
+   * every exit, so that the hand-over is exact (the slots, their lazy LRU stamps and hit counts
+   * are the interpreter's own at every instruction). It is entered with the instruction at S.pc
+   * already fetched (fetchPhys) and runs until the pass's limit (S.limit), a slow path (S.status
+   * = 1; the pass ends as in `run`), or the fetch after a jump or taken branch reaches a block
+   * head the engine wants (compiled and fitting, about to be compiled, or in a page not in the
+   * cache): it then leaves with that fetch done (S.fetched = its physical address), and the
+   * engine dispatches there. Heat (visits of an entry) is counted at those fetches.
+   * Stores: the slot's page may hold translations (S.sKey !== S.sVpn, see FastPath.sKey); the
+   * first store through it then marks the page written, as the engine's blocks do.
+   * @internal called by the translating engine.
    */
-  private stampFastPath(fIdx: number, fUsed: number, lIdx: number, lUsed: number, sIdx: number, sUsed: number): void {
-    let fT = fIdx >= 0 && fUsed >= 0 ? fUsed * 2 : -1;
-    let lT = lIdx >= 0 && lUsed >= 0 ? lUsed * 2 + 1 : -1;
-    let sT = sIdx >= 0 && sUsed >= 0 ? sUsed * 2 + 1 : -1;
+  protected jitInterpret(S: FastPath, cache: CodeCache, fetchPhys: number): void {
+    const stats = this.stats;
+    const R = this.regs;
+    const mem = this.mem;
+    const m32 = mem.i32;
+    const dirty = mem.dirty;
     const mmu = this.mmu;
-    // At most three stamps, oldest first. The times are distinct: a fetch's is even, a data
-    // access's odd, and no instruction both loads and stores.
-    for (let left = (fT >= 0 ? 1 : 0) + (lT >= 0 ? 1 : 0) + (sT >= 0 ? 1 : 0); left > 0; left--) {
-      if (fT >= 0 && (lT < 0 || fT < lT) && (sT < 0 || fT < sT)) {
-        mmu.itlb.touch(fIdx, ++mmu.clock);
-        fT = -1;
-      } else if (lT >= 0 && (sT < 0 || lT < sT)) {
-        mmu.dtlb.touch(lIdx, ++mmu.clock);
-        lT = -1;
+    const ramSize = mem.sizeBytes;
+    const opCycles = this.opCycles;
+    const takenCycles = this.profile.branchTakenCycles;
+    const unified = mmu.itlb === mmu.dtlb;
+    const epochs = cache.epochs;
+    const hotThreshold = this.jitHotThreshold;
+    const limit = S.limit;
+    let pc = S.pc;
+    let instret = S.instret;
+    let insnCycles = S.insnCycles;
+    let gen = S.gen;
+    let fVpn = S.fVpn, fBase = S.fBase, fIdx = S.fIdx, fUsed = S.fUsed;
+    let lVpn = S.lVpn, lBase = S.lBase, lIdx = S.lIdx, lUsed = S.lUsed;
+    let sVpn = S.sVpn, sBase = S.sBase, sIdx = S.sIdx, sUsed = S.sUsed, sKey = S.sKey;
+    let fHits = S.fHits, lHits = S.lHits, sHits = S.sHits;
+    let fHitsAtFill = S.fHitsAtFill;
+    let status = 0;
+    let fetched = -1;
+
+    run: for (;;) {
+      const w = m32[fetchPhys >>> 2]!;
+      const op = w >>> 26;
+      if (op <= Op.REMU ? op === 0 || (w & R_RESERVED) !== 0 : op >= Op.SLLI && op <= Op.SRAI && (w & SH_RESERVED) !== 0) {
+        this.pc = pc;
+        stats.instructions = instret;
+        this.trap(J_ILLEGAL, w);
+        pc = this.pc;
+        status = 1;
+        break run;
+      }
+      const rd = (w >>> 22) & 15;
+      const rs1 = (w >>> 18) & 15;
+      let next = (pc + 4) >>> 0;
+
+      if (op >= Op.LB && op <= Op.SW) {
+        const va = (R[rs1]! + ((w << 14) >> 14)) | 0;
+        const isStore = op >= Op.SB;
+        let pa: number;
+        if (!isStore && (va >>> 12) === lVpn && (va & (J_SIZES[op - Op.LB]! - 1)) === 0) {
+          pa = lBase | (va & 0xfff);
+          if (lIdx >= 0) {
+            lUsed = instret;
+            lHits++;
+          }
+        } else if (isStore && (va >>> 12) === sVpn && (va & (J_SIZES[op - Op.LB]! - 1)) === 0) {
+          pa = sBase | (va & 0xfff);
+          if (sIdx >= 0) {
+            sUsed = instret;
+            sHits++;
+          }
+          if (sKey !== sVpn) {
+            // The slot's page holds translations: this store invalidates them.
+            dirty[pa >>> 12] = 1;
+            sKey = sVpn;
+          }
+        } else {
+          pa = -1;
+          if ((va & (J_SIZES[op - Op.LB]! - 1)) === 0) {
+            this.stampFastPath(fIdx, fUsed, lIdx, lUsed, sIdx, sUsed);
+            fUsed = lUsed = sUsed = -1;
+            pa = mmu.translate(va, isStore ? J_STORE : J_LOAD);
+          }
+          if (pa < 0 || pa >= ramSize) {
+            this.pc = pc;
+            stats.instructions = instret;
+            stats.cyclesInsn += insnCycles;
+            insnCycles = 0;
+            this.slowAccess(w, va, pa);
+            pc = this.pc;
+            instret = stats.instructions;
+            status = 1;
+            break run;
+          }
+          if (mmu.generation !== gen) {
+            gen = mmu.generation;
+            fVpn = lVpn = sVpn = sKey = -1;
+          } else if (mmu.lastFill >= 0) {
+            const filled = mmu.lastFill;
+            if (unified && fIdx === filled) fVpn = -1;
+            if (isStore) {
+              if (lIdx === filled) lVpn = -1;
+            } else if (sIdx === filled) sVpn = sKey = -1;
+          }
+          if (isStore) {
+            sVpn = sKey = va >>> 12;
+            sBase = pa & ~0xfff;
+            sIdx = mmu.lastIndex;
+            dirty[pa >>> 12] = 1;
+          } else {
+            lVpn = va >>> 12;
+            lBase = pa & ~0xfff;
+            lIdx = mmu.lastIndex;
+          }
+        }
+        switch (op) {
+          case Op.LB: R[rd] = mem.i8[pa]!; break;
+          case Op.LH: R[rd] = mem.i16[pa >>> 1]!; break;
+          case Op.LW: R[rd] = m32[pa >>> 2]!; break;
+          case Op.LBU: R[rd] = mem.u8[pa]!; break;
+          case Op.LHU: R[rd] = mem.u16[pa >>> 1]!; break;
+          case Op.SB: mem.u8[pa] = R[rd]!; break;
+          case Op.SH: mem.u16[pa >>> 1] = R[rd]!; break;
+          default: m32[pa >>> 2] = R[rd]!; break;
+        }
       } else {
-        mmu.dtlb.touch(sIdx, ++mmu.clock);
-        sT = -1;
+        const rs2 = (w >>> 14) & 15;
+        const imm = (w << 14) >> 14;
+        switch (op) {
+            // ALU, register-register
+            case Op.ADD: R[rd] = R[rs1]! + R[rs2]!; break;
+            case Op.SUB: R[rd] = R[rs1]! - R[rs2]!; break;
+            case Op.AND: R[rd] = R[rs1]! & R[rs2]!; break;
+            case Op.OR: R[rd] = R[rs1]! | R[rs2]!; break;
+            case Op.XOR: R[rd] = R[rs1]! ^ R[rs2]!; break;
+            case Op.SLL: { const s = R[rs2]! >>> 0; R[rd] = s > 31 ? 0 : R[rs1]! << s; break; }
+            case Op.SRL: { const s = R[rs2]! >>> 0; R[rd] = s > 31 ? 0 : R[rs1]! >>> s; break; }
+            case Op.SRA: { const s = R[rs2]! >>> 0; R[rd] = R[rs1]! >> (s > 31 ? 31 : s); break; }
+            case Op.SLT: R[rd] = R[rs1]! < R[rs2]! ? 1 : 0; break;
+            case Op.SLTU: R[rd] = R[rs1]! >>> 0 < R[rs2]! >>> 0 ? 1 : 0; break;
+            case Op.MUL: R[rd] = Math.imul(R[rs1]!, R[rs2]!); break;
+            case Op.MULH: R[rd] = mulh(R[rs1]!, R[rs2]!); break;
+            case Op.MULHU: R[rd] = mulhu(R[rs1]! >>> 0, R[rs2]! >>> 0); break;
+            case Op.DIV: {
+              const a = R[rs1]!, b = R[rs2]!;
+              R[rd] = b === 0 ? -1 : a === -0x80000000 && b === -1 ? a : (a / b) | 0;
+              break;
+            }
+            case Op.DIVU: { const b = R[rs2]! >>> 0; R[rd] = b === 0 ? -1 : ((R[rs1]! >>> 0) / b) >>> 0; break; }
+            case Op.REM: {
+              const a = R[rs1]!, b = R[rs2]!;
+              R[rd] = b === 0 ? a : b === -1 ? 0 : a % b;
+              break;
+            }
+            case Op.REMU: { const b = R[rs2]! >>> 0; R[rd] = b === 0 ? R[rs1]! : (R[rs1]! >>> 0) % b; break; }
+
+            // ALU, register-immediate
+            case Op.ADDI: R[rd] = R[rs1]! + imm; break;
+            case Op.ANDI: R[rd] = R[rs1]! & imm; break;
+            case Op.ORI: R[rd] = R[rs1]! | imm; break;
+            case Op.XORI: R[rd] = R[rs1]! ^ imm; break;
+            case Op.SLTI: R[rd] = R[rs1]! < imm ? 1 : 0; break;
+            case Op.SLTIU: R[rd] = R[rs1]! >>> 0 < imm >>> 0 ? 1 : 0; break;
+            case Op.SLLI: R[rd] = R[rs1]! << (w & 31); break;
+            case Op.SRLI: R[rd] = R[rs1]! >>> (w & 31); break;
+            case Op.SRAI: R[rd] = R[rs1]! >> (w & 31); break;
+            case Op.LUI: R[rd] = (w & 0x3fffff) << 10; break;
+            case Op.AUIPC: R[rd] = pc + ((w & 0x3fffff) << 10); break;
+
+            // Branches: the srcA register sits in the rd position, srcB in rs1.
+            case Op.BEQ: if (R[rd] === R[rs1]) { next = (pc + (imm << 2)) >>> 0; insnCycles += takenCycles; } break;
+            case Op.BNE: if (R[rd] !== R[rs1]) { next = (pc + (imm << 2)) >>> 0; insnCycles += takenCycles; } break;
+            case Op.BLT: if (R[rd]! < R[rs1]!) { next = (pc + (imm << 2)) >>> 0; insnCycles += takenCycles; } break;
+            case Op.BGE: if (R[rd]! >= R[rs1]!) { next = (pc + (imm << 2)) >>> 0; insnCycles += takenCycles; } break;
+            case Op.BLTU: if (R[rd]! >>> 0 < R[rs1]! >>> 0) { next = (pc + (imm << 2)) >>> 0; insnCycles += takenCycles; } break;
+            case Op.BGEU: if (R[rd]! >>> 0 >= R[rs1]! >>> 0) { next = (pc + (imm << 2)) >>> 0; insnCycles += takenCycles; } break;
+
+            // Jumps
+            case Op.JAL:
+              R[rd] = next;
+              next = (pc + (((w << 10) >> 10) << 2)) >>> 0;
+              insnCycles += takenCycles;
+              break;
+            case Op.JALR: {
+              const target = ((R[rs1]! + imm) & ~3) >>> 0;
+              R[rd] = next;
+              next = target;
+              insnCycles += takenCycles;
+              break;
+            }
+          default:
+            this.pc = pc;
+            stats.instructions = instret;
+            stats.cyclesInsn += insnCycles;
+            insnCycles = 0;
+            this.system(w, op);
+            R[0] = 0;
+            pc = this.pc;
+            instret = stats.instructions;
+            status = 1;
+            break run;
+        }
+      }
+      R[0] = 0;
+      instret++;
+      insnCycles += opCycles[op]!;
+      const jumped = next !== ((pc + 4) >>> 0);
+      pc = next;
+      if (instret >= limit) break run;
+
+      // The next fetch, as in `run`.
+      if ((pc >>> 12) === fVpn) {
+        fetchPhys = fBase | (pc & 0xfff);
+        fUsed = instret;
+        fHits++;
+      } else {
+        this.stampFastPath(fIdx, fUsed, lIdx, lUsed, sIdx, sUsed);
+        fUsed = lUsed = sUsed = -1;
+        if (fIdx < 0) fHits = fHitsAtFill;
+        fetchPhys = (pc & 3) !== 0 ? -1 : mmu.translate(pc, J_FETCH);
+        if (fetchPhys < 0 || fetchPhys >= ramSize || (pc & 3) !== 0) {
+          this.pc = pc;
+          stats.instructions = instret;
+          this.fetchFault(fetchPhys);
+          pc = this.pc;
+          status = 1;
+          break run;
+        }
+        if (mmu.generation !== gen) {
+          gen = mmu.generation;
+          lVpn = sVpn = sKey = -1;
+        } else if (unified && mmu.lastFill >= 0) {
+          if (lIdx === mmu.lastFill) lVpn = -1;
+          if (sIdx === mmu.lastFill) sVpn = sKey = -1;
+        }
+        fVpn = pc >>> 12;
+        fBase = fetchPhys & ~0xfff;
+        fIdx = mmu.lastIndex;
+        fHitsAtFill = fHits;
+      }
+      if (jumped) {
+        // A block head: hand over to the engine where it has (or is about to have) a block.
+        const frame = fetchPhys >>> 12;
+        const page = cache.pages[frame];
+        if (page === undefined || (dirty[frame]! & J_CODE) === 0 || page.epoch !== epochs[frame]) {
+          fetched = fetchPhys;
+          break run;
+        }
+        const k = (fetchPhys >>> 2) & 1023;
+        const n = page.lengths[k]!;
+        if (n > 0 ? n <= limit - instret : n === 0 || (n === J_COLD && page.heat[k]! + 1 >= hotThreshold)) {
+          fetched = fetchPhys;
+          break run;
+        }
+        if (n === J_COLD) page.heat[k]!++;
       }
     }
+    S.pc = pc;
+    S.instret = instret;
+    S.insnCycles = insnCycles;
+    S.gen = gen;
+    S.fVpn = fVpn; S.fBase = fBase; S.fIdx = fIdx; S.fUsed = fUsed;
+    S.lVpn = lVpn; S.lBase = lBase; S.lIdx = lIdx; S.lUsed = lUsed;
+    S.sVpn = sVpn; S.sBase = sBase; S.sIdx = sIdx; S.sUsed = sUsed; S.sKey = sKey;
+    S.fHits = fHits; S.lHits = lHits; S.sHits = sHits;
+    S.fHitsAtFill = fHitsAtFill;
+    S.status = status;
+    S.fetched = fetched;
   }
 }
 

@@ -4,7 +4,7 @@
 import type { Image } from '../isa/image.ts';
 import { bootLoad, loadSegments, type BootLayout, type BootModule, type BootOptions } from './boot.ts';
 import { Devices } from './devices.ts';
-import { STOP, Cpu, type StopCode } from './cpu.ts';
+import { STOP, Cpu, type Engine, type StopCode } from './cpu.ts';
 import { PhysicalMemory } from './memory.ts';
 import { DEFAULT_MMU, Mmu, type MmuConfig } from './mmu.ts';
 import { DEFAULT_PROFILE, type MachineProfile } from './profile.ts';
@@ -17,6 +17,8 @@ export interface MachineOptions {
   memoryBytes?: number;
   profile?: MachineProfile;
   mmu?: MmuConfig;
+  /** The CPU engine: the interpreter or the translating engine (same results). Default: setDefaultEngine's, 'interp'. */
+  engine?: Engine;
 }
 
 /** Why a run ended. */
@@ -43,6 +45,7 @@ export class Machine {
     this.profile = options.profile ?? DEFAULT_PROFILE;
     this.mmu = new Mmu(this.mem, this.stats, this.profile, options.mmu ?? DEFAULT_MMU);
     this.cpu = new Cpu(this.mem, this.mmu, this.devices, this.stats, this.profile);
+    if (options.engine !== undefined) this.cpu.engine = options.engine;
   }
 
   /** Load an image and reset the CPU to its entry point with sp at the top of RAM. */

@@ -58,12 +58,20 @@ const NOT_PRESENT_CAUSE = [CAUSE.FETCH_PAGE_FAULT, CAUSE.LOAD_PAGE_FAULT, CAUSE.
 const PROTECTION_CAUSE = [CAUSE.FETCH_PROTECTION_FAULT, CAUSE.LOAD_PROTECTION_FAULT, CAUSE.STORE_PROTECTION_FAULT];
 /** With the first stage off, every page is readable, writable and executable from any mode. */
 const PAGING_OFF_BITS = PTE.V | PTE.W | PTE.X | PTE.U | PTE.A | PTE.D;
+// The miss path reads these through module constants: under a CommonJS transform (tsx's) an
+// imported binding is a getter call on every use.
+const A_FETCH = ACCESS.FETCH;
+const A_STORE = ACCESS.STORE;
+const P_U = PTE.U;
+const P_W = PTE.W;
+const P_X = PTE.X;
+const P_D = PTE.D;
 
 /** Step 6 of the walk: may this access use a leaf with these bits? */
 export function permits(bits: number, access: AccessType, userMode: boolean): boolean {
-  if (userMode && !(bits & PTE.U)) return false;
-  if (access === ACCESS.STORE) return (bits & PTE.W) !== 0;
-  if (access === ACCESS.FETCH) return (bits & PTE.X) !== 0;
+  if (userMode && !(bits & P_U)) return false;
+  if (access === A_STORE) return (bits & P_W) !== 0;
+  if (access === A_FETCH) return (bits & P_X) !== 0;
   return true;
 }
 
@@ -156,13 +164,13 @@ export class Mmu {
       this.lastIndex = -1;
       return va;
     }
-    const tlb = access === ACCESS.FETCH ? this.itlb : this.dtlb;
+    const tlb = access === A_FETCH ? this.itlb : this.dtlb;
     const i = tlb.lookup(va >>> PAGE_SHIFT, this.tag, ++this.clock);
     if (i >= 0) {
       const bits = tlb.flags[i]!;
       // A hit that lacks the right (or, for a store, the Dirty bit) is dropped and walked again,
       // so the fault or the D update comes from the tables as they are now.
-      if (permits(bits, access, this.userMode) && (access !== ACCESS.STORE || (bits & PTE.D))) {
+      if (permits(bits, access, this.userMode) && (access !== A_STORE || (bits & P_D))) {
         this.stats.tlbHits[access]++;
         this.lastIndex = i;
         return (tlb.base[i]! | (va & ((1 << tlb.pageShift[i]!) - 1))) >>> 0;
@@ -227,7 +235,7 @@ export class Mmu {
       this.finalGuestPhys = -1;
       if (status !== WALK_OK) return this.walkFault(status, va, access, s1.faultGuestPhys);
       if (!permits(s1.leaf, access, this.userMode)) return this.fault(PROTECTION_CAUSE[access]!, va);
-      if (!this.dryRun && walker.setAccessedDirty(s1, access === ACCESS.STORE)) this.stats.adUpdates++;
+      if (!this.dryRun && walker.setAccessedDirty(s1, access === A_STORE)) this.stats.adUpdates++;
       guestPhys = s1.output;
       shift = s1.pageShift;
       bits = s1.leaf;
@@ -237,7 +245,7 @@ export class Mmu {
     if (this.nested !== null) {
       const s2 = this.stage2;
       const status = walker.walk(this.nested.mode, this.nested.root, guestPhys, 'ept', s2, null);
-      if (status !== WALK_OK || !permits(s2.leaf | PTE.U, access, false)) {
+      if (status !== WALK_OK || !permits(s2.leaf | P_U, access, false)) {
         // No mapping, or a mapping without the right: both are EPT violations for the VMM.
         return this.walkFault(status === WALK_BUS_ERROR ? WALK_BUS_ERROR : WALK_EPT_VIOLATION, va, access, guestPhys);
       }
@@ -282,7 +290,7 @@ export class Mmu {
    */
   probe(va: number, access: AccessType): ProbeResult {
     va >>>= 0;
-    const tlb = access === ACCESS.FETCH ? this.itlb : this.dtlb;
+    const tlb = access === A_FETCH ? this.itlb : this.dtlb;
     const tlbIndex = this.translating ? tlb.find(va >>> PAGE_SHIFT, this.tag) : -1;
     const saved = [this.faultCause, this.faultAddr, this.faultGuestPhys, this.faultInTable, this.combinedShift, this.combinedBits] as const;
     const steps: WalkStep[] = [];

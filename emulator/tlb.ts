@@ -21,7 +21,11 @@
 // Every change to an entry goes through the methods here, LRU stamps included (`touch`: the
 // CPU's fast path stamps its hits lazily through it, see cpu.ts), so the bookkeeping is exact.
 
-import { PAGE_SHIFT, PTE } from '../isa/arch.ts';
+import { PAGE_SHIFT as ARCH_PAGE_SHIFT, PTE } from '../isa/arch.ts';
+
+// Module constants, not imported bindings: under a CommonJS transform (tsx's) those are getter calls.
+const PAGE_SHIFT = ARCH_PAGE_SHIFT;
+const PTE_G = PTE.G;
 
 export interface TlbConfig {
   /** Total entries: a power of two, at least 1. */
@@ -51,7 +55,7 @@ export const INDEXED_WAYS = 16;
 
 /** Does an entry with these flags and this context serve `context`? A Global entry serves every ASID of its VPID, within the same paging space (bit 16). */
 function contextMatches(flags: number, entryContext: number, context: number): boolean {
-  return entryContext === context || ((flags & PTE.G) !== 0 && entryContext >>> 8 === context >>> 8);
+  return entryContext === context || ((flags & PTE_G) !== 0 && entryContext >>> 8 === context >>> 8);
 }
 
 /** Does entry a come before (is it more recently used than) entry b in LRU order? On equal stamps the higher index does, so the scan's victim (lowest index) is last. */
@@ -319,7 +323,7 @@ export class Tlb {
   /** What a PTBR write does: drop the non-Global entries of one context. */
   flushContext(context: number): void {
     for (let i = 0; i < this.flags.length; i++) {
-      if (this.context[i] === context && (this.flags[i]! & (VALID | PTE.G)) === VALID) this.invalidate(i);
+      if (this.context[i] === context && (this.flags[i]! & (VALID | PTE_G)) === VALID) this.invalidate(i);
     }
   }
 

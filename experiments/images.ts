@@ -23,15 +23,16 @@ function cacheOf(files: StudyFiles): Map<string, Image> {
 }
 
 /** Assemble (or read) one image, once per file system and thread; `includeDirs` are searched before the bundled library. */
-export function imageOf(files: StudyFiles, file: string, origin?: number, includeDirs: readonly string[] = []): Image {
+export function imageOf(files: StudyFiles, file: string, origin?: number, includeDirs: readonly string[] = [], defines: Readonly<Record<string, number>> = {}): Image {
   const cache = cacheOf(files);
-  const key = `${file}@${origin ?? ''}@${includeDirs.join('\0')}`;
+  const defined = Object.entries(defines).map(([k, v]) => `${k}=${v}`).join(',');
+  const key = `${file}@${origin ?? ''}@${includeDirs.join('\0')}${defined ? `@${defined}` : ''}`;
   const cached = cache.get(key);
   if (cached) return cached;
   let image: Image;
   if (/\.(s|asm)$/i.test(file)) {
     const includePath = [...includeDirs, ...files.bundled.includeDirs];
-    const reader = { readFile: files.readSource, resolvePath: (p: string) => files.resolve('.', p), includePath };
+    const reader = { readFile: files.readSource, resolvePath: (p: string) => files.resolve('.', p), includePath, defines: { ...defines } };
     const result = assembleFile(file, origin !== undefined ? { ...reader, origin } : reader);
     if (!result.image) {
       throw new StudyError(`${file} does not assemble:\n${result.diagnostics.map((d) => formatDiagnostic(d)).join('\n')}`);

@@ -16,6 +16,8 @@ interface StatsView {
   exits?: { total: number; byReason: Record<string, number> };
   shadow?: { peakPages: number };
   ept?: { pages: number };
+  pv?: { batches: number; updates: number; failures: Record<string, number> };
+  dynamic?: { switches: number; toShadow: number; toNested: number; instructionsShadow: number };
 }
 
 const view = (stats: Json) => stats as unknown as StatsView;
@@ -43,11 +45,18 @@ export const METRICS: Record<string, { help: string; of: (s: StatsView, nativeCy
   walkShare: { help: 'share of cycles in page walks', of: (s) => ratio(s.cycles.walk, s.cycles.total) },
   shadowPages: { help: 'shadow page-table pages at the peak', of: (s) => s.shadow?.peakPages ?? 0 },
   eptPages: { help: 'EPT pages', of: (s) => s.ept?.pages ?? 0 },
+  pvUpdates: { help: 'page-table updates the paravirtual guest asked for (mmu_update entries)', of: (s) => s.pv?.updates ?? 0 },
+  pvUpdatesPerBatch: { help: 'mmu_update entries per hypercall batch (pv)', of: (s) => (s.pv ? ratio(s.pv.updates, s.pv.batches) : undefined) },
+  pvRefusals: { help: 'hypercalls the VMM refused (pv)', of: (s) => Object.values(s.pv?.failures ?? {}).reduce((a, b) => a + b, 0) },
   insnCycles: { help: 'cycles executing instructions', of: (s) => s.cycles.insn },
   walkCycles: { help: 'cycles in page walks', of: (s) => s.cycles.walk },
   exitCycles: { help: 'cycles of VM exit/entry transitions', of: (s) => s.cycles.exit },
   vmmCycles: { help: 'cycles of VMM software', of: (s) => s.cycles.vmm },
   otherCycles: { help: 'cycles in traps, device accesses and idle', of: (s) => s.cycles.trap + s.cycles.mmio + s.cycles.idle },
+  switches: { help: 'dynamic mode: switches between shadow paging and EPT', of: (s) => s.dynamic?.switches ?? 0 },
+  switchesToShadow: { help: 'dynamic mode: switches into shadow paging', of: (s) => s.dynamic?.toShadow ?? 0 },
+  switchesToEpt: { help: 'dynamic mode: switches into EPT', of: (s) => s.dynamic?.toNested ?? 0 },
+  shadowShare: { help: 'dynamic mode: share of guest instructions run under shadow paging', of: (s) => (s.dynamic ? ratio(s.dynamic.instructionsShadow, s.instructions) : undefined) },
 };
 
 /** Is `name` a metric (including `exits.REASON`)? */

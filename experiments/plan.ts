@@ -23,7 +23,7 @@ import { BootError, parseModuleSpec } from '../emulator/boot.ts';
 import { applySettings, DEFAULT_PROFILE, type MachineProfile } from '../emulator/profile.ts';
 import { parseCheck, validateFinding, type Finding } from './finding.ts';
 import { cellHostBytes, KERNEL_MAXARG, KERNEL_NPROC, MAX_PHYSICAL_BYTES, MAX_STUDY_CELLS, MAX_STUDY_MEMORY, MIN_STUDY_MEMORY } from './limits.ts';
-import { MODES, StudyError, appliesTo, paramSpec, type CellParams, type Mode, type ParamValue } from './params.ts';
+import { DEFAULT_MODES, MODES, StudyError, appliesTo, paramSpec, type CellParams, type Mode, type ParamValue } from './params.ts';
 
 export interface Workload {
   readonly name: string;
@@ -119,7 +119,7 @@ export function parseStudy(raw: unknown, where = 'study'): Study {
   const cellsOk = ok('/workloads') && ok('/grid') && ok('/repetitions');
   const workloads = ok('/workloads') ? checkWorkloads(file, issues) : [];
   const memory = ok('/memory') ? checkMemory(file, issues) : DEFAULT_STUDY_MEMORY;
-  const grid = ok('/grid') ? normalGrid(file.grid) : { mode: [...MODES] };
+  const grid = ok('/grid') ? normalGrid(file.grid) : { mode: [...DEFAULT_MODES] };
   const study: Study = {
     name: file.name ?? 'study',
     description: file.description ?? '',
@@ -193,7 +193,7 @@ function checkMemory(file: StudyFile, issues: Issue[]): number {
 function normalGrid(grid: StudyFile['grid']): Record<string, ParamValue[]> {
   const out: Record<string, ParamValue[]> = {};
   for (const [key, values] of Object.entries(grid ?? {})) out[key] = [...values];
-  if (!out.mode) out.mode = [...MODES];
+  if (!out.mode) out.mode = [...DEFAULT_MODES];
   return out;
 }
 
@@ -261,7 +261,7 @@ export function studyProfile(study: Study): MachineProfile {
  * when the full product (lists that no mode of the grid uses) would be billions.
  */
 export function expandCells(given: Study): Cell[] {
-  const study = given.grid.mode ? given : { ...given, grid: { ...given.grid, mode: [...MODES] } };
+  const study = given.grid.mode ? given : { ...given, grid: { ...given.grid, mode: [...DEFAULT_MODES] } };
   const keys = Object.keys(study.grid);
   const combos: { mode: Mode; params: CellParams }[] = [];
   const chosen: ParamValue[] = [];

@@ -16,6 +16,7 @@ import type { MachineProfile } from '../emulator/profile.ts';
 import type { PagerModule } from '../hypervisor/pager.ts';
 import { PagerError } from '../hypervisor/pager-host.ts';
 import { mergeStats, sumStats, vmStatsJson } from '../hypervisor/report.ts';
+import { DEFAULT_DYNAMIC } from '../hypervisor/dynamic.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import type { VmMode } from '../hypervisor/vm.ts';
 import { Vmm } from '../hypervisor/vmm.ts';
@@ -118,14 +119,18 @@ export function cellConfig(study: Study, cell: Cell): { config: CellConfig; prof
 /** A workload's kernel and boot modules, assembled: plain data, so that they can be posted to a worker. */
 export interface WorkloadImages {
   readonly kernel: Image;
+  /** The kernel's paravirtual build (-D PV=1), for the pv cells: only when the grid has some. */
+  readonly pvKernel?: Image;
   readonly modules: readonly BootModule[];
 }
 
 /** The kernel and a workload's boot modules, assembled (once per file system and thread). */
 export function workloadImages(files: StudyFiles, study: Study, baseDir: string, workload: Workload, includeDirs: readonly string[] = []): WorkloadImages {
   const kernelFile = study.kernel ? findFile(files, study.kernel, baseDir, files.bundled.kernelDir) : files.bundled.kernel;
+  const pv = (study.grid.mode ?? []).includes('pv');
   return {
     kernel: imageOf(files, kernelFile, undefined, includeDirs),
+    ...(pv ? { pvKernel: imageOf(files, kernelFile, undefined, includeDirs, { PV: 1 }) } : {}),
     modules: workload.modules.map((spec) => bootModule(files, parseModuleSpec(files, spec, baseDir), includeDirs)),
   };
 }
@@ -154,7 +159,8 @@ export function runCellOn(study: Study, cell: Cell, images: WorkloadImages, chec
   const served = pager !== undefined && cell.mode === pager.mode;
   const { config: base, profile } = cellConfig(study, cell);
   const config: CellConfig = served ? { ...base, pager: pager.name } : base;
-  const { kernel, modules } = images;
+  const { modules } = images;
+  const kernel = cell.mode === 'pv' ? images.pvKernel ?? noPvKernel(cell) : images.kernel;
   const p = config.params;
   const boot = { timerInterval: p.timerInterval as number };
   // `vms` copies of the workload: in VMs sharing one host, or natively one machine after another.
@@ -178,9 +184,16 @@ export function runCellOn(study: Study, cell: Cell, images: WorkloadImages, chec
     quantum: p.quantum as number,
     shadow: { cacheRoots: p.shadowCache as number, floodThreshold: DEFAULT_SHADOW.floodThreshold, sync: p.shadowSync as 'wp' | 'oos' },
     ept: { levels: p.eptLevels as number, largePages: p.eptLargePages as boolean },
+    dynamic: {
+      ...DEFAULT_DYNAMIC,
+      start: p.dynamicStart as 'shadow' | 'ept',
+      window: p.dynamicWindow as number,
+      margin: p.dynamicMargin as number,
+      hysteresis: p.dynamicHysteresis as number,
+    },
   });
   const vms = Array.from({ length: copies }, (_, i) => vmm.addVm({
-    name: copies === 1 ? cell.workload : `${cell.workload}${i}`, mode: cell.mode as 'shadow' | 'ept', memoryBytes: config.memoryBytes, kernel, modules, boot,
+    name: copies === 1 ? cell.workload : `${cell.workload}${i}`, mode: cell.mode as VmMode, memoryBytes: config.memoryBytes, kernel, modules, boot,
     ...(served ? { pager: pager.module } : {}),
   }).vm);
   const checked = checkTlbRules ? vms.map((vm) => checkVm(vm, kernel, modules, config.mmu.asidTagging !== false)) : [];
@@ -190,6 +203,10 @@ export function runCellOn(study: Study, cell: Cell, images: WorkloadImages, chec
     ...combine(vms.map((vm, i) => ({ reason: results[i]!.reason, exitCode: results[i]!.exitCode, console: vm.devices.console.drainText(), stats: vmStatsJson(vm) }))),
     ...tlbRulesOf(checkTlbRules, checked),
   };
+}
+
+function noPvKernel(cell: Cell): never {
+  throw new StudyError(`cell ${cell.index} (${cell.workload}, pv): no PV build of the kernel was assembled`);
 }
 
 /** The checker's findings, as plain data: every stale use counted, the first one of each CPU described. */

@@ -52,6 +52,19 @@ export function statsTable(stats: Stats, vmm?: VmmStats): string {
     rows.push(['emulated', `${fmtInt(vmm.ptWritesEmulated)} page-table writes, ${fmtInt(vmm.mmioEmulated)} device accesses`]);
     if (vmm.shadowPeakPages > 0) rows.push(['shadow pages', `${fmtInt(vmm.shadowPages)} now, ${fmtInt(vmm.shadowPeakPages)} at peak (${fmtInt(vmm.shadowPeakPages * 4)} KiB)`]);
     if (vmm.eptPages > 0) rows.push(['EPT pages', fmtInt(vmm.eptPages)]);
+    if (vmm.dynamic) {
+      const d = vmm.dynamic;
+      rows.push(['design switches', `${fmtInt(d.switches)} (to shadow ${fmtInt(d.toShadow)}, to EPT ${fmtInt(d.toNested)}${d.forced > 0 ? `, ${fmtInt(d.forced)} forced` : ''}), ${fmtInt(d.switchCycles)} cycles, ${fmtInt(d.windows)} policy windows`]);
+      rows.push(['instructions by design', `shadow ${fmtInt(d.instructionsShadow)}, EPT ${fmtInt(d.instructionsNested)}`]);
+    }
+    if (vmm.pv) {
+      const pv = vmm.pv;
+      const calls = [...pv.hypercalls].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k.replace(/^hc-/, '')} ${fmtInt(v)}`).join(', ');
+      const failures = [...pv.failures].map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ');
+      rows.push(['hypercalls', `${fmtInt([...pv.hypercalls.values()].reduce((a, b) => a + b, 0))}${calls ? ` (${calls})` : ''}`]);
+      rows.push(['PV updates', `${fmtInt(pv.updates)} in ${fmtInt(pv.batches)} mmu_update batches (${pv.batches === 0 ? '0' : (pv.updates / pv.batches).toFixed(2)} per batch, at most ${fmtInt(pv.largestBatch)}), ${fmtInt(pv.tablesValidated)} tables validated`]);
+      rows.push(['PV refusals', `${failures || 'none'}${pv.writesRefused > 0 ? `; ${fmtInt(pv.writesRefused)} stores to page tables` : ''}`]);
+    }
     rows.push(['guest frames backed', fmtInt(vmm.guestFrames)]);
     if (vmm.refusedAccesses > 0) rows.push(['refused accesses', fmtInt(vmm.refusedAccesses)]);
   }

@@ -27,7 +27,8 @@ import type { NestedStage } from '../emulator/walker.ts';
 import { decodeAccess } from './emulate.ts';
 import { OutOfHostMemory, type HostMemory } from './host.ts';
 import { PagerTables } from './pager-tables.ts';
-import { EVENT_NAMES, PAGER_API_VERSION, type Arch, type ExitName, type Pager, type PagerCounter, type PagerModule, type PagerServices, type PagerSettings } from './pager.ts';
+import { EVENT_NAMES, PAGER_API_VERSION, type Arch, type ExitName, type Pager, type PagerCounter, type PagerModule, type PagerServices, type PagerSettings, type Translation } from './pager.ts';
+import type { HypercallEvent, HypercallResult } from './pv-abi.ts';
 import type { Vm } from './vm.ts';
 
 /** Exits every design takes, which the VMM handles itself: wfi (so the host may run someone else) and hypercalls. */
@@ -110,17 +111,24 @@ export class PagerHost {
   private failure: PagerError | undefined;
   private lastInstret = -1;
   private streak = 0;
+  /** Discarded by the VMM (release): the pager's services refuse from now on. */
+  private released = false;
 
-  /** `probe`: made only to learn the pager's translation (its VM's mode is not checked against it). */
-  constructor(readonly vm: Vm, private readonly context: PagerHostContext, readonly module: PagerModule, settings: PagerSettings, private readonly probe = false) {
+  /**
+   * `probe`: made only to learn the pager's translation (its VM's mode is not checked against it).
+   * `translation`: how the hardware translates while this pager serves the VM; by default the
+   * VM's mode says ('shadow' or 'ept'). A dynamic-mode VM (dynamic.ts) has one PagerHost per
+   * design and says which each is.
+   */
+  constructor(readonly vm: Vm, private readonly context: PagerHostContext, readonly module: PagerModule, settings: PagerSettings, private readonly probe = false, translation?: Translation) {
     this.host = context.host;
     this.mmu = context.mmu;
     this.profile = context.profile;
     this.name = module.name;
-    // The VM's mode says how the hardware translates, and so the format of the pager's tables.
-    this.shadowKind = vm.mode === 'shadow';
+    // The translation says how the hardware walks, and so the format of the pager's tables.
+    this.shadowKind = (translation ?? (vm.mode === 'shadow' || vm.mode === 'pv' ? 'shadow' : 'nested')) === 'shadow';
     this.format = this.shadowKind ? TV32_PAGING : eptPagingMode(settings.ept.levels, settings.ept.largePages);
-    this.tables = new PagerTables(this.host, vm, this.format, this.profile, (what) => this.violation(what));
+    this.tables = new PagerTables(this.host, vm, this.format, this.profile, (what) => this.violation(what), this.shadowKind);
     const services = this.makeServices();
     // Copies, frozen: a pager must not be able to change the VMM's options or the format constants.
     const given: PagerSettings = Object.freeze({ shadow: Object.freeze({ ...settings.shadow }), ept: Object.freeze({ ...settings.ept }) });
@@ -225,12 +233,54 @@ export class PagerHost {
     }
   }
 
+  /** How the hardware translates under this pager. */
+  get translation(): Translation {
+    return this.shadowKind ? 'shadow' : 'nested';
+  }
+
+  /**
+   * The VMM discards this pager (dynamic mode leaving shadow paging): every one of its tables
+   * goes back to the host at once, and any later use of its services fails. The caller has
+   * already given the hardware another translation and flushed what this one left in the TLB.
+   * Returns what was dropped, for the cost of the switch.
+   */
+  release(): { tables: number; entries: number } {
+    const dropped = this.tables.releaseAll();
+    this.released = true;
+    return dropped;
+  }
+
   /**
    * Isolation audit of the pager's tables: every leaf reachable from one of its roots maps host
    * frames this VM owns (and, for an EPT, guest-physical addresses inside the VM's memory).
    */
   audit(): string[] {
-    return this.tables.audit();
+    const own = (this.pager as { audit?: unknown }).audit;
+    // A built-in pager with invariants of its own (the PV pager's page types) checks them too.
+    return this.module.builtIn && typeof own === 'function' ? [...this.tables.audit(), ...(own.call(this.pager) as string[])] : this.tables.audit();
+  }
+
+  /**
+   * A hypercall exit, for a built-in pager that takes hypercalls (the PV pager, pv.ts): it is
+   * given a0-a3 and sets a0 (and a1, for a batch); the hcall retires. Undefined (not handled)
+   * for every other pager: the VMM answers "no such hypercall".
+   */
+  hypercall(e: ExitInfo): string | undefined {
+    const handler = (this.pager as { hypercall?: unknown }).hypercall;
+    if (!this.module.builtIn || typeof handler !== 'function') return undefined;
+    const cpu = this.vm.cpu;
+    this.begin('hypercall', e);
+    const event: HypercallEvent = {
+      code: e.code, pc: e.pc >>> 0, instret: this.vm.stats.instructions,
+      args: [cpu.regs[3]!, cpu.regs[4]!, cpu.regs[5]!, cpu.regs[6]!],
+      setGuestPtbr: (value) => cpu.writeCr(CR.PTBR, value),
+    };
+    const out = this.invoke(() => handler.call(this.pager, event) as HypercallResult);
+    this.endEvent(undefined, 'void');
+    cpu.regs[3] = out.result;
+    if (out.done !== undefined) cpu.regs[4] = out.done;
+    cpu.retireEmulated(e.word);
+    return out.name;
   }
 
   /** Every exit: a pager that keeps the guest exiting without retiring anything is stopped. */
@@ -340,7 +390,7 @@ export class PagerHost {
     if (p.translation === 'shadow' && typeof p.pageFault !== 'function') this.violation("a 'shadow' pager needs a pageFault handler: the hardware walks only its tables");
     if (p.translation === 'nested' && typeof p.eptViolation !== 'function') this.violation("a 'nested' pager needs an eptViolation handler: guest-physical addresses it has not mapped exit there");
     const mode = this.vm.mode;
-    if (!this.probe && (mode === 'shadow') !== (p.translation === 'shadow')) {
+    if (!this.probe && this.shadowKind !== (p.translation === 'shadow')) {
       this.violation(`the pager's translation is '${String(p.translation)}', so its VMs run with --mode ${p.translation === 'shadow' ? 'shadow' : 'ept'}, not ${mode}`);
     }
     return pager as Pager;
@@ -476,6 +526,7 @@ export class PagerHost {
   /** After a failure every service refuses (a pager that caught the PagerError still stops). */
   private guard(): void {
     if (this.failure) throw this.raise(this.failure);
+    if (this.released) this.violation('the VMM discarded this pager (the VM left its design); its services are gone');
   }
 
   private guestAddress(guestPhys: unknown, service: string): number {

@@ -38,8 +38,9 @@ export class PagerTables {
     readonly format: PagingMode,
     private readonly profile: MachineProfile,
     private readonly violation: (what: string) => never,
+    shadowKind: boolean,
   ) {
-    this.shadowKind = vm.mode === 'shadow';
+    this.shadowKind = shadowKind;
   }
 
   /** At the end of an event: a table freed while still pointed at must have been let go of by now. */
@@ -191,6 +192,28 @@ export class PagerTables {
       if (old >= 0) this.release(old);
     }
     return r;
+  }
+
+  /**
+   * Give every table back to the host at once, whatever points at it: the VMM discards this
+   * pager (dynamic mode, leaving shadow paging). The hardware must no longer use the root.
+   * Returns what was dropped: tables, and the valid entries they held (the work of zapping them).
+   */
+  releaseAll(): { tables: number; entries: number } {
+    const mem = this.host.mem.i32;
+    let entries = 0;
+    const count = this.tables.size;
+    for (const [table, t] of this.tables) {
+      const n = 1 << this.format.levelBits[t.level]!;
+      for (let i = 0; i < n; i++) if (mem[(table + i * 4) >>> 2]! & PTE.V) entries++;
+      for (let f = 0; f < t.frames; f++) this.host.freeFrame(table + f * PAGE_SIZE);
+      if (this.shadowKind) this.vm.vmm.addShadowPages(-t.frames);
+      else this.vm.vmm.eptPages -= t.frames;
+    }
+    this.tables.clear();
+    this.dying.clear();
+    this.root = -1;
+    return { tables: count, entries };
   }
 
   /**

@@ -14,7 +14,8 @@ import type { GuestPhysicalWriter } from '../emulator/boot.ts';
 import type { HostMemory } from './host.ts';
 import { VmmStats } from './vmstats.ts';
 
-export type VmMode = 'shadow' | 'ept';
+/** How a VM's memory is virtualized: shadow paging, EPT, switching between them (dynamic.ts), or the paravirtual MMU (pv.ts). */
+export type VmMode = 'shadow' | 'ept' | 'dynamic' | 'pv';
 
 /** One VM exit as the debugger's `exits` shows it. */
 export interface ExitRecord {

@@ -15,10 +15,12 @@ import { EXIT, EXIT_NAMES, ExitInfo } from '../emulator/exits.ts';
 import { DEFAULT_MMU, Mmu, type MmuConfig } from '../emulator/mmu.ts';
 import { DEFAULT_PROFILE, type MachineProfile } from '../emulator/profile.ts';
 import { Stats } from '../emulator/stats.ts';
+import { DEFAULT_DYNAMIC, DynamicPaging, type DynamicOptions } from './dynamic.ts';
 import { DEFAULT_EPT, EPT_PAGER, type EptOptions } from './ept.ts';
 import { HostMemory } from './host.ts';
 import type { Pager, PagerModule, Translation } from './pager.ts';
 import { PagerHost, type PagerError } from './pager-host.ts';
+import { PV_PAGER, type PvPager } from './pv.ts';
 import { DEFAULT_SHADOW, SHADOW_PAGER, type ShadowOptions } from './shadow.ts';
 import { Vm, type ExitRecord, type VmMode } from './vm.ts';
 
@@ -47,6 +49,8 @@ export interface VmmOptions {
   readonly quantum?: number;
   readonly shadow?: ShadowOptions;
   readonly ept?: EptOptions;
+  /** Dynamic mode's start design, policy and test hook (dynamic.ts). */
+  readonly dynamic?: DynamicOptions;
   /**
    * How a pager's failure (a PagerError: it broke the API's rules, or threw) leaves `run`:
    * by default as the PagerError itself; the debugger makes it one of its command errors.
@@ -74,6 +78,8 @@ export class Vmm {
   readonly profile: MachineProfile;
   readonly vms: Vm[] = [];
   private readonly pagerHosts = new Map<Vm, PagerHost>();
+  /** Dynamic-mode VMs' switchers (dynamic.ts): their current PagerHost is the one in use. */
+  private readonly dynamics = new Map<Vm, DynamicPaging>();
   readonly options: Required<Omit<VmmOptions, 'mmu' | 'profile' | 'hostMemoryBytes' | 'pagerFailure'>>;
   private readonly pagerFailure: ((error: PagerError) => Error) | undefined;
   /** The VM whose state the MMU holds now. */
@@ -88,6 +94,7 @@ export class Vmm {
       quantum: options.quantum ?? DEFAULT_QUANTUM,
       shadow: options.shadow ?? DEFAULT_SHADOW,
       ept: options.ept ?? DEFAULT_EPT,
+      dynamic: options.dynamic ?? DEFAULT_DYNAMIC,
     };
     this.pagerFailure = options.pagerFailure;
   }
@@ -96,12 +103,21 @@ export class Vmm {
   addVm(spec: VmSpec): { vm: Vm; layout: BootLayout } {
     if (this.vms.length >= 255) throw new RangeError('at most 255 VMs');
     const vm = new Vm(this.vms.length + 1, spec.name, spec.mode, spec.memoryBytes, this.host, this.mmu, this.profile);
-    const module = spec.pager ?? (spec.mode === 'shadow' ? SHADOW_PAGER : EPT_PAGER);
+    if (spec.mode === 'pv' && spec.pager) throw new RangeError(`VM ${spec.name}: pv mode runs the built-in paravirtual MMU (pv.ts), not a pager of one's own`);
+    const module = spec.pager ?? (spec.mode === 'shadow' ? SHADOW_PAGER : spec.mode === 'pv' ? PV_PAGER : EPT_PAGER);
     const context = { host: this.host, mmu: this.mmu, profile: this.profile, ...(this.pagerFailure ? { failure: this.pagerFailure } : {}) };
-    const pagerHost = new PagerHost(vm, context, module, { shadow: this.options.shadow, ept: this.options.ept });
-    vm.pagerName = module.name;
+    const settings = { shadow: this.options.shadow, ept: this.options.ept };
+    if (spec.mode === 'dynamic') {
+      if (spec.pager) throw new RangeError(`VM ${spec.name}: dynamic mode runs the built-in shadow and EPT pagers, not a pager of one's own`);
+      const dynamic = new DynamicPaging(vm, context, settings, this.options.dynamic, this.profile);
+      this.dynamics.set(vm, dynamic);
+      vm.pagerName = 'dynamic';
+    } else {
+      this.pagerHosts.set(vm, new PagerHost(vm, context, module, settings));
+      vm.pagerName = module.name;
+      if (spec.mode === 'pv') vm.vmm.pv = (this.pagerHosts.get(vm)!.pager as PvPager).stats;
+    }
     this.vms.push(vm);
-    this.pagerHosts.set(vm, pagerHost);
     // A kernel with modules gets the boot-information block; a plain program is just loaded, as on bare metal.
     const withModules = (spec.modules ?? []).length > 0;
     let layout: BootLayout = { bootInfo: 0, freeStart: 0, modules: [] };
@@ -114,11 +130,16 @@ export class Vmm {
 
   /** A VM's pager: the object its handlers are (ShadowPager, EptPager, or a user's). */
   pagerOf(vm: Vm): Pager {
-    return this.pagerHosts.get(vm)!.pager;
+    return this.hostOf(vm).pager;
+  }
+
+  /** A dynamic-mode VM's switcher (its design now, policy state, statistics); undefined in the other modes. */
+  dynamicOf(vm: Vm): DynamicPaging | undefined {
+    return this.dynamics.get(vm);
   }
 
   private hostOf(vm: Vm): PagerHost {
-    return this.pagerHosts.get(vm)!;
+    return this.pagerHosts.get(vm) ?? this.dynamics.get(vm)!.current;
   }
 
   /** VM entry: give the MMU this VM's translation and statistics. */
@@ -182,12 +203,16 @@ export class Vmm {
   runSlice(vm: Vm, budget: number): void {
     const endAt = vm.stats.instructions + budget;
     this.enter(vm);
+    const dynamic = this.dynamics.get(vm);
     while (vm.stopped === undefined && vm.stats.instructions < endAt) {
-      const code = vm.cpu.run(endAt - vm.stats.instructions);
+      // A dynamic VM stops at its policy's window ends and forced switches (dynamic.ts).
+      if (dynamic !== undefined && vm.stats.instructions >= dynamic.nextAt) dynamic.checkpoint(this.options.vpid ? vm.id : 0);
+      const code = vm.cpu.run(Math.min(endAt, dynamic?.nextAt ?? Infinity) - vm.stats.instructions);
       if (code === STOP.EXIT) {
         this.handleExit(vm, vm.cpu.exit);
         continue;
       }
+      if (code === STOP.BUDGET && dynamic !== undefined && vm.stats.instructions < endAt) continue;
       if (code === STOP.TRAP) break; // the debugger's trap hook: not a stop of the VM
       if (code === STOP.WFI_DEADLOCK) vm.stopped = 'wfi-deadlock';
       else if (code === STOP.TRAP_LOOP) vm.stopped = 'trap-loop';
@@ -195,6 +220,7 @@ export class Vmm {
       else if (code === STOP.HALT) vm.stopped = 'halted';
       break;
     }
+    dynamic?.account();
   }
 
   requestStop(): void {
@@ -233,7 +259,10 @@ export class Vmm {
         reason = 'wfi';
         break;
       case EXIT.HCALL:
-        // No hypercalls are defined yet: a0 = -1 ("unknown"), like an unimplemented syscall.
+        // A PV VM's hypercalls go to its pager (pv.ts, pv-abi.ts).
+        reason = this.hostOf(vm).hypercall(e);
+        if (reason !== undefined) break;
+        // Elsewhere none are defined: a0 = -1 ("unknown"), like an unimplemented syscall.
         cpu.regs[3] = -1;
         cpu.retireEmulated(e.word);
         reason = 'hcall';
@@ -259,7 +288,7 @@ export class Vmm {
 
   /** Isolation audit of every VM: problems found (empty when sound). */
   audit(): string[] {
-    return this.vms.flatMap((vm) => this.hostOf(vm).audit().map((p) => `${vm.name}: ${p}`));
+    return this.vms.flatMap((vm) => (this.dynamics.get(vm)?.audit() ?? this.hostOf(vm).audit()).map((p) => `${vm.name}: ${p}`));
   }
 }
 

@@ -1,6 +1,8 @@
 // What the VMM counts per VM: exits by reason, hidden and injected faults, emulated
 // instructions, shadow and EPT memory, and what isolation refused.
 
+import type { PvStats } from './pv.ts';
+
 export class VmmStats {
   exitsTotal = 0;
   /** By the VMM's classification of the exit (ptbr-write, hidden-fault, pt-write, mmio, …). */
@@ -32,6 +34,11 @@ export class VmmStats {
   /** TLB flushes the host did when switching to this VM (no VPIDs). */
   vmSwitchFlushes = 0;
 
+  /** Dynamic mode (dynamic.ts): its switches and policy windows; null in the other modes. */
+  dynamic: DynamicStats | null = null;
+  /** The paravirtual MMU (pv.ts): hypercalls, batches, validation failures; null in the other modes. */
+  pv: PvStats | null = null;
+
   countExit(reason: string): void {
     this.exitsTotal++;
     this.exitsByReason.set(reason, (this.exitsByReason.get(reason) ?? 0) + 1);
@@ -60,6 +67,29 @@ export class VmmStats {
       guestFrames: this.guestFrames,
       refusedAccesses: this.refusedAccesses,
       vmSwitchFlushes: this.vmSwitchFlushes,
+      ...(this.dynamic ? { dynamic: { ...this.dynamic } } : {}),
+      ...(this.pv ? { pv: this.pv.toJSON() } : {}),
     };
   }
+}
+
+/** What a dynamic-mode VM counts of its switching between shadow paging and EPT. */
+export interface DynamicStats {
+  /** Switches in all, into shadow paging, into EPT, and those a test hook forced. */
+  switches: number;
+  toShadow: number;
+  toNested: number;
+  forced: number;
+  /** Policy windows judged (each a sample exit), and cycles the switches cost. */
+  windows: number;
+  switchCycles: number;
+  /** Shadow tables (and their valid entries) dropped by switches into EPT. */
+  shadowTablesDropped: number;
+  /** Guest instructions retired under each design. */
+  instructionsShadow: number;
+  instructionsNested: number;
+}
+
+export function emptyDynamicStats(): DynamicStats {
+  return { switches: 0, toShadow: 0, toNested: 0, forced: 0, windows: 0, switchCycles: 0, shadowTablesDropped: 0, instructionsShadow: 0, instructionsNested: 0 };
 }

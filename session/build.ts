@@ -46,7 +46,7 @@ export function buildMachine(settings: MachineSettings, mode: Mode, plans: reado
   const asids = settings.mmu.asidTagging !== false;
   if (mode === 'native' && plans.length === 1) {
     const plan = plans[0]!;
-    const machine = new Machine({ memoryBytes: plan.memoryBytes, profile: settings.profile, mmu: settings.mmu });
+    const machine = new Machine({ memoryBytes: plan.memoryBytes, profile: settings.profile, mmu: settings.mmu, ...(settings.engine ? { engine: settings.engine } : {}) });
     if (plan.modules.length > 0) machine.boot(plan.kernel, plan.modules);
     else machine.load(plan.kernel);
     if (checking) tlbRules.push(checkMachine(machine, plan.kernel, plan.modules, asids));
@@ -59,6 +59,7 @@ export function buildMachine(settings: MachineSettings, mode: Mode, plans: reado
   }
   for (const plan of plans) {
     const { vm } = vmm.addVm({ name: plan.name, mode: plan.mode, memoryBytes: plan.memoryBytes, kernel: plan.kernel, modules: plan.modules, ...(plan.pager ? { pager: plan.pager } : {}) });
+    if (settings.engine) vm.cpu.engine = settings.engine;
     if (checking) tlbRules.push(checkVm(vm, plan.kernel, plan.modules, asids));
   }
   return { vmm, tlbRules };

@@ -10,8 +10,10 @@
 
 import { DEFAULT_MEMORY_BYTES, DEFAULT_MAX_INSTRUCTIONS } from '../emulator/machine.ts';
 import type { MmuConfig } from '../emulator/mmu.ts';
+import { ENGINES, getDefaultEngine, type Engine } from '../emulator/cpu.ts';
 import { DEFAULT_PROFILE, ProfileError, applySettings, type MachineProfile } from '../emulator/profile.ts';
 import { DEFAULT_TLB, checkTlbConfig } from '../emulator/tlb.ts';
+import { DEFAULT_DYNAMIC, checkDynamicOptions, type DynamicOptions } from '../hypervisor/dynamic.ts';
 import { DEFAULT_EPT } from '../hypervisor/ept.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import type { VmMode } from '../hypervisor/vm.ts';
@@ -27,13 +29,15 @@ export class SettingsError extends Error {
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 export type Mode = 'native' | VmMode;
-export const MODES: readonly Mode[] = ['native', 'shadow', 'ept'];
+export const MODES: readonly Mode[] = ['native', 'shadow', 'ept', 'dynamic', 'pv'];
 
 export interface MachineSettings {
   memoryBytes: number;
   maxInstructions: number;
   profile: MachineProfile;
   mmu: MmuConfig;
+  /** The CPU engine (--engine): the interpreter or the translating engine, with the same results. */
+  engine?: Engine;
 }
 
 export function parseCount(name: string, text: string | undefined, fallback: number, min = 0): number {
@@ -55,7 +59,7 @@ export function parseSize(name: string, text: string | undefined, fallback: numb
 
 export function parseMode(text: string | undefined): Mode {
   const mode = (text ?? 'native') as Mode;
-  if (!MODES.includes(mode)) throw new SettingsError(`--mode takes native, shadow or ept (got '${text}')`);
+  if (!MODES.includes(mode)) throw new SettingsError(`--mode takes ${MODES.join(', ')} (got '${text}')`);
   return mode;
 }
 
@@ -73,6 +77,9 @@ export function parseModeWithPager(text: string | undefined, translation: 'shado
   const mode = parseMode(text);
   if (mode === 'native') {
     throw new SettingsError(`--pager ${pager} runs the guest in a VM under that pager: give --mode ${pagerMode(translation)}, or leave --mode out`);
+  }
+  if (mode === 'dynamic') {
+    throw new SettingsError(`--pager ${pager}: --mode dynamic switches between the built-in shadow and EPT pagers; give --mode ${pagerMode(translation)}, or leave --mode out`);
   }
   return mode;
 }
@@ -113,7 +120,15 @@ export function machineSettings(values: OptionValues, loadProfile?: (file: strin
     maxInstructions,
     profile,
     mmu: { tlb: fitted, splitTlb: values['split-tlb'] === true, pwcEntries, asidTagging: values['no-asid'] !== true },
+    engine: parseEngineOption(values.engine as string | undefined),
   };
+}
+
+/** --engine interp|jit (default: the interpreter). */
+export function parseEngineOption(text: string | undefined): Engine {
+  if (text === undefined) return getDefaultEngine();
+  if (!(ENGINES as readonly string[]).includes(text)) throw new SettingsError(`--engine takes ${ENGINES.join(' or ')} (got '${text}')`);
+  return text as Engine;
 }
 
 function parseSync(text: string | undefined): 'wp' | 'oos' {
@@ -140,5 +155,29 @@ export function vmmOptions(settings: MachineSettings, values: OptionValues): Vmm
     },
   };
   if (options.ept.levels > 4) throw new SettingsError('--ept-levels takes 1 to 4');
+  return { ...options, dynamic: dynamicOptions(values) };
+}
+
+/** The --dynamic-* options (dynamic mode's start design, policy and switch test hook). */
+export function dynamicOptions(values: OptionValues): DynamicOptions {
+  const text = (name: string) => values[`dynamic-${name}`] as string | undefined;
+  const start = text('start') ?? DEFAULT_DYNAMIC.start;
+  if (start !== 'shadow' && start !== 'ept') throw new SettingsError(`--dynamic-start takes shadow or ept (got '${start}')`);
+  const policy = text('policy') ?? DEFAULT_DYNAMIC.policy;
+  if (policy !== 'cost' && policy !== 'off') throw new SettingsError(`--dynamic-policy takes cost or off (got '${policy}')`);
+  const switchAt = (text('switch-at') ?? '').split(',').filter((t) => t.trim() !== '').map((t) => parseCount('dynamic-switch-at', t.trim(), 0, 1));
+  const options: DynamicOptions = {
+    start,
+    policy,
+    window: parseCount('dynamic-window', text('window'), DEFAULT_DYNAMIC.window, 1000),
+    margin: parseCount('dynamic-margin', text('margin'), DEFAULT_DYNAMIC.margin),
+    hysteresis: parseCount('dynamic-hysteresis', text('hysteresis'), DEFAULT_DYNAMIC.hysteresis, 1),
+    switchAt,
+    randomEvery: parseCount('dynamic-switch-every', text('switch-every'), DEFAULT_DYNAMIC.randomEvery),
+    seed: parseCount('dynamic-seed', text('seed'), DEFAULT_DYNAMIC.seed),
+  };
+  const problem = checkDynamicOptions(options);
+  const flag = { randomEvery: 'switch-every', switchAt: 'switch-at' }[problem?.option as string] ?? problem?.option;
+  if (problem) throw new SettingsError(`--dynamic-${flag} ${problem.message}`);
   return options;
 }

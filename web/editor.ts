@@ -1,6 +1,8 @@
 // The playground's editor: CodeMirror 6 with TV32 highlighting (mnemonics, pseudo-instructions
 // and registers from the ISA table), assembler diagnostics inline (asked of the worker as you
-// type), a breakpoint gutter, and a mark on the line of the focused pc.
+// type), a breakpoint gutter, and a mark on the line of the focused pc. It holds a project's
+// files (a lab's kernel.s, trap.s, …) as one CodeMirror state each, shown one at a time: each
+// keeps its own text, undo history, breakpoints and pc mark.
 
 import { EditorState, RangeSet, StateEffect, StateField, type Extension } from '@codemirror/state';
 import { Decoration, EditorView, GutterMarker, gutter, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers, type DecorationSet } from '@codemirror/view';
@@ -138,8 +140,17 @@ export interface EditorHooks {
   changed(): void;
 }
 
+/** Is a file assembly (highlighted and linted as TV32), or text (a lab's answers.md, a study.json)? */
+export function isAssembly(path: string): boolean {
+  return /\.(s|inc)$/i.test(path);
+}
+
 export class Editor {
   readonly view: EditorView;
+  /** The files of the project, by path: the shown one's state is the view's, the others' are kept here. */
+  private readonly states = new Map<string, EditorState>();
+  private readonly extensions: Extension[];
+  private readonly plainExtensions: Extension[];
 
   constructor(parent: HTMLElement, text: string, private readonly hooks: EditorHooks) {
     const breakpointGutter = gutter({
@@ -154,7 +165,7 @@ export class Editor {
         },
       },
     });
-    const extensions: Extension[] = [
+    const common: Extension[] = [
       breakpointField,
       breakpointGutter,
       lineNumbers(),
@@ -162,17 +173,54 @@ export class Editor {
       highlightActiveLine(),
       history(),
       bracketMatching(),
-      StreamLanguage.define(tv32),
-      syntaxHighlighting(style),
-      lintGutter(),
-      linter(async (view) => this.lint(view), { delay: 300 }),
       pcField,
       keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
       EditorView.updateListener.of((u) => {
         if (u.docChanged) this.hooks.changed();
       }),
     ];
-    this.view = new EditorView({ parent, state: EditorState.create({ doc: text, extensions }) });
+    this.extensions = [...common, StreamLanguage.define(tv32), syntaxHighlighting(style), lintGutter(), linter(async (view) => this.lint(view), { delay: 300 })];
+    this.plainExtensions = common;
+    this.view = new EditorView({ parent, state: this.newState(this.path, text) });
+  }
+
+  private newState(path: string, text: string): EditorState {
+    return EditorState.create({ doc: text, extensions: isAssembly(path) ? this.extensions : this.plainExtensions });
+  }
+
+  /** Open a project: its files (the shown one first of all, `show`), each a state of its own; the earlier ones are dropped. */
+  openFiles(files: readonly { path: string; text: string }[], show: string): void {
+    this.states.clear();
+    for (const f of files) this.states.set(f.path, this.newState(f.path, f.text));
+    if (!this.states.has(show)) this.states.set(show, this.newState(show, ''));
+    this.path = show;
+    this.view.setState(this.states.get(show)!);
+  }
+
+  /** Show another file of the project (its text, history and breakpoints as it was left). */
+  show(path: string): void {
+    if (path === this.path || !this.states.has(path)) return;
+    this.states.set(this.path, this.view.state);
+    this.path = path;
+    this.view.setState(this.states.get(path)!);
+  }
+
+  /** The project's files, in the order they were opened. */
+  get paths(): string[] {
+    return [...this.states.keys()];
+  }
+
+  /** A file's text as edited (the shown one from the view). */
+  textOf(path: string): string | undefined {
+    if (path === this.path) return this.text;
+    return this.states.get(path)?.doc.toString();
+  }
+
+  /** Replace a file's text (reset to the starter; a shared link's copy): one change, so Undo brings the old text back. */
+  setTextOf(path: string, text: string): void {
+    if (path === this.path) return this.setText(text, false);
+    const state = this.states.get(path);
+    if (state) this.states.set(path, state.update({ changes: { from: 0, to: state.doc.length, insert: text } }).state);
   }
 
   private async lint(view: EditorView): Promise<LintDiagnostic[]> {
@@ -201,16 +249,19 @@ export class Editor {
     return this.view.state.doc.toString();
   }
 
-  setText(text: string): void {
-    this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: text }, effects: [clearBreakpoints.of(null), setPcLine.of(null)] });
+  /** Replace the shown file's text; `clear` takes its breakpoints and pc mark away too. */
+  setText(text: string, clear = true): void {
+    this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: text }, ...(clear ? { effects: [clearBreakpoints.of(null), setPcLine.of(null)] } : {}) });
   }
 
-  breakpointLines(): number[] {
+  /** The 1-based lines of a file (default: the shown one) that have a breakpoint. */
+  breakpointLines(path = this.path): number[] {
+    const state = path === this.path ? this.view.state : this.states.get(path);
+    if (!state) return [];
     const lines: number[] = [];
-    const set = this.view.state.field(breakpointField);
-    const iter = set.iter();
+    const iter = state.field(breakpointField).iter();
     while (iter.value) {
-      lines.push(this.view.state.doc.lineAt(iter.from).number);
+      lines.push(state.doc.lineAt(iter.from).number);
       iter.next();
     }
     return lines;
@@ -220,6 +271,12 @@ export class Editor {
     const doc = this.view.state.doc;
     const effects = [clearBreakpoints.of(null), ...lines.filter((l) => l >= 1 && l <= doc.lines).map((l) => toggleBreakpoint.of({ pos: doc.line(l).from, on: true }))];
     this.view.dispatch({ effects });
+  }
+
+  /** Scroll the shown file to a line (1-based). */
+  scrollToLine(line: number): void {
+    const doc = this.view.state.doc;
+    if (line >= 1 && line <= doc.lines) this.view.dispatch({ effects: EditorView.scrollIntoView(doc.line(line).from, { y: 'center' }) });
   }
 
   /** Mark the line of the focused pc (null: none), and scroll to it. */

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The folders the playground ships (relative to the package root), and the file kinds in them. */
 export const PLAYGROUND_DIRS = ['guest-programs', 'bench/guests'];
-const KINDS = /\.(s|inc|json|dbg|md)$/;
+const KINDS = /\.(s|inc|json|dbg|md|js)$/;
 
 export function guestFileList(root = ROOT): string[] {
   const out: string[] = [];

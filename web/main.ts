@@ -1,6 +1,8 @@
 // The playground page: the editor, the controls and the views. The emulator runs in a worker
 // (web/worker.ts); this thread only sends requests and draws the plain data that comes back
-// (web/protocol.ts), so the page stays responsive while a guest runs.
+// (web/protocol.ts), so the page stays responsive while a guest runs. An example is a project of
+// one file or several (a lab's): each is edited in its own tab, kept in localStorage as edited,
+// and sent to the worker with every request, where it is put over the bundled file of its path.
 
 import type { Diagnostic } from '../assembler/index.ts';
 import { EXIT_REASONS } from '../debugger/breakpoints.ts';
@@ -9,9 +11,10 @@ import { comparisonTable, type ModeRun } from '../session/compare.ts';
 import { Stats } from '../emulator/stats.ts';
 import { VmmStats } from '../hypervisor/vmstats.ts';
 import type { OptionValues } from '../session/settings.ts';
-import { Editor } from './editor.ts';
+import { Editor, isAssembly } from './editor.ts';
 import { EXAMPLES, type Example } from './examples.ts';
-import type { BatchResult, CommandResult, CpuSnapshot, FromWorker, MachineSpec, MemoryView, OpenResult, Request, Snapshot, TablesView, ToWorker, WalkResult } from './protocol.ts';
+import { LabPanel } from './lab-panel.ts';
+import type { BatchResult, CommandResult, CpuSnapshot, FromWorker, LintRequest, MachineSpec, MemoryView, OpenResult, Request, Snapshot, SourceText, TablesView, ToWorker, WalkResult } from './protocol.ts';
 import { decodeShare, encodeShare, type Shared } from './share.ts';
 import { StudyPanel } from './studies.ts';
 
@@ -96,12 +99,57 @@ function writeOptions(values: OptionValues): void {
 
 const readModules = () => $<HTMLInputElement>('modules').value.split(/\s+/).filter((m) => m !== '');
 
+// ------------------------------------------------------------------ the edits, kept
+
+const STORE = 'vmmlab.playground';
+
+/** The files of an example as the student left them (those that differ from the starter), by path. */
+function storedEdits(example: string): Record<string, string> {
+  try {
+    const raw = localStorage.getItem(`${STORE}.edits.${example}`);
+    const o = raw ? (JSON.parse(raw) as unknown) : {};
+    return o && typeof o === 'object' ? Object.fromEntries(Object.entries(o as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string> : {};
+  } catch {
+    return {};
+  }
+}
+
+function storeEdits(example: string, edits: Record<string, string>): void {
+  try {
+    if (Object.keys(edits).length === 0) localStorage.removeItem(`${STORE}.edits.${example}`);
+    else localStorage.setItem(`${STORE}.edits.${example}`, JSON.stringify(edits));
+    localStorage.setItem(`${STORE}.example`, example);
+  } catch {
+    // Storage full or refused (a private window): the edits live as long as the page.
+  }
+}
+
+function storedExample(): Example | undefined {
+  try {
+    const id = localStorage.getItem(`${STORE}.example`);
+    return EXAMPLES.find((e) => e.id === id);
+  } catch {
+    return undefined;
+  }
+}
+
 // ------------------------------------------------------------------ the page
 
 class Page {
   readonly client: WorkerClient;
   readonly editor: Editor;
+  /** The example open: its files' starter texts, its lab. */
+  private example: Example = EXAMPLES[0]!;
+  /** The program's path (the example's, or a shared link's). */
   private path = EXAMPLES[0]!.path;
+  /** The last lint's diagnostics, of every file of the project. */
+  private diagnostics: readonly Diagnostic[] = [];
+  /** Where the focused pc is, in source, after the last command. */
+  private pcFile: string | undefined;
+  private pcLine: number | undefined;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Are the files the ones to keep for the example (not a shared link's that nobody edited)? */
+  private keep = true;
   private snapshot: Snapshot | undefined;
   private previousTlb: TlbContents | undefined;
   private built = false;
@@ -115,14 +163,15 @@ class Page {
   constructor() {
     this.client = new WorkerClient((text) => this.appendConsole(text));
     this.editor = new Editor($('editor'), '', {
-      lint: (text) => this.client.request<Diagnostic[]>({ kind: 'lint', source: { path: this.path, text } }).then((d) => {
-        this.showDiagnosticCount(d);
-        return d;
-      }),
-      breakpointsChanged: (lines) => void this.syncGutter(lines),
+      lint: (text) => this.lint(text),
+      breakpointsChanged: (lines) => void this.syncGutter(this.editor.path, lines),
       changed: () => {
         this.dirty = true;
+        this.keep = true;
         this.updateButtons();
+        this.drawFileTabs();
+        clearTimeout(this.saveTimer);
+        this.saveTimer = setTimeout(() => this.saveEdits(), 250);
       },
     });
     this.fillSelects();
@@ -158,6 +207,16 @@ class Page {
     $('btn-rcont').addEventListener('click', () => void this.control('reverse-continue'));
     $('btn-pause').addEventListener('click', () => this.client.pause());
     $('btn-share').addEventListener('click', () => void this.share());
+    // The edits are saved a moment after each change, and at once when the page goes away.
+    window.addEventListener('pagehide', () => {
+      clearTimeout(this.saveTimer);
+      this.saveEdits();
+    });
+    $('btn-reset-file').addEventListener('click', () => this.resetFile());
+    $('file-tabs').addEventListener('click', (e) => {
+      const path = (e.target as HTMLElement).closest<HTMLElement>('[data-path]')?.dataset.path;
+      if (path) this.showFile(path);
+    });
     for (const id of ['mode', 'modules', ...OPTION_INPUTS.map(([n]) => `opt-${n}`)]) {
       $(id).addEventListener('change', () => {
         this.dirty = true;
@@ -206,18 +265,49 @@ class Page {
     await this.client.ready;
     const shared = location.hash.startsWith('#s=') ? await decodeShare(location.hash.slice(3)).catch(() => undefined) : undefined;
     if (shared) await this.restore(shared);
-    else this.loadExample(EXAMPLES[0]!);
+    else this.loadExample(storedExample() ?? EXAMPLES[0]!);
     await this.build();
-    new StudyPanel(this.client, () => new WorkerClient());
+    this.studies = new StudyPanel(this.client, () => new WorkerClient());
     document.body.dataset.ready = 'true';
   }
 
-  private loadExample(ex: Example): void {
+  private studies: StudyPanel | undefined;
+  /** The Lab tab and Check lab. */
+  private readonly lab = new LabPanel({
+    makeWorker: () => new WorkerClient(),
+    files: () => this.projectFiles(),
+    showTab: (name) => this.showTab(name),
+    setStatus: (text) => this.setStatus(text),
+    showDiagnostics: (d) => {
+      this.diagnostics = d;
+      this.showDiagnosticCount(d);
+      this.drawFileTabs();
+    },
+    runStudy: async (study, files) => {
+      if (!this.studies) return;
+      this.showTab('experiments');
+      await this.studies.runProject(study.text, study.path, files);
+    },
+  });
+
+  /**
+   * Open an example: its files with the edits kept for it, its modules and options; or, from a
+   * shared link, with the link's `edits` (the edits kept here are left as they are until a file
+   * is edited).
+   */
+  private loadExample(ex: Example, edits?: Record<string, string>): void {
+    const shared = edits !== undefined;
+    edits ??= storedEdits(ex.id);
     $<HTMLSelectElement>('examples').value = ex.id;
+    this.example = ex;
     this.path = ex.path;
-    this.editor.path = ex.path;
-    $('editor-path').textContent = ex.path;
-    this.editor.setText(ex.text);
+    this.diagnostics = [];
+    this.pcFile = undefined;
+    this.editor.openFiles(ex.files.map((f) => ({ path: f.path, text: edits[f.path] ?? f.text })), ex.open);
+    this.showFile(ex.open);
+    this.lab.show(ex);
+    this.keep = !shared;
+    this.saveEdits();
     $<HTMLInputElement>('modules').value = ex.modules.join(' ');
     writeOptions({ ...ex.options, ...(ex.keepMode ? {} : { mode: $<HTMLSelectElement>('mode').value }) });
     this.dirty = true;
@@ -225,8 +315,91 @@ class Page {
     this.updateButtons();
   }
 
+  /** Is the example a project of several files (a lab)? Its files then go with every request. */
+  private get isProject(): boolean {
+    return this.example.files.length > 1 || this.example.lab !== undefined;
+  }
+
+  /** Every file of the project, as edited. */
+  private projectFiles(): SourceText[] {
+    return this.editor.paths.map((path) => ({ path, text: this.editor.textOf(path)! }));
+  }
+
+  /** The program as edited (or, when the project does not hold it, the example's: lab 5's kernel). */
+  private program(): SourceText {
+    return { path: this.path, text: this.editor.textOf(this.path) ?? this.example.text };
+  }
+
   private spec(): MachineSpec {
-    return { program: { path: this.path, text: this.editor.text }, modules: readModules(), options: readOptions() };
+    const project = this.isProject ? { files: this.projectFiles(), ...(this.example.root ? { root: this.example.root } : {}) } : {};
+    return { program: this.program(), modules: readModules(), options: readOptions(), ...project };
+  }
+
+  /** The files that differ from their starter text, by path. */
+  private edits(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const f of this.example.files) {
+      const text = this.editor.textOf(f.path);
+      if (text !== undefined && text !== f.text) out[f.path] = text;
+    }
+    return out;
+  }
+
+  private saveEdits(): void {
+    if (this.keep && this.example.id) storeEdits(this.example.id, this.edits());
+  }
+
+  /** The editor's diagnostics: the shown file alone, or in a project the program and modules with every file as edited. */
+  private async lint(text: string): Promise<readonly Diagnostic[]> {
+    const path = this.editor.path;
+    if (!isAssembly(path)) return [];
+    let project: LintRequest | undefined;
+    if (this.isProject) {
+      const files = this.projectFiles().map((f) => (f.path === path ? { path, text } : f));
+      project = { program: files.find((f) => f.path === this.path) ?? this.program(), modules: readModules(), files, ...(this.example.root ? { root: this.example.root } : {}) };
+    }
+    const d = await this.client.request<Diagnostic[]>({ kind: 'lint', source: { path, text }, ...(project ? { project } : {}) });
+    this.diagnostics = d;
+    this.showDiagnosticCount(d);
+    this.drawFileTabs();
+    return d;
+  }
+
+  /** Show a file of the project in the editor, with its pc mark. */
+  private showFile(path: string): void {
+    this.editor.show(path);
+    $('editor-path').textContent = path;
+    this.editor.markPc(this.pcFile === path && this.pcLine !== undefined ? this.pcLine : null);
+    this.showDiagnosticCount(this.diagnostics);
+    this.drawFileTabs();
+  }
+
+  /** The project's files as tabs: the shown one, those edited (•), those with errors; and the reset button. */
+  private drawFileTabs(): void {
+    const tabs = $('file-tabs');
+    const root = this.example.root ? `${this.example.root}/` : '';
+    const starter = new Map(this.example.files.map((f) => [f.path, f.text]));
+    const paths = this.editor.paths;
+    tabs.hidden = paths.length < 2;
+    tabs.innerHTML = paths.map((path) => {
+      const edited = starter.has(path) && this.editor.textOf(path) !== starter.get(path);
+      const errors = this.diagnostics.filter((d) => d.severity === 'error' && d.file === path).length;
+      const name = path.startsWith(root) ? path.slice(root.length) : path;
+      const cls = [path === this.editor.path ? 'active' : '', edited ? 'edited' : '', errors ? 'errors' : ''].filter(Boolean).join(' ');
+      return `<button class="${cls}" data-path="${esc(path)}" title="${esc(path)}${edited ? ' (edited)' : ''}">${esc(name)}${edited ? ' •' : ''}${errors ? ` <span class="count">${errors}</span>` : ''}</button>`;
+    }).join('');
+    const current = starter.get(this.editor.path);
+    const reset = $<HTMLButtonElement>('btn-reset-file');
+    reset.disabled = current === undefined || this.editor.text === current;
+  }
+
+  /** Put the shown file back to its starter text (one change: Undo takes it back). */
+  private resetFile(): void {
+    const starter = this.example.files.find((f) => f.path === this.editor.path);
+    if (!starter) return;
+    this.editor.setTextOf(starter.path, starter.text);
+    this.saveEdits();
+    this.drawFileTabs();
   }
 
   private showCommandLine(): void {
@@ -237,11 +410,14 @@ class Page {
   }
 
   private showDiagnosticCount(d: readonly Diagnostic[]): void {
-    const errors = d.filter((x) => x.severity === 'error' && x.file === this.path).length;
-    const warnings = d.filter((x) => x.severity === 'warning' && x.file === this.path).length;
+    const path = this.editor.path;
+    const errors = d.filter((x) => x.severity === 'error' && x.file === path).length;
+    const warnings = d.filter((x) => x.severity === 'warning' && x.file === path).length;
+    const elsewhere = d.filter((x) => x.severity === 'error' && x.file !== path).length;
     const el = $('diagnostic-count');
-    el.textContent = errors || warnings ? `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}` : 'assembles cleanly';
-    el.classList.toggle('errors', errors > 0);
+    el.textContent = !isAssembly(path) ? ''
+      : `${errors || warnings ? `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}` : 'assembles cleanly'}${elsewhere ? ` · ${elsewhere} error${elsewhere === 1 ? '' : 's'} in other files` : ''}`;
+    el.classList.toggle('errors', errors + elsewhere > 0);
   }
 
   private showTab(name: string): void {
@@ -280,8 +456,16 @@ class Page {
       this.replAppend(r.output);
       this.built = r.snapshot !== undefined;
       this.dirty = false;
+      if (!r.snapshot && r.diagnostics.length > 0) {
+        this.diagnostics = r.diagnostics;
+        this.drawFileTabs();
+        this.showDiagnosticCount(r.diagnostics);
+      }
       if (r.snapshot) {
-        await this.syncGutter(this.editor.breakpointLines());
+        for (const path of this.editor.paths) {
+          const lines = this.editor.breakpointLines(path);
+          if (lines.length > 0 || path === this.editor.path) await this.syncGutter(path, lines);
+        }
         await this.syncEvents();
         this.draw(r.snapshot);
         this.setStatus('stopped before the first instruction');
@@ -312,7 +496,7 @@ class Page {
     try {
       const r = await this.client.request<CommandResult>({ kind: 'command', line: command });
       this.replAppend(`> ${command}\n${r.output}`);
-      this.draw(r.snapshot);
+      this.draw(r.snapshot, true);
       const last = r.output.trim().split('\n').filter((l) => l !== '');
       this.setStatus(this.stopText(r.snapshot, last[0] ?? ''));
     } catch (e) {
@@ -342,7 +526,7 @@ class Page {
     try {
       const r = await this.client.request<CommandResult>({ kind: 'command', line });
       this.replAppend(`> ${line}\n${r.output}`);
-      this.draw(r.snapshot);
+      this.draw(r.snapshot, true);
       this.setStatus(this.stopText(r.snapshot, r.output.trim().split('\n').find((l) => l !== '') ?? ''));
     } finally {
       this.busy = false;
@@ -369,10 +553,10 @@ class Page {
     }
   }
 
-  private async syncGutter(lines: number[]): Promise<void> {
+  private async syncGutter(file: string, lines: number[]): Promise<void> {
     if (!this.built) return;
-    const r = await this.client.request<{ set: number[]; refused: number[] }>({ kind: 'breakpoints', file: this.path, lines });
-    if (r.refused.length > 0) this.replAppend(`no instruction on line${r.refused.length === 1 ? '' : 's'} ${r.refused.join(', ')}: no breakpoint there\n`);
+    const r = await this.client.request<{ set: number[]; refused: number[] }>({ kind: 'breakpoints', file, lines });
+    if (r.refused.length > 0) this.replAppend(`no instruction on line${r.refused.length === 1 ? '' : 's'} ${r.refused.join(', ')}${this.editor.paths.length > 1 ? ` of ${file.split('/').pop()}` : ''}: no breakpoint there\n`);
   }
 
   private async syncEvents(): Promise<void> {
@@ -391,11 +575,14 @@ class Page {
 
   private async share(): Promise<void> {
     const s = this.spec();
-    const ex = EXAMPLES.find((e) => e.id === $<HTMLSelectElement>('examples').value);
+    const ex = EXAMPLES.find((e) => e.id === this.example.id);
+    const edits = this.edits();
     const shared: Shared = {
       example: ex?.id ?? '',
       path: s.program.path,
-      ...(ex && ex.text === s.program.text ? {} : { text: s.program.text }),
+      // One file: its text when changed (as links always had it); a project: each file changed.
+      ...(this.isProject ? (Object.keys(edits).length > 0 ? { files: edits } : {}) : ex && ex.text === s.program.text ? {} : { text: s.program.text }),
+      ...(this.editor.path !== s.program.path ? { open: this.editor.path } : {}),
       modules: s.modules,
       options: s.options,
       breakpoints: this.editor.breakpointLines(),
@@ -410,13 +597,23 @@ class Page {
     }
   }
 
+  /** A shared link: its example with the files as shared (over the starter; edits kept here for it are not used). */
   private async restore(shared: Shared): Promise<void> {
-    const ex = EXAMPLES.find((e) => e.id === shared.example);
-    if (ex) this.loadExample(ex);
-    this.path = shared.path;
-    this.editor.path = shared.path;
-    $('editor-path').textContent = shared.path;
-    if (shared.text !== undefined) this.editor.setText(shared.text);
+    const known = EXAMPLES.find((e) => e.id === shared.example);
+    const text = shared.text ?? known?.text ?? '';
+    const ex: Example = known && known.path === shared.path ? known
+      : { ...EXAMPLES[0]!, id: '', label: shared.path, path: shared.path, text, modules: shared.modules, files: [{ path: shared.path, text }], open: shared.path };
+    const edits = { ...(shared.files ?? {}), ...(shared.text !== undefined ? { [shared.path]: shared.text } : {}) };
+    this.loadExample(ex, edits);
+    if (shared.open !== undefined) this.showFile(shared.open);
+    // The shown file opens where the link's copy first differs from the starter.
+    const starter = ex.files.find((f) => f.path === this.editor.path)?.text;
+    if (starter !== undefined && edits[this.editor.path] !== undefined) {
+      const mine = this.editor.text.split('\n');
+      const theirs = starter.split('\n');
+      const first = mine.findIndex((line, i) => line !== theirs[i]);
+      if (first >= 0) this.editor.scrollToLine(first + 1);
+    }
     $<HTMLInputElement>('modules').value = shared.modules.join(' ');
     writeOptions(shared.options);
     this.editor.setBreakpointLines(shared.breakpoints);
@@ -438,15 +635,19 @@ class Page {
     el.scrollTop = el.scrollHeight;
   }
 
-  private draw(s: Snapshot): void {
+  /** Draw a snapshot; `follow`: after a run control, show the project's file the pc stopped in. */
+  private draw(s: Snapshot, follow = false): void {
     const before = this.snapshot?.cpus[this.snapshot.focus];
     this.snapshot = s;
+    this.pcFile = s.pcFile;
+    this.pcLine = s.pcLine;
+    if (follow && s.pcFile !== undefined && s.pcFile !== this.editor.path && this.editor.paths.includes(s.pcFile)) this.showFile(s.pcFile);
     const cpu = s.cpus[s.focus]!;
     $('cpu-name').textContent = `${cpu.name} · ${cpu.mode}`;
     this.drawRegisters(cpu, before);
     $('disasm').innerHTML = cpu.disasm.map((l) => `<span class="line${l.current ? ' current' : ''}">${esc(l.text)}</span>`).join('');
     $('stats').textContent = cpu.statsText;
-    this.editor.markPc(s.pcFile === this.path && s.pcLine !== undefined ? s.pcLine : null);
+    this.editor.markPc(s.pcFile === this.editor.path && s.pcLine !== undefined ? s.pcLine : null);
     this.drawTlb(s.tlb);
     this.drawExits(cpu);
     document.body.dataset.pc = hex8(cpu.registers.pc);

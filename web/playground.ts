@@ -21,7 +21,11 @@ import { OutOfHostMemory } from '../hypervisor/host.ts';
 import { eptTables, exitLog, guestTables, pagingSetup, realMmu, registers, shadowTables, tlbContents, translate, type AccessName } from '../inspect/index.ts';
 import { buildMachine, type VmPlan } from '../session/build.ts';
 import { SettingsError, machineSettings, parseMode, type Mode, type OptionValues } from '../session/settings.ts';
-import type { BatchResult, CommandResult, Counters, CpuSnapshot, DisasmLine, MachineSpec, MemoryView, OpenResult, Snapshot, SourceText, TablesView, WalkResult } from './protocol.ts';
+import { labInfo, summaryOf } from '../session/labs/catalog.ts';
+import { LabStopped, type LabContext } from '../session/labs/kit.ts';
+import { ScorecardPrinter, pagerCheckNames, runPagerCheck, scorecardOf, type CheckOutcome, type GradedPager, type PagerSuiteFiles } from '../session/check-pager.ts';
+import { PagerLoadError, loadPagerText, type ModuleImporter } from './pager-module.ts';
+import type { BatchResult, CommandResult, Counters, CpuSnapshot, DisasmLine, LabCheckResult, LintRequest, MachineSpec, MemoryView, OpenResult, PagerCheckEnd, PagerCheckStart, PagerCheckStep, Snapshot, SourceText, TablesView, WalkResult } from './protocol.ts';
 
 /** Where the bundled programs are in the virtual file system (as in the package). */
 export const BUNDLED = 'guest-programs';
@@ -57,19 +61,71 @@ export function commandLine(spec: MachineSpec): string {
 export class Playground {
   /** Virtual path → text: the bundled programs, then the page's own sources over them. */
   private readonly files = new Map<string, string>();
+  /** The bundled programs alone (what a path holds again when the page's copy is taken away). */
+  private readonly bundled = new Map<string, string>();
+  /** The paths the page's own sources are over now. */
+  private overlaid = new Set<string>();
   private dbg: Debugger | undefined;
   private output = '';
   private images: Image[] = [];
-  private gutter: number[] = [];
+  /** Gutter breakpoint ids, by the file whose gutter set them. */
+  private gutter = new Map<string, number[]>();
   private events: number[] = [];
 
   constructor(bundled: Readonly<Record<string, string>>, private readonly onConsole: (cpu: string, text: string) => void = () => {}) {
-    for (const [path, text] of Object.entries(bundled)) this.files.set(normalize(path), text);
+    for (const [path, text] of Object.entries(bundled)) {
+      this.files.set(normalize(path), text);
+      this.bundled.set(normalize(path), text);
+    }
   }
 
   // ---------------------------------------------------------------- sources
 
+  /**
+   * Put the page's sources over the bundled files: these and only these (a path the page no
+   * longer sends holds its bundled text again, or nothing). An `.include` then reads the edited
+   * copy of a file first, the bundled one where the page has none.
+   */
+  setFiles(sources: readonly SourceText[]): void {
+    for (const path of this.overlaid) {
+      const bundled = this.bundled.get(path);
+      if (bundled === undefined) this.files.delete(path);
+      else this.files.set(path, bundled);
+    }
+    this.overlaid = new Set();
+    for (const s of sources) {
+      const path = normalize(s.path);
+      this.files.set(path, s.text);
+      this.overlaid.add(path);
+    }
+  }
+
+  /**
+   * Run `fn` with other sources over the bundled files (a lint, a lab check), then put back the
+   * ones the machine was built from: the debugger's listings show the text it runs.
+   */
+  private within<T>(sources: readonly SourceText[], fn: () => T): T {
+    this.setFiles(sources);
+    try {
+      return fn();
+    } finally {
+      this.setFiles(this.machineSources);
+    }
+  }
+
+  /** The sources the machine was built from (its program, a project's files). */
+  private machineSources: readonly SourceText[] = [];
+
+  /** A spec's sources: its files, and its program over them. */
+  private specSources(spec: { program: SourceText; files?: readonly SourceText[] | undefined }): SourceText[] {
+    return [...(spec.files ?? []).filter((f) => normalize(f.path) !== normalize(spec.program.path)), spec.program];
+  }
+
+  /** While a lint assembles: the files it read. */
+  private reads: Set<string> | undefined;
+
   private readFile = (path: string): string => {
+    this.reads?.add(normalize(path));
     const text = this.files.get(normalize(path));
     if (text === undefined) throw notFound(path);
     return text;
@@ -80,13 +136,47 @@ export class Playground {
     return assemble(source.text, { file: source.path, readFile: this.readFile, resolvePath: normalize, includePath: INCLUDE_PATH, ...(origin === undefined ? {} : { origin }) });
   }
 
-  lint(source: SourceText): Diagnostic[] {
-    return this.assemble(source).diagnostics;
+  /**
+   * The diagnostics of the editor's file. Alone, a source is assembled by itself; in a project
+   * (`project`: a lab's kernel.s with trap.s, say) the project's program and its modules are, with
+   * every file as edited and `source` over them, and the diagnostics of every file come back
+   * (each names its file: the page shows each in its own tab).
+   */
+  lint(source: SourceText, project?: LintRequest): Diagnostic[] {
+    if (!project) return this.within([], () => this.assemble(source).diagnostics);
+    const files = [...(project.files ?? []).filter((f) => normalize(f.path) !== normalize(source.path)), source];
+    return this.within(files, () => this.lintProject(source, project));
   }
 
-  /** A --module spec's file: as given, or a bundled user program by name (`primes`, `primes.s`). */
-  private moduleFile(file: string): string {
-    const candidates = [file, `${file}.s`, join(`${BUNDLED}/user`, file), join(`${BUNDLED}/user`, `${file}.s`)];
+  private lintProject(source: SourceText, project: LintRequest): Diagnostic[] {
+    const programPath = normalize(project.program.path);
+    const program = { path: programPath, text: this.files.get(programPath) ?? project.program.text };
+    const reads = new Set<string>();
+    this.reads = reads;
+    const out = [...this.assemble(program).diagnostics];
+    const seen = new Set([programPath]);
+    for (const spec of project.modules ?? []) {
+      let file: string;
+      try {
+        file = this.moduleFile(parseModuleSpec(spec).file, project.root);
+      } catch (e) {
+        if (e instanceof BootError || e instanceof PlaygroundError) continue;
+        throw e;
+      }
+      if (seen.has(file)) continue;
+      seen.add(file);
+      out.push(...this.assemble({ path: file, text: this.files.get(file)! }, USER_ORIGIN).diagnostics);
+    }
+    this.reads = undefined;
+    // A file of the project that neither the program nor a module reaches is assembled alone.
+    if (!seen.has(normalize(source.path)) && !reads.has(normalize(source.path))) out.push(...this.assemble(source).diagnostics);
+    const key = (d: Diagnostic) => `${d.file}:${d.line}:${d.col}:${d.severity}:${d.message}`;
+    return [...new Map(out.map((d) => [key(d), d])).values()];
+  }
+
+  /** A --module spec's file: as given, in the project's folder, or a bundled user program by name (`primes`, `primes.s`). */
+  private moduleFile(file: string, root?: string): string {
+    const candidates = [file, `${file}.s`, ...(root === undefined ? [] : [join(root, file), join(root, `${file}.s`)]), join(`${BUNDLED}/user`, file), join(`${BUNDLED}/user`, `${file}.s`)];
     const found = candidates.find((c) => this.files.has(normalize(c)));
     if (!found) throw new PlaygroundError(`module '${file}': no such program (the bundled ones: ${this.bundledUserPrograms().join(', ')})`);
     return normalize(found);
@@ -104,7 +194,8 @@ export class Playground {
 
   /** Plan a machine: the images, the settings, how to build it. Throws PlaygroundError or SettingsError. */
   private plan(spec: MachineSpec): { plan: TargetPlan; diagnostics: Diagnostic[] } | { diagnostics: Diagnostic[] } {
-    this.files.set(normalize(spec.program.path), spec.program.text);
+    this.machineSources = this.specSources(spec);
+    this.setFiles(this.machineSources);
     const values: OptionValues = spec.options;
     const settings = machineSettings(values);
     const mode: Mode = parseMode(values.mode as string | undefined);
@@ -120,7 +211,7 @@ export class Playground {
         if (e instanceof BootError) throw new PlaygroundError(e.message);
         throw e;
       }
-      const file = this.moduleFile(parsed.file);
+      const file = this.moduleFile(parsed.file, spec.root);
       const m = this.image({ path: file, text: this.files.get(file)! }, USER_ORIGIN);
       diagnostics.push(...m.diagnostics);
       if (!m.image) return { diagnostics };
@@ -149,7 +240,7 @@ export class Playground {
   /** Build the machine of `spec` under the debugger, stopped before its first instruction. */
   open(spec: MachineSpec): OpenResult {
     this.dbg = undefined;
-    this.gutter = [];
+    this.gutter = new Map();
     this.events = [];
     const line = commandLine(spec);
     let planned: ReturnType<Playground['plan']>;
@@ -215,26 +306,27 @@ export class Playground {
   }
 
   /**
-   * The breakpoints set in the editor's gutter: one per source line of `file` that holds an
-   * instruction (at its first address). They replace the earlier gutter breakpoints; those set by
-   * commands stay.
+   * The breakpoints set in the gutter of the editor's `file`: one per source line that holds an
+   * instruction (at its first address). They replace the earlier gutter breakpoints of that file;
+   * other files' (a project's) and those set by commands stay.
    */
   setGutterBreakpoints(file: string, lines: readonly number[]): { set: number[]; refused: number[] } {
     const dbg = this.debugger;
-    for (const id of this.gutter) {
+    const path = normalize(file);
+    for (const id of this.gutter.get(path) ?? []) {
       if (dbg.breakpoints.list.some((b) => b.id === id)) dbg.breakpoints.remove(id);
     }
-    this.gutter = [];
+    const ids: number[] = [];
+    this.gutter.set(path, ids);
     const set: number[] = [];
     const refused: number[] = [];
-    const path = normalize(file);
     for (const line of lines) {
       const addr = this.addressOfLine(path, line);
       if (addr === undefined) {
         refused.push(line);
         continue;
       }
-      this.gutter.push(dbg.breakpoints.add({ kind: 'pc', addr }).id);
+      ids.push(dbg.breakpoints.add({ kind: 'pc', addr }).id);
       set.push(line);
     }
     return { set, refused };
@@ -357,6 +449,97 @@ export class Playground {
       out.push({ addr, words });
     }
     return { space, rows: out };
+  }
+
+  // ---------------------------------------------------------------- lab checks
+
+  /**
+   * `vmmlab lab check N` on the page's files: lab N's checks (session/labs/, the code the CLI
+   * runs) with the lab's folder (guest-programs/labs/NN-name/) holding the edited files over the
+   * starter's, and the check programs of its check/ folder as shipped (lab 5: its study, run here
+   * cell after cell). Lab 4 is graded by check-pager, check by check (beginPagerCheck): here its
+   * result says so.
+   */
+  checkLab(number: number, sources: readonly SourceText[]): LabCheckResult {
+    const lab = labInfo(number);
+    if (!lab) throw new PlaygroundError(`no lab ${number}`);
+    const started = Date.now();
+    const base = { lab: number, title: lab.title, diagnostics: [] as Diagnostic[] };
+    if (!lab.check) {
+      return { ...base, error: `lab ${number} is graded by check-pager, one check at a time: beginPagerCheck, pagerCheck, finishPagerCheck`, ms: 0 };
+    }
+    const diagnostics: Diagnostic[] = [];
+    const ctx: LabContext = {
+      files: { readFile: this.readFile, resolvePath: normalize, join },
+      dir: `${BUNDLED}/labs/${lab.id}`,
+      bundledDir: BUNDLED,
+      diagnostics: (d) => diagnostics.push(...d),
+    };
+    const check = lab.check;
+    try {
+      const checks = this.within(sources, () => check(ctx));
+      return { ...base, checks, summary: summaryOf(number, checks), diagnostics, ms: Date.now() - started };
+    } catch (e) {
+      if (e instanceof LabStopped) return { ...base, error: e.message, diagnostics, ms: Date.now() - started };
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- lab 4: check-pager
+
+  /** Lab 4's check under way: the pager, the scorecard printed so far, the outcomes. */
+  private pagerCheck: { pager: GradedPager; printer: ScorecardPrinter; outcomes: CheckOutcome[]; scale: number; started: number } | undefined;
+
+  /** check-pager's guests: the bundled files (a pager's check reads none of the project's). */
+  private readonly pagerSuiteFiles: PagerSuiteFiles = { files: { readFile: (p) => this.readFile(p), resolvePath: normalize, join }, bundledDir: BUNDLED };
+
+  /**
+   * `vmmlab lab check 4`, that is `vmmlab check-pager pager.js`, on the page's pager.js: load the
+   * module from its text (web/pager-module.ts), and name the checks; pagerCheck runs each (the
+   * suite of session/check-pager.ts, the CLI's), finishPagerCheck prints the costs and the score.
+   * One check per request, so that the page shows progress and a long one can be waited for.
+   * `scale` multiplies the random cases, as VMMLAB_CHECK_SCALE does.
+   */
+  async beginPagerCheck(source: SourceText, scale = 1, importer?: ModuleImporter): Promise<PagerCheckStart> {
+    const lab = labInfo(4)!;
+    const name = source.path.slice(source.path.lastIndexOf('/') + 1);
+    const intro = `lab 4, ${lab.title}: checking ${name} with vmmlab check-pager ${name}\n`;
+    this.pagerCheck = undefined;
+    if (!/\.(m?js)$/.test(name)) {
+      return { intro, names: [], error: `pager '${name}': the playground loads a JavaScript pager (.js, an ES module); a TypeScript one is checked on the command line (vmmlab check-pager ${name}), or compiled to .js first` };
+    }
+    let pager: GradedPager;
+    try {
+      pager = await loadPagerText(name, source.text, importer);
+    } catch (e) {
+      if (e instanceof PagerLoadError) return { intro, names: [], error: e.message };
+      throw e;
+    }
+    const printer = new ScorecardPrinter(name);
+    this.pagerCheck = { pager, printer, outcomes: [], scale, started: Date.now() };
+    return { intro, header: printer.header(pager), names: pagerCheckNames() };
+  }
+
+  /** One check of the suite, by name: its result and its scorecard lines. */
+  runPagerCheck(name: string): PagerCheckStep {
+    const run = this.pagerCheck;
+    if (!run) throw new PlaygroundError('no pager is being checked');
+    const outcome = runPagerCheck(this.pagerSuiteFiles, run.pager, name, { scale: run.scale });
+    run.outcomes.push(outcome);
+    return { result: outcome.result, text: run.printer.result(outcome.result) };
+  }
+
+  /** The costs table and the score, and the lab's summary line (as `vmmlab lab check 4` ends). */
+  finishPagerCheck(): PagerCheckEnd {
+    const run = this.pagerCheck;
+    if (!run) throw new PlaygroundError('no pager is being checked');
+    this.pagerCheck = undefined;
+    const card = scorecardOf(run.pager, run.outcomes, { scale: run.scale });
+    const passed = card.checks.every((c) => c.passed);
+    return {
+      text: run.printer.end(card), passed, ms: Date.now() - run.started,
+      summary: `lab 4: ${passed ? 'every check passes' : 'not every check passes: the scorecard above says which, and what differs'}`,
+    };
   }
 
   // ---------------------------------------------------------------- batch runs (Compare)

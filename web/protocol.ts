@@ -5,6 +5,8 @@ import type { Diagnostic } from '../assembler/index.ts';
 import type { ExitLog, GuestTables, EptTablesView, ShadowTablesView, RealMmu, RegisterFile, TlbContents, Translation, Unavailable, AccessName, PagingSetup } from '../inspect/index.ts';
 import type { OptionValues } from '../session/settings.ts';
 import type { CellResult, StudyPlan, StudyTiming } from '../experiments/in-memory.ts';
+import type { Check } from '../session/labs/kit.ts';
+import type { CheckResult } from '../session/check-pager.ts';
 
 /** A source the page hands the worker: its virtual path (includes resolve from its folder) and text. */
 export interface SourceText {
@@ -19,6 +21,62 @@ export interface MachineSpec {
   readonly modules: readonly string[];
   /** The options of `vmmlab run`, as its parser leaves them: { mode: 'ept', 'tlb-entries': '32', vpid: true }. */
   readonly options: OptionValues;
+  /**
+   * The project's files, when the program is one of several (a lab: kernel.s with trap.s and
+   * user.s): every one, as edited. They are put over the bundled files of the same paths before
+   * anything is assembled, so an `.include` finds the edited copy first.
+   */
+  readonly files?: readonly SourceText[];
+  /** The project's folder: a module named by a relative path (`pages.s:2`) is looked for there too. */
+  readonly root?: string;
+}
+
+/** What to assemble for the editor's diagnostics: the project's program and modules, with its files as edited. */
+export interface LintRequest {
+  readonly program: SourceText;
+  readonly modules?: readonly string[];
+  readonly files?: readonly SourceText[];
+  readonly root?: string;
+}
+
+/** A lab's check (`vmmlab lab check N`) on the playground's files: each check ok or FAIL, as the CLI prints it. */
+export interface LabCheckResult {
+  readonly lab: number;
+  readonly title: string;
+  /** The checks, when they ran. */
+  readonly checks?: readonly Check[];
+  /** The line the CLI ends with: "lab 1: every check passes (14 checks)". */
+  readonly summary?: string;
+  /** Why the files could not be checked (they do not assemble: then `diagnostics` locate the errors), or why not here. */
+  readonly error?: string;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly ms: number;
+}
+
+/** Lab 4's check (`vmmlab check-pager pager.js`), begun: the pager loaded, or why not. */
+export interface PagerCheckStart {
+  /** The line `vmmlab lab check 4` begins with. */
+  readonly intro: string;
+  /** The scorecard's header, as check-pager prints it; unset when the pager does not load. */
+  readonly header?: string;
+  /** Why the pager cannot be loaded, as the CLI says it. */
+  readonly error?: string;
+  /** The checks to run, one request each, in order. */
+  readonly names: readonly string[];
+}
+
+/** One check of lab 4's: its result, and its lines of the scorecard. */
+export interface PagerCheckStep {
+  readonly result: CheckResult;
+  readonly text: string;
+}
+
+/** Lab 4's check, ended: the costs table and the score, and the lab's summary line. */
+export interface PagerCheckEnd {
+  readonly text: string;
+  readonly summary: string;
+  readonly passed: boolean;
+  readonly ms: number;
 }
 
 export interface DisasmLine {
@@ -93,7 +151,11 @@ export interface BatchResult {
 }
 
 export type Request =
-  | { readonly kind: 'lint'; readonly source: SourceText }
+  | { readonly kind: 'lint'; readonly source: SourceText; readonly project?: LintRequest }
+  | { readonly kind: 'lab-check'; readonly lab: number; readonly files: readonly SourceText[] }
+  | { readonly kind: 'pager-load'; readonly source: SourceText; readonly scale?: number }
+  | { readonly kind: 'pager-check'; readonly name: string }
+  | { readonly kind: 'pager-finish' }
   | { readonly kind: 'open'; readonly spec: MachineSpec }
   | { readonly kind: 'command'; readonly line: string }
   | { readonly kind: 'breakpoints'; readonly file: string; readonly lines: readonly number[] }
@@ -103,7 +165,7 @@ export type Request =
   | { readonly kind: 'memory'; readonly space: 'v' | 'p' | 'h'; readonly addr: string; readonly rows: number }
   | { readonly kind: 'batch'; readonly spec: MachineSpec }
   | { readonly kind: 'bench'; readonly instructions: number }
-  | { readonly kind: 'study-plan'; readonly text: string; readonly fileName: string }
+  | { readonly kind: 'study-plan'; readonly text: string; readonly fileName: string; readonly files?: readonly SourceText[] }
   | { readonly kind: 'study-cell'; readonly plan: StudyPlan; readonly index: number }
   | { readonly kind: 'study-finish'; readonly plan: StudyPlan; readonly results: readonly CellResult[]; readonly timing: StudyTiming };
 

@@ -1,5 +1,5 @@
-// A shared link: the program and the settings in the URL's fragment (#s=…), so that opening the
-// link rebuilds the same machine. JSON, deflated (CompressionStream) where the browser can, then
+// A shared link: the program (or a project's edited files) and the settings in the URL's fragment
+// (#s=…), so that opening the link rebuilds the same machine. JSON, deflated (CompressionStream) where the browser can, then
 // base64url. Nothing leaves the page: the fragment is never sent to the server.
 
 import type { OptionValues } from '../session/settings.ts';
@@ -9,6 +9,10 @@ export interface Shared {
   readonly example: string;
   readonly path: string;
   readonly text?: string;
+  /** A project's files that differ from the starter (a lab's trap.s), by path. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** The file shown, when it is not the program. */
+  readonly open?: string;
   readonly modules: readonly string[];
   readonly options: OptionValues;
   readonly breakpoints: readonly number[];
@@ -45,5 +49,9 @@ export async function decodeShare(text: string): Promise<Shared> {
   const json = text.startsWith('z') ? await through(bytes, new DecompressionStream('deflate-raw')) : bytes;
   const o = JSON.parse(new TextDecoder().decode(json)) as Shared & { v: number };
   if (o.v !== VERSION || typeof o.path !== 'string' || !Array.isArray(o.modules) || typeof o.options !== 'object') throw new Error('not a playground link');
-  return { example: String(o.example ?? ''), path: o.path, ...(typeof o.text === 'string' ? { text: o.text } : {}), modules: o.modules.map(String), options: o.options, breakpoints: Array.isArray(o.breakpoints) ? o.breakpoints.map(Number) : [] };
+  const files = o.files && typeof o.files === 'object' ? Object.fromEntries(Object.entries(o.files).filter(([, v]) => typeof v === 'string')) : undefined;
+  return {
+    example: String(o.example ?? ''), path: o.path, ...(typeof o.text === 'string' ? { text: o.text } : {}), ...(files ? { files } : {}), ...(typeof o.open === 'string' ? { open: o.open } : {}),
+    modules: o.modules.map(String), options: o.options, breakpoints: Array.isArray(o.breakpoints) ? o.breakpoints.map(Number) : [],
+  };
 }

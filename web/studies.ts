@@ -6,6 +6,7 @@
 import type { WorkerClient } from './main.ts';
 import type { StudyOutputs, StudyPlan, CellResult } from '../experiments/in-memory.ts';
 import { GUEST_FILES } from './guest-files.ts';
+import type { SourceText } from './protocol.ts';
 
 const STUDY_DIR = 'guest-programs/studies/';
 /** The name a pasted study's paths start from (bare module names find the bundled programs). */
@@ -15,6 +16,8 @@ type Client = Pick<WorkerClient, 'request' | 'ready' | 'terminate' | 'pause'>;
 
 export class StudyPanel {
   private pool: Client[] = [];
+  /** The files of the last project study run (its Run button runs it again with them). */
+  private projectFiles: readonly SourceText[] | undefined;
   private stopped = false;
   private readonly urls: string[] = [];
 
@@ -30,7 +33,7 @@ export class StudyPanel {
     select.addEventListener('change', show);
     el<HTMLTextAreaElement>('study-text').addEventListener('input', () => (select.value = PASTED));
     show();
-    el('btn-study').addEventListener('click', () => void this.run());
+    el('btn-study').addEventListener('click', () => void this.run(this.projectFiles));
     el('btn-study-stop').addEventListener('click', () => this.stop());
   }
 
@@ -41,10 +44,24 @@ export class StudyPanel {
     status('stopped');
   }
 
-  async run(): Promise<void> {
+  /**
+   * Run a project's study (lab 5's study.json) with the project's files as edited: the study's
+   * own path, so that its modules (`misses.s`) are the project's files beside it.
+   */
+  async runProject(text: string, fileName: string, files: readonly SourceText[]): Promise<void> {
+    const select = el<HTMLSelectElement>('study-select');
+    if (![...select.options].some((o) => o.value === fileName)) select.append(new Option(fileName.split('/').slice(-2).join('/'), fileName));
+    select.value = fileName;
+    el<HTMLTextAreaElement>('study-text').value = text;
+    this.projectFiles = files;
+    await this.run(files);
+  }
+
+  async run(files?: readonly SourceText[]): Promise<void> {
     const select = el<HTMLSelectElement>('study-select');
     const text = el<HTMLTextAreaElement>('study-text').value;
-    const fileName = select.value === PASTED || text !== GUEST_FILES[select.value] ? PASTED : select.value;
+    const project = files !== undefined && files.some((f) => f.path === select.value);
+    const fileName = project ? select.value : select.value === PASTED || text !== GUEST_FILES[select.value] ? PASTED : select.value;
     el<HTMLButtonElement>('btn-study').disabled = true;
     el('study-table').textContent = '';
     el('study-charts').innerHTML = '';
@@ -53,7 +70,7 @@ export class StudyPanel {
     const started = performance.now();
     try {
       status('checking and assembling…');
-      const plan = await this.main.request<StudyPlan>({ kind: 'study-plan', text, fileName });
+      const plan = await this.main.request<StudyPlan>({ kind: 'study-plan', text, fileName, ...(project ? { files } : {}) });
       const total = plan.cells.length;
       const progress = el<HTMLProgressElement>('study-progress');
       progress.max = total;

@@ -25,7 +25,11 @@ const yieldNow = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 async function handle(request: Request): Promise<unknown> {
   switch (request.kind) {
-    case 'lint': return playground.lint(request.source);
+    case 'lint': return playground.lint(request.source, request.project);
+    case 'lab-check': return playground.checkLab(request.lab, request.files);
+    case 'pager-load': return playground.beginPagerCheck(request.source, request.scale);
+    case 'pager-check': return playground.runPagerCheck(request.name);
+    case 'pager-finish': return playground.finishPagerCheck();
     case 'open': return playground.open(request.spec);
     case 'command': return playground.command(request.line);
     case 'breakpoints': return playground.setGutterBreakpoints(request.file, request.lines);
@@ -39,7 +43,8 @@ async function handle(request: Request): Promise<unknown> {
     case 'bench': return benchAluLoop(request.instructions) satisfies BenchResult;
     case 'study-plan':
       try {
-        return planStudy(request.text, request.fileName, files);
+        // A project's study (lab 5's) reads its programs as edited, over the bundled files.
+        return planStudy(request.text, request.fileName, request.files ? mapFileSource({ ...GUEST_FILES, ...Object.fromEntries(request.files.map((f) => [f.path, f.text])) }) : files);
       } catch (e) {
         if (e instanceof ConfigError) throw new PlaygroundError(e.message);
         throw e;

@@ -5,11 +5,11 @@ import { disassembleImage } from '../../assembler/index.ts';
 import { serializeImage } from '../../isa/image.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { useColor } from '../format.ts';
-import { assembleOrFail, includeDirsOf, loadProgram } from '../load.ts';
-import { INCLUDE_OPTIONS, parseCommandLine } from '../options.ts';
+import { assembleOrFail, definesOf, includeDirsOf, loadProgram } from '../load.ts';
+import { DEFINE_OPTIONS, INCLUDE_OPTIONS, parseCommandLine } from '../options.ts';
 import { STDIN_ARG } from '../stdin.ts';
 
-export const ASM_HELP = `Usage: vmmlab asm FILE.s|- [-o IMAGE] [--listing] [-I DIR…]
+export const ASM_HELP = `Usage: vmmlab asm FILE.s|- [-o IMAGE] [--listing] [-I DIR…] [-D NAME[=VALUE]…]
 
 Assemble a TV32 source file into an image (JSON: segments, entry, symbols, source map).
 Errors are printed as file:line:col with the source line; all of them, then exit 1.
@@ -23,6 +23,9 @@ Options:
                        own directory, before the bundled guest-programs/lib and
                        guest-programs/user, which are always searched (.include "console.inc"
                        and .include "ulib.inc" work from any folder)
+  -D, --define NAME[=VALUE]
+                       define the symbol NAME (VALUE, default 1; repeatable): .ifdef NAME and
+                       .ifndef NAME test it (the kernel's PV build: -D PV=1)
   -h, --help           this text`;
 
 export function asmCommand(argv: string[]): number {
@@ -30,6 +33,7 @@ export function asmCommand(argv: string[]): number {
     output: { type: 'string', short: 'o' },
     listing: { type: 'boolean' },
     ...INCLUDE_OPTIONS,
+    ...DEFINE_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -40,7 +44,7 @@ export function asmCommand(argv: string[]): number {
   const source = positionals[0]!;
   const output = values.output ?? (source === STDIN_ARG ? '-' : source.replace(/\.(s|asm)$/i, '') + '.img');
   if (output === '-' && values.listing) throw new CliError('--listing and the image would both go to stdout: give the image a file with -o');
-  const { image, listing } = assembleOrFail(source, useColor(process.stderr), undefined, includeDirsOf(values));
+  const { image, listing } = assembleOrFail(source, useColor(process.stderr), undefined, includeDirsOf(values), definesOf(values));
   try {
     if (output === '-') fs.writeSync(process.stdout.fd, serializeImage(image));
     else fs.writeFileSync(output, serializeImage(image));

@@ -2,12 +2,14 @@
 // equivalence suite (the bundled guests and random page tables, natively and under the pager)
 // and the isolation suite (an adversarial guest beside a VM with a secret), print a scorecard,
 // each check passed or failed with the first difference located and a hint where one helps, and
-// what the pager costs next to the built-in pager of its kind. node/check-pager.ts runs the checks.
+// what the pager costs next to the built-in pager of its kind. session/check-pager.ts runs the checks
+// and prints the scorecard (the playground's Check lab prints the same); node/check-pager.ts reads
+// their guests from disk.
 
 import * as fs from 'node:fs';
-import { BUILT_IN_PAGERS, DEFAULT_SEED, RANDOM_CASES, checkGuestsPresent, checkPager, type CheckResult, type Costs, type Scorecard } from '../../node/check-pager.ts';
+import { BUILT_IN_PAGERS, DEFAULT_SEED, RANDOM_CASES, ScorecardPrinter, checkGuestsPresent, checkPager } from '../../node/check-pager.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
-import { bold, dim, fmtInt, paint, red, useColor } from '../format.ts';
+import { useColor } from '../format.ts';
 import { parseCommandLine } from '../options.ts';
 import { loadPagerFile } from '../session.ts';
 
@@ -70,24 +72,15 @@ export async function checkPagerCommand(argv: string[]): Promise<number> {
   const color = useColor(out);
   const mode = pager.translation === 'shadow' ? 'shadow' : 'ept';
   const label = builtIn ? `the built-in ${mode} pager` : file;
-  out.write(`${bold(color, `check-pager: ${label}`)}, a '${pager.translation}' pager: its VMs compared with native; costs against the built-in ${mode} pager\n`);
-  let group = '';
-  const seen = new Map<string, string>();
+  const printer = new ScorecardPrinter(label, color);
+  out.write(printer.header(pager));
   const card = checkPager(pager, {
     seed, scale, ...(values.only ? { only: values.only } : {}),
-    onResult: (r) => {
-      if (r.group !== group) {
-        group = r.group;
-        out.write(`\n${bold(color, GROUP_TITLES[group] ?? group)}\n`);
-      }
-      out.write(resultLines(r, color, seen).join('\n') + '\n');
-    },
+    onResult: (r) => out.write(printer.result(r)),
   });
   if (card.checks.length === 0) throw new CliError(`--only ${values.only!.join(', ')}: no check has that name`);
-  if (card.costs.length > 0) out.write(`\n${costsTable(card, label, color)}\n`);
+  out.write(printer.end(card));
   const failed = card.checks.filter((c) => !c.passed);
-  const score = `${card.checks.length - failed.length} of ${card.checks.length} checks pass`;
-  out.write(`\n${failed.length === 0 ? paint(color, 32, `score: ${score}`) : red(color, `score: ${score}; failed: ${failed.map((c) => c.name).join(', ')}`)}\n`);
   if (values.json !== undefined) {
     const json = JSON.stringify(card, null, 1) + '\n';
     if (values.json === '-') fs.writeSync(process.stdout.fd, json);
@@ -100,48 +93,6 @@ export async function checkPagerCommand(argv: string[]): Promise<number> {
     }
   }
   return failed.length === 0 ? 0 : CHECK_FAILED;
-}
-
-const GROUP_TITLES: Record<string, string> = {
-  equivalence: 'equivalence: the guest sees what it sees natively',
-  random: 'random page tables and access sequences',
-  isolation: 'isolation: another VM\'s memory stays out of reach',
-};
-
-const NAME_WIDTH = 18;
-
-/** A check's lines; a failure already shown (a pager that throws at once fails every check alike) is only named. */
-function resultLines(r: CheckResult, color: boolean, seen: Map<string, string>): string[] {
-  const mark = r.passed ? paint(color, 32, 'pass') : red(color, 'FAIL');
-  const lines = [`  ${mark}  ${r.name.padEnd(NAME_WIDTH)}  ${r.what} ${dim(color, `(${(r.ms / 1000).toFixed(1)} s)`)}`];
-  const first = r.detail.find((d) => d.startsWith('pager \''));
-  const earlier = first === undefined ? undefined : seen.get(first);
-  if (earlier !== undefined) {
-    lines.push(`        the same failure as ${earlier}`);
-    return lines;
-  }
-  if (first !== undefined) seen.set(first, r.name);
-  for (const d of r.detail) lines.push(`        ${d}`);
-  if (r.hint) lines.push(`        ${bold(color, 'to fix:')} ${r.hint}`);
-  return lines;
-}
-
-function costsTable(card: Scorecard, label: string, color: boolean): string {
-  const memory = card.mode === 'shadow' ? 'shadow pages (peak)' : 'EPT pages';
-  const cols: [string, (c: Costs) => number][] = [['cycles', (c) => c.cycles], ['VM exits', (c) => c.exits], ['hidden faults', (c) => c.hiddenFaults], [memory, (c) => c.tablePages]];
-  const header = ['workload', ...cols.map(([name]) => name)];
-  const cell = (pager: Costs | undefined, builtIn: Costs, get: (c: Costs) => number) => {
-    if (!pager) return `failed / ${fmtInt(get(builtIn))}`;
-    const ratio = get(builtIn) > 0 ? ` ${(get(pager) / get(builtIn)).toFixed(2)}x` : '';
-    return `${fmtInt(get(pager))} / ${fmtInt(get(builtIn))}${ratio}`;
-  };
-  // A workload whose check failed ran wrong: its costs say little.
-  const rows = card.costs.map((row) => [`${row.name}${row.passed ? '' : ' (failed)'}`, ...cols.map(([, get]) => cell(row.pager, row.builtIn, get))]);
-  const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ').trimEnd();
-  const title = `${bold(color, 'costs')} on the kernel's workloads: ${label} / the built-in ${card.mode} pager`;
-  return [title, line(header), ...rows.map(line)].join('\n');
 }
 
 function parseSeed(text: string): number {

@@ -48,7 +48,7 @@ Study (flags override the file's settings; without a file they make the study):
   --workload '[NAME=]PROG.s[:A,B…] [PROG.s…]'
                             a workload: the boot modules of one run, separated by spaces
                             (repeatable; replaces the file's workloads)
-  --mode LIST               modes to compare, e.g. native,ept (default native,shadow,ept)
+  --mode LIST               modes to compare, e.g. native,ept (default native,shadow,ept; also pv, dynamic)
   --param NAME=V,V…         sweep a parameter over values (repeatable); parameters below
   --memory SIZE             guest memory (default ${DEFAULT_STUDY_MEMORY / 2 ** 20}M)
   --max-instructions N      instruction budget of each cell (default ${DEFAULT_STUDY_MAX_INSTRUCTIONS.toLocaleString('en-US')})

@@ -2,9 +2,9 @@
 // DIR` copies lab N's starter files (guest-programs/labs/NN-name/, top level only: its check/
 // programs stay in the package) into a folder, as `vmmlab init` does for its starter folder, and
 // `lab check N [DIR]` runs lab N's checks on the student's files there and prints each as ok or
-// FAIL, with what was expected, what happened and where to look. The checks themselves are in
-// lab-checks-bare.ts (labs 1 and 2), lab-checks-kernel.ts (3 and 5) and, for lab 4, the pager
-// autograder `vmmlab check-pager`.
+// FAIL, with what was expected, what happened and where to look. The checks of labs 1-3 are
+// platform-neutral (session/labs/: the playground runs them too, on its edited files), lab 5's is
+// lab-study.ts (it runs a study), and lab 4 is graded by the pager autograder `vmmlab check-pager`.
 //
 // Reference solutions are not part of the package: they live in tests/labs/solutions/, where
 // tests/labs/ checks that each passes its lab's check and each starter does not.
@@ -15,9 +15,10 @@ import { BUNDLED_DIR, INIT_TEMPLATE_DIR, PACKAGE_ROOT, SCHEMAS_DIR } from '../..
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { paint, red, useColor } from '../format.ts';
 import { parseCommandLine } from '../options.ts';
-import { checkLab1, checkLab2 } from './lab-checks-bare.ts';
-import { checkLab3, checkLab5 } from './lab-checks-kernel.ts';
-import { LABS_DIR, requireFiles, type Check } from './lab-kit.ts';
+import { LAB_INFO, summaryOf, type LabInfo } from '../../session/labs/catalog.ts';
+import { LabStopped } from '../../session/labs/kit.ts';
+import { LABS_DIR, nodeLabContext, requireFiles, type Check } from './lab-kit.ts';
+import { checkLab5 } from './lab-study.ts';
 
 export const LAB_HELP = `Usage: vmmlab lab list
        vmmlab lab init N DIR [--force]
@@ -44,49 +45,35 @@ Options:
   --force      with init: write into a DIR that is not empty, replacing files of these names
   -h, --help   this text`;
 
-interface Lab {
-  readonly number: number;
-  /** Its folder under guest-programs/labs/ (and tests/labs/solutions/), and its text's name. */
-  readonly id: string;
-  readonly title: string;
-  /** What the check runs, for `lab list`. */
-  readonly checks: string;
-  /** Files the check needs in the student's folder. */
-  readonly required: readonly string[];
-  /** Its checks (labs 1-3, 5); or, for a lab graded by a command of its own (lab 4: check-pager), `grade`, which prints and returns an exit status. */
-  readonly check?: (dir: string) => Check[] | Promise<Check[]>;
+interface Lab extends LabInfo {
+  /** Its checks on a folder (labs 1-3, 5); or, for a lab graded by a command of its own (lab 4: check-pager), `grade`, which prints and returns an exit status. */
+  readonly checkDir?: (dir: string) => Check[] | Promise<Check[]>;
   readonly grade?: (dir: string) => Promise<number>;
   /** Files `init` adds beyond the starter folder's, by their name in DIR. */
   readonly extra?: () => Map<string, string>;
 }
 
-const LABS: readonly Lab[] = [
-  {
-    number: 1, id: '01-traps', title: 'traps and the privileged architecture, on bare metal',
-    checks: 'your trap.s with kernel.s and with check programs: system calls, the timer, faults; natively, under shadow paging and EPT',
-    required: ['kernel.s', 'trap.s', 'user.s', 'lab1.inc'], check: checkLab1,
-  },
-  {
-    number: 2, id: '02-page-table', title: 'your first page table, on bare metal',
-    checks: 'your vm.s against its contracts (walk, map, lookup, unmap), then paging.s: map, alias, A/D bits, unmap and the fault; in every mode',
-    required: ['paging.s', 'vm.s', 'lab2.inc'], check: checkLab2,
-  },
-  {
-    number: 3, id: '03-address-spaces', title: 'the kernel\'s address spaces: a system call of your own',
-    checks: 'your kernel/ with a pgstat check program and with your pages.s: the call\'s contract, demand paging, fork, sbrk; in every mode',
-    required: ['kernel/kernel.s', 'pages.s'], check: checkLab3, extra: kernelCopy,
-  },
-  {
-    number: 4, id: '04-shadow-pager', title: 'a shadow pager of your own, against the pager API',
-    checks: 'vmmlab check-pager pager.js: the equivalence, random and isolation suites, and the costs',
-    required: [], grade: gradeLab4, extra: pagerStarter,
-  },
-  {
-    number: 5, id: '05-trade-off', title: 'shadow paging against EPT, measured on workloads of your own',
-    checks: 'your study.json: two workloads of your own, one each design loses on, and a finding that holds',
-    required: ['study.json'], check: checkLab5, extra: studySchema,
-  },
-];
+/** The catalog's labs (session/labs/catalog.ts), with what the command line adds to each. */
+const LABS: readonly Lab[] = LAB_INFO.map((info): Lab => {
+  switch (info.number) {
+    case 3: return { ...info, checkDir: neutralCheck(info), extra: kernelCopy };
+    case 4: return { ...info, grade: gradeLab4, extra: pagerStarter };
+    case 5: return { ...info, checkDir: checkLab5, extra: studySchema };
+    default: return { ...info, checkDir: neutralCheck(info) };
+  }
+});
+
+/** A platform-neutral check on a folder on disk: files that cannot be checked are the command's one error. */
+function neutralCheck(info: LabInfo): (dir: string) => Check[] {
+  return (dir) => {
+    try {
+      return info.check!(nodeLabContext(dir));
+    } catch (e) {
+      if (e instanceof LabStopped) throw new CliError(e.message, EXIT_CODES.INPUT);
+      throw e;
+    }
+  };
+}
 
 export async function labCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, {
@@ -211,16 +198,14 @@ async function check(lab: Lab, dir: string): Promise<number> {
   if (lab.grade) return lab.grade(dir);
   const color = useColor(process.stdout);
   // The header only once the checks ran: files that cannot be checked are one error, alone.
-  const checks = await lab.check!(dir);
+  const checks = await lab.checkDir!(dir);
   console.log(`lab ${lab.number}, ${lab.title}: checking ${dir === '.' ? 'the current folder' : dir}`);
   for (const c of checks) {
     console.log(`  ${c.ok ? paint(color, 32, 'ok  ') : red(color, 'FAIL')}  ${c.name}`);
     for (const line of c.detail) console.log(`        ${line}`);
   }
-  const passed = checks.filter((c) => c.ok).length;
-  const all = passed === checks.length;
-  console.log(`lab ${lab.number}: ${all ? `every check passes (${checks.length} checks)` : `${passed} of ${checks.length} checks pass`}; the lab's text: ${docOf(lab)}`);
-  return all ? 0 : 3;
+  console.log(`${summaryOf(lab.number, checks)}; the lab's text: ${docOf(lab)}`);
+  return checks.every((c) => c.ok) ? 0 : 3;
 }
 
 // ---------------------------------------------------------------- lab 4

@@ -14,7 +14,7 @@ import { connectStdin } from '../console-input.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
 import { loadMachineFile } from '../machine-file.ts';
 import { bold, fmtInt, statsTable, useColor } from '../format.ts';
-import { INCLUDE_OPTIONS, INCLUDE_OPTIONS_HELP, MACHINE_OPTIONS, MACHINE_OPTIONS_HELP, machineSettings, parseCommandLine, type MachineSettings } from '../options.ts';
+import { DEFINE_OPTIONS, DEFINE_OPTIONS_HELP, INCLUDE_OPTIONS, INCLUDE_OPTIONS_HELP, MACHINE_OPTIONS, MACHINE_OPTIONS_HELP, machineSettings, parseCommandLine, type MachineSettings } from '../options.ts';
 import { stdinWasRead } from '../stdin.ts';
 import { CHECK_TLB_RULES_HELP, describeTlbRules, tlbRulesJson } from '../../debugger/tlb-rules-report.ts';
 import { HYPERVISOR_OPTIONS, HYPERVISOR_OPTIONS_HELP, Session, loadPagerFile, parseMode, planVms, type Mode, type SessionResult, type VmPlan } from '../session.ts';
@@ -41,6 +41,7 @@ Options:
                             unless it says otherwise) with integer arguments; repeatable. Bare
                             names are also looked up in guest-programs/user/
 ${INCLUDE_OPTIONS_HELP}
+${DEFINE_OPTIONS_HELP}
   --stats                   a readable statistics table on stderr
   --json PATH               statistics as JSON to PATH ('-' for stdout; the console then goes to stderr)
 ${CHECK_TLB_RULES_HELP}
@@ -54,6 +55,7 @@ export const RUN_OPTIONS = {
   ...MACHINE_OPTIONS,
   ...HYPERVISOR_OPTIONS,
   ...INCLUDE_OPTIONS,
+  ...DEFINE_OPTIONS,
   module: { type: 'string', multiple: true },
   stats: { type: 'boolean' },
   json: { type: 'string' },

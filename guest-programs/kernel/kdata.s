@@ -56,3 +56,14 @@ cons_r:         .word 0                     ; bytes read() has taken (free-runni
 cons_w:         .word 0                     ; bytes the interrupt has put in (free-running)
 cons_dropped:   .word 0                     ; bytes dropped because the ring was full
 cons_buf:       .space INPUT_BUF
+
+.ifdef PV
+; ---- pv.s: the queue of page-table updates and invlpgs, and the multicall built from it
+    .align 4
+pv_nupdates:    .word 0
+pv_ninvlpg:     .word 0
+pv_depth:       .word 0                     ; open batches (pv_batch_begin)
+pv_updates:     .space PV_QUEUE * 8         ; (entry pa, value) pairs
+pv_invlpgs:     .space PV_INVLPG_QUEUE * 4
+pv_multicall:   .space (PV_INVLPG_QUEUE + 1) * 16
+.endif

@@ -73,6 +73,9 @@ msg_magic: .asciz "bad boot-information magic (boot with --module)"
 .include "syscall.s"
 .include "sysproc.s"
 .include "consolein.s"                      ; last: it moved no address above (docs quote some)
+.ifdef PV
+.include "pv.s"                             ; the PV build's hypercalls (pv.inc)
+.endif
 
     .align PGSIZE
 etext:                                      ; end of text: below is read/write, no execute

@@ -236,7 +236,7 @@ proc_freemem:
     LOAD t1, loaded_ptbr
     bne t0, t1, 1f
     la t0, kpgdir
-    mtcr ptbr, t0
+    SETPTBR t0
     STORE t0, loaded_ptbr, t1
 1:  call uvmfree
     sw zero, P_PAGEDIR(s0)
@@ -428,7 +428,7 @@ scheduler:
     lw t0, P_PTBR(a0)
     LOAD t1, loaded_ptbr
     beq t0, t1, 9f
-    mtcr ptbr, t0
+    SETPTBR t0
     ; From now on this process's TLB entries stay valid across switches (its ASID is its own,
     ; and every PTE change is followed by invlpg): later loads ask the MMU to KEEP them. The
     ; first load, without KEEP, drops whatever an earlier owner of the ASID left behind.

@@ -38,7 +38,21 @@ kvminit:
     li t0, PGSIZE
     add t2, t2, t0
     j 3b
-4:  li a0, DEVBASE | PTE_V | PTE_W | PTE_G | PTE_A | PTE_D
+4:
+.ifdef PV
+    la t0, kpgdir                           ; PV: the three tables themselves are read-only
+    li t2, 3
+7:  PTXOFF t3, t0
+    add t3, t1, t3
+    lw a0, 0(t3)
+    andi a0, a0, ~PTE_W
+    sw a0, 0(t3)
+    li t3, PGSIZE
+    add t0, t0, t3
+    addi t2, t2, -1
+    bnez t2, 7b
+.endif
+    li a0, DEVBASE | PTE_V | PTE_W | PTE_G | PTE_A | PTE_D
     la t0, kpt_dev
     sw a0, 0(t0)
     LOAD t3, phystop                        ; direct map: one superpage per 4 MiB of RAM
@@ -57,7 +71,7 @@ kvminit:
 ; at the same addresses: its image is identity-mapped.
 kvminithart:
     la t0, kpgdir
-    mtcr ptbr, t0
+    SETPTBR t0
     STORE t0, loaded_ptbr, t1
     li t0, STATUS_MODE | STATUS_PG
     mtcr status, t0
@@ -83,8 +97,17 @@ walk:
 1:  beqz s2, 3f
     call kalloc
     beqz a0, 3f
+.ifdef PV
+    mv s2, a0                               ; PV: the directory entry at once, with the queue
+    mv a0, s3
+    ori a1, s2, PTE_V
+    call pv_queue_pte
+    call pv_flush
+    mv a0, s2
+.else
     ori t0, a0, PTE_V                       ; a directory entry needs only V
     sw t0, 0(s3)
+.endif
 2:  P2V t1, a0, t2
     PTXOFF t0, s1
     add a0, t1, t0
@@ -136,16 +159,29 @@ mappages:
     lw t0, 0(a0)
     andi t0, t0, PTE_V
     bnez t0, 4f
+.ifdef PV
+    ori a1, s3, PTE_V
+    call pv_queue_pte
+.else
     ori t0, s3, PTE_V
     sw t0, 0(a0)
+.endif
     beq s1, s2, 5f
     li t0, PGSIZE
     add s1, s1, t0
     add s3, s3, t0
     j 1b
-5:  li a0, 0
+5:
+.ifdef PV
+    call pv_sync
+.endif
+    li a0, 0
     LEAVE
-2:  li a0, -1
+2:
+.ifdef PV
+    call pv_sync
+.endif
+    li a0, -1
     LEAVE
 3:  la a0, msg_mapuser
     j panic
@@ -171,8 +207,19 @@ uvmunmap:
     lw t0, 0(a0)
     andi t1, t0, PTE_V
     beqz t1, 2f
+.ifdef PV
+    addi sp, sp, -4                         ; PV: queued, then flushed with the invlpgs
+    sw t0, 0(sp)
+    li a1, 0
+    call pv_queue_pte
+    mv a0, s1
+    call pv_queue_invlpg
+    lw t0, 0(sp)
+    addi sp, sp, 4
+.else
     sw zero, 0(a0)
     invlpg s1
+.endif
     beqz s3, 2f
     PTE2PA a0, t0
     call kfree
@@ -180,7 +227,11 @@ uvmunmap:
     add s1, s1, t0
     addi s2, s2, -1
     j 1b
-3:  LEAVE
+3:
+.ifdef PV
+    call pv_sync
+.endif
+    LEAVE
 
 ; uvmcreate() -> a0 = physical address of a new level-1 table holding the kernel's mappings
 ; (a copy of kpgdir) and no user mappings, or 0 when no frame is left.
@@ -192,6 +243,12 @@ uvmcreate:
     P2V a0, s0, t0
     la a1, kpgdir
     call pagecopy
+.ifdef PV
+    mv a0, s0                               ; PV: validated and pinned as a directory
+    li a1, 1
+    hcall HC_PIN_TABLE
+    bnez a0, pv_refused
+.endif
     mv a0, s0
 1:  LEAVE
 
@@ -202,6 +259,10 @@ uvmcreate:
 uvmfree:
     ENTER
     mv s0, a0
+.ifdef PV
+    hcall HC_UNPIN_TABLE                    ; PV: the tree is data again, ours to take apart
+    bnez a0, pv_refused
+.endif
     P2V s1, s0, t0
     addi s2, s1, USER_PDX_END*4
     addi s1, s1, USER_PDX_FIRST*4
@@ -241,6 +302,9 @@ freetable:
 ; new holds what was copied so far: the caller frees it with uvmfree.
 uvmcopy:
     ENTER
+.ifdef PV
+    call pv_batch_begin                     ; PV: the whole copy in as few mmu_updates as fit
+.endif
     mv s0, a0
     mv s1, a1
     li s2, USER_BASE
@@ -259,9 +323,16 @@ uvmcopy:
     add s2, s2, t0
     li t0, USER_TOP
     bltu s2, t0, 1b
+.ifdef PV
+    call pv_batch_end
+.endif
     li a0, 0
     LEAVE
-3:  li a0, -1
+3:
+.ifdef PV
+    call pv_batch_end
+.endif
+    li a0, -1
     LEAVE
 
 ; uvmcopy_table(a0 = new pagedir, a1 = old page table pa, a2 = va it starts at) -> a0 = 0 / -1.

@@ -62,11 +62,14 @@ describe.each(['native', 'shadow', 'ept'])('snapshots (%s)', (mode) => {
     expect(await Promise.all(STATE.map((c) => d.run(c)))).toEqual(third);
   });
 
-  it('stays exact when the memory budget thins the snapshots out', async () => {
-    const d = live([...argv, '--snapshot-interval', '1000', '--history-memory', '400K']);
+  // Budgets tight enough that thinning drops the last snapshot too (its pages must then count as
+  // written since the one before it).
+  it.each([400, 300, 250, 150])('stays exact when a memory budget of %iK thins the snapshots out', async (kib) => {
+    const d = live([...argv, '--snapshot-interval', '1000', '--history-memory', `${kib}K`]);
     await d.run('step 30000');
     const t = d.dbg.target;
-    expect(t.snapshots.bytes).toBeLessThanOrEqual(400 * 1024);
+    // Within the budget, except for the first snapshot (the machine as built), which always stays.
+    if (t.snapshots.list.length > 1) expect(t.snapshots.bytes).toBeLessThanOrEqual(kib * 1024);
     expect(t.snapshots.list.length).toBeLessThan(30);
     await d.run('reverse-step 12345');
     expect(await Promise.all(STATE.map((c) => d.run(c)))).toEqual(await stateAfter(argv, 30000 - 12345));

@@ -19,6 +19,7 @@ import type { Image } from '../../isa/image.ts';
 import { Machine } from '../../emulator/machine.ts';
 import type { MmuConfig } from '../../emulator/mmu.ts';
 import type { Stats } from '../../emulator/stats.ts';
+import { DEFAULT_DYNAMIC, type DynamicOptions } from '../../hypervisor/dynamic.ts';
 import type { EptOptions } from '../../hypervisor/ept.ts';
 import type { ShadowOptions } from '../../hypervisor/shadow.ts';
 import { hashFrames, type Vm } from '../../hypervisor/vm.ts';
@@ -32,8 +33,16 @@ export const MiB = 1024 * 1024;
 export const DEFAULT_GUEST_MEMORY = 2 * MiB;
 export const DEFAULT_HOST_MEMORY = 8 * MiB;
 
-export type Env = 'native' | 'shadow' | 'ept';
-export const ENVS: readonly Env[] = ['native', 'shadow', 'ept'];
+/** 'pv' runs only PV-aware guests (tests/hypervisor/pv.test.ts), so it is not one of ENVS. */
+export type Env = 'native' | 'shadow' | 'ept' | 'dynamic' | 'pv';
+export const ENVS: readonly Env[] = ['native', 'shadow', 'ept', 'dynamic'];
+
+/**
+ * Dynamic mode as the suites run it: the cost policy on short windows, and on top switches forced
+ * at random instruction counts (seeded, so a failure reproduces), so that every guest is moved
+ * between shadow paging and EPT many times at points nobody chose.
+ */
+export const TEST_DYNAMIC: DynamicOptions = { ...DEFAULT_DYNAMIC, window: 2000, hysteresis: 1, randomEvery: 1500, seed: 13 };
 
 export const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -80,6 +89,8 @@ export interface RunOptions {
   readonly maxInstructions?: number;
   readonly shadow?: ShadowOptions;
   readonly ept?: EptOptions;
+  /** Dynamic mode's options (default TEST_DYNAMIC). */
+  readonly dynamic?: DynamicOptions;
   readonly vpid?: boolean;
   /** The MMU (TLB geometry, page-walk cache, ASID tagging): the VMM's, or the native machine's. */
   readonly mmu?: MmuConfig;
@@ -169,6 +180,7 @@ export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome
     ...(options.shadow === undefined ? {} : { shadow: options.shadow }),
     ...(options.ept === undefined ? {} : { ept: options.ept }),
     ...(options.mmu === undefined ? {} : { mmu: options.mmu }),
+    dynamic: options.dynamic ?? TEST_DYNAMIC,
   });
   const { vm } = host.addVm({ name: 'guest', mode: env, memoryBytes, kernel: image });
   if (options.consoleInput !== undefined) vm.devices.console.feed(options.consoleInput);

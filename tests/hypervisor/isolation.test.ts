@@ -7,7 +7,8 @@
 // (a self-test first finds the secret in its own memory, so the detector is known to work).
 //
 // Every configuration: both VMs under shadow paging, both under EPT, one of each (both ways),
-// with and without VPID-tagged TLB entries. Expected: the snooper finds nothing, the secret stays
+// with and without VPID-tagged TLB entries; and dynamic VMs (switched between the two designs
+// at random points, and by the cost policy) beside each other and beside a static one. Expected: the snooper finds nothing, the secret stays
 // intact, the VMM refused the snooper's out-of-RAM accesses, and at every check during the run
 // (every few quanta, and at the end) the VMM's isolation audit is clean: no shadow or EPT entry
 // of a VM leads to a host frame the VM does not own. With VPIDs, the TLB entries tagged with a
@@ -17,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import type { Vm } from '../../hypervisor/vm.ts';
 import { Vmm, type VmmOptions } from '../../hypervisor/vmm.ts';
 import { DEFAULT_MMU } from '../../emulator/mmu.ts';
-import { MiB, guestImage, installWatchdog } from './harness.ts';
+import { MiB, TEST_DYNAMIC, guestImage, installWatchdog } from './harness.ts';
 
 const HOLDER = guestImage('tests/hypervisor/guests/holder.s');
 const SNOOP = guestImage('tests/hypervisor/guests/snoop.s');
@@ -28,7 +29,7 @@ const MAX_INSTRUCTIONS = 10_000_000;
 /** Audit every this many rounds of the scheduler (an audit walks every shadow and EPT table). */
 const AUDIT_EVERY = 4;
 
-type Mode = 'shadow' | 'ept';
+type Mode = 'shadow' | 'ept' | 'dynamic' | 'pv';
 interface Config {
   readonly holder: Mode;
   readonly snoop: Mode;
@@ -40,10 +41,19 @@ interface Config {
 const CONFIGS: readonly Config[] = [
   ...([['shadow', 'shadow'], ['ept', 'ept'], ['shadow', 'ept'], ['ept', 'shadow']] as const)
     .flatMap(([holder, snoop]) => [false, true].map((vpid) => ({ holder, snoop, vpid }))),
+  // The victim under the paravirtual MMU (it runs with paging off, as PV allows); the snooper
+  // writes its own tables with stores, so it is not a PV guest: pv.test.ts has PV adversaries.
+  { holder: 'pv', snoop: 'shadow', vpid: false },
+  { holder: 'pv', snoop: 'ept', vpid: true },
   // EPT large pages back guest memory in aligned 4 MiB runs, more than a 1 MiB VM has.
   { holder: 'ept', snoop: 'ept', vpid: true, extra: { name: 'EPT large pages', options: { ept: { levels: 2, largePages: true }, hostMemoryBytes: 16 * MiB } } },
   { holder: 'shadow', snoop: 'ept', vpid: true, extra: { name: 'a page-walk cache', options: { mmu: { ...DEFAULT_MMU, pwcEntries: 16 } } } },
   { holder: 'ept', snoop: 'shadow', vpid: false, extra: { name: 'out-of-sync shadows', options: { shadow: { cacheRoots: 2, floodThreshold: 3, sync: 'oos' } } } },
+  // Dynamic VMs: switches forced at random points (a few hundred each over the run) on top of the policy.
+  ...([['dynamic', 'dynamic'], ['shadow', 'dynamic'], ['dynamic', 'ept']] as const).flatMap(([holder, snoop]) => [false, true].map((vpid) => ({
+    holder, snoop, vpid, extra: { name: 'random switches', options: { dynamic: { ...TEST_DYNAMIC, randomEvery: 20_000 } } },
+  }))),
+  { holder: 'dynamic', snoop: 'dynamic', vpid: true, extra: { name: 'starting under shadow, a page-walk cache', options: { dynamic: { ...TEST_DYNAMIC, start: 'shadow', randomEvery: 7_000, seed: 5 }, mmu: { ...DEFAULT_MMU, pwcEntries: 16 } } } },
 ];
 
 /** TLB entries tagged with a VM's VPID must map host frames that VM owns (VPIDs only). */
@@ -98,5 +108,10 @@ describe.each(CONFIGS.map((c) => ({ ...c, with: c.extra ? `, ${c.extra.name}` : 
     expect(holder.vmm.refusedAccesses).toBe(0);
     // The two really ran interleaved: the snooper worked while the secret was in place.
     expect(roundsBothRunning).toBeGreaterThan(50);
+    // A dynamic VM really moved between the designs, both ways, many times.
+    for (const vm of [holder, snoop].filter((v) => v.mode === 'dynamic')) {
+      expect(vm.vmm.dynamic!.toShadow, vm.name).toBeGreaterThan(10);
+      expect(vm.vmm.dynamic!.toNested, vm.name).toBeGreaterThan(10);
+    }
   });
 });

@@ -20,14 +20,15 @@
 // superpage; every page of a table that was in use; or a `tlbflush`), flush, or reload PTBR.
 // Each read logs its value; a fault logs 0xfa000000 | CAUSE (the handler skips the access).
 //
-// Runs: VMMLAB_PROPERTY_RUNS (default 40; each case runs in 21 configurations, about 15 s),
+// Runs: VMMLAB_PROPERTY_RUNS (default 40; each case runs in 23 configurations, dynamic mode with
+// random switches among them, about 15 s),
 // times VMMLAB_CAMPAIGN_SCALE; seed VMMLAB_PROPERTY_SEED. A failure prints the generated program and the two logs side by side.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../../isa/image.ts';
 import { DEFAULT_MMU } from '../../emulator/mmu.ts';
-import { MiB, assembleGuest, hex, runIn, type Env, type Outcome, type RunOptions } from './harness.ts';
+import { MiB, TEST_DYNAMIC, assembleGuest, hex, runIn, type Env, type Outcome, type RunOptions } from './harness.ts';
 
 const RUNS = Math.max(1, Math.round(Number(process.env.VMMLAB_PROPERTY_RUNS ?? 40) * Number(process.env.VMMLAB_CAMPAIGN_SCALE ?? 1)));
 const SEED = Number(process.env.VMMLAB_PROPERTY_SEED ?? 0x5e9a);
@@ -183,6 +184,9 @@ const CONFIGS: readonly Config[] = [
   ])),
   { name: 'native, an 8-entry 2-way TLB and a PWC', env: 'native', options: { mmu: { ...DEFAULT_MMU, tlb: { entries: 8, ways: 2, replacement: 'lru', seed: 1 }, pwcEntries: 4 } } },
   { name: 'shadow wp, an 8-entry 2-way TLB', env: 'shadow', options: { mmu: { ...DEFAULT_MMU, tlb: { entries: 8, ways: 2, replacement: 'lru', seed: 1 } } } },
+  // Switched between shadow paging and EPT every hundred or so instructions, at seeded random points.
+  { name: 'dynamic, random switches', env: 'dynamic', options: { dynamic: { ...TEST_DYNAMIC, policy: 'off', randomEvery: 100 } } },
+  { name: 'dynamic, random switches, EPT large pages, PWC', env: 'dynamic', options: { dynamic: { ...TEST_DYNAMIC, start: 'shadow', policy: 'off', randomEvery: 100, seed: 2 }, ept: { levels: 2, largePages: true }, mmu: { ...DEFAULT_MMU, pwcEntries: 16 } } },
 ];
 
 interface Result {

@@ -24,7 +24,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PTE } from '../../isa/arch.ts';
 import type { Image } from '../../isa/image.ts';
-import { GUESTS_DIR, assembleGuest, hex, runIn, type Env, type Outcome, type RunOptions } from './harness.ts';
+import { GUESTS_DIR, TEST_DYNAMIC, assembleGuest, hex, runIn, type Env, type Outcome, type RunOptions } from './harness.ts';
 
 const RUNS = Math.max(1, Math.round(Number(process.env.VMMLAB_PROPERTY_RUNS ?? 1000) * Number(process.env.VMMLAB_CAMPAIGN_SCALE ?? 1)));
 const SEED = Number(process.env.VMMLAB_PROPERTY_SEED ?? 0x7e32);
@@ -420,6 +420,7 @@ const coverage = {
   refused: 0,
   mmio: 0,
   unsyncs: 0,
+  dynamicSwitches: 0,
 };
 
 /**
@@ -432,6 +433,8 @@ const VARIANTS: readonly { label: string; env: Env; options?: RunOptions }[] = [
   { label: 'shadow', env: 'shadow' },
   { label: 'shadow (out-of-sync tables)', env: 'shadow', options: { shadow: { cacheRoots: 16, floodThreshold: 3, sync: 'oos' } } },
   { label: 'EPT', env: 'ept' },
+  // Switched between shadow paging and EPT every few dozen instructions, at seeded random points.
+  { label: 'dynamic (random switches)', env: 'dynamic', options: { dynamic: { ...TEST_DYNAMIC, policy: 'off', randomEvery: 25 } } },
 ];
 
 /** Run one case in every environment; throws (with the logs side by side) when they differ. */
@@ -453,6 +456,7 @@ function checkCase(c: Case): void {
   coverage.refused += shadow.refusedAccesses;
   coverage.mmio += shadow.mmioEmulated;
   coverage.unsyncs += outcomes[2]!.outcome.vmm!.ptUnsyncs;
+  coverage.dynamicSwitches += outcomes[4]!.outcome.vmm!.dynamic!.switches;
   for (const { label, outcome } of outcomes.slice(1)) {
     const problems = outcome.host!.audit();
     if (problems.length > 0) throw new Error(`${label}: isolation audit: ${problems.join('; ')}`);
@@ -460,7 +464,7 @@ function checkCase(c: Case): void {
   }
 }
 
-describe('translation: random page tables and accesses, native = shadow (both designs) = EPT', () => {
+describe('translation: random page tables and accesses, native = shadow (both designs) = EPT = dynamic', () => {
   it('a hand-written case: stores into the page tables, superpages, user and supervisor accesses', () => {
     const c: Case = {
       asid: 7,
@@ -502,5 +506,6 @@ describe('translation: random page tables and accesses, native = shadow (both de
       expect(coverage.refused, 'accesses past the end of RAM refused').toBeGreaterThan(RUNS / 10);
       expect(coverage.shadowHiddenFaults).toBeGreaterThan(RUNS);
     }
-  }, Math.max(120_000, RUNS * 100)); // about 20 ms a case; long runs need room
+    expect(coverage.dynamicSwitches, 'switches between shadow paging and EPT').toBeGreaterThan(RUNS);
+  }, Math.max(240_000, RUNS * 200)); // about 20 ms a case alone, several times that on a loaded machine; long runs need room
 });

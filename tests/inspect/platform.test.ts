@@ -75,7 +75,7 @@ describe('platform at the edge', () => {
 
 describe('the playground\'s worker', () => {
   it('web/playground.ts and session/ load no node: module and nothing from cli/', () => {
-    for (const entry of ['web/playground.ts', 'session/settings.ts', 'session/build.ts', 'session/compare.ts']) {
+    for (const entry of ['web/playground.ts', 'session/settings.ts', 'session/build.ts', 'session/compare.ts', 'session/check-pager.ts', 'web/pager-module.ts', ...fs.readdirSync(path.join(REPO, 'session/labs')).map((f) => `session/labs/${f}`)]) {
       const g = graph(entry);
       expect(platformEdges(g), entry).toEqual([]);
       for (const f of [...g.keys()].filter((k) => k.startsWith('web/') || k.startsWith('session/'))) {

@@ -165,7 +165,7 @@ describe('the installed command', () => {
 describe('the installed library', () => {
   it('case 7: a plain-Node ESM script assembles and runs a program and a study with two worker threads', () => {
     fs.writeFileSync(path.join(consumer, 'script.mjs'), `
-      import { assemble, Machine, parseStudy, runStudy, metric } from 'vmmlab';
+      import { assemble, Machine, parseStudy, runStudy, metric, PAGER_API_VERSION, SHADOW_PAGER, EPT_PAGER, PagerError, loadPager, planStudy, mapFileSource } from 'vmmlab';
       const { image, diagnostics } = assemble('li a0, 42\\nli t0, 0xf0000010\\nsw a0, 0(t0)');
       if (!image) throw new Error(diagnostics.map((d) => d.message).join('\\n'));
       const machine = new Machine({ memoryBytes: 1 << 20 });
@@ -173,13 +173,22 @@ describe('the installed library', () => {
       const run = machine.run(1000);
       const study = parseStudy({ name: 'api', workloads: [{ name: 'ctxswitch', modules: ['ctxswitch.s:50'] }], grid: { mode: ['native', 'ept'] }, memory: '2M' });
       const result = await runStudy(study, { jobs: 2 });
-      console.log(JSON.stringify({ reason: run.reason, exitCode: run.exitCode, jobs: result.timing.jobs, exits: result.cells.map((c) => metric(c, 'exits')) }));
+      // The pager API and the in-memory studies are part of the library too (the files come as a map: here the package's guest programs).
+      const { readdirSync, readFileSync } = await import('node:fs');
+      const { fileURLToPath } = await import('node:url');
+      const pkg = fileURLToPath(new URL('.', import.meta.resolve('vmmlab/package.json')));
+      const files = {};
+      for (const f of readdirSync(pkg + 'guest-programs', { recursive: true })) if (String(f).endsWith('.s') || String(f).endsWith('.inc')) files['guest-programs/' + f] = readFileSync(pkg + 'guest-programs/' + f, 'utf8');
+      const plan = planStudy(JSON.stringify({ name: 'mem', workloads: [{ name: 'ctxswitch', modules: ['ctxswitch.s:5'] }], grid: { mode: ['shadow'] }, memory: '2M' }), 'mem.json', mapFileSource(files));
+      const pagers = { api: PAGER_API_VERSION, shadow: SHADOW_PAGER.name, ept: EPT_PAGER.name, error: typeof PagerError, load: typeof loadPager, cells: plan.cells.length };
+      console.log(JSON.stringify({ reason: run.reason, exitCode: run.exitCode, jobs: result.timing.jobs, exits: result.cells.map((c) => metric(c, 'exits')), pagers }));
     `);
     const r = ok(sh(process.execPath, ['script.mjs'], consumer), 'node script.mjs');
     const out = JSON.parse(r.stdout) as { reason: string; exitCode: number; jobs: number; exits: number[] };
     expect(out).toMatchObject({ reason: 'halted', exitCode: 42, jobs: 2 });
     expect(out.exits[0]).toBe(0);
     expect(out.exits[1]).toBeGreaterThan(0);
+    expect((out as unknown as { pagers: unknown }).pagers).toEqual({ api: 1, shadow: 'shadow', ept: 'ept', error: 'function', load: 'function', cells: 1 });
   });
 
   it('case 8: a strict TypeScript consumer (tsc --init defaults) type-checks against the declarations', () => {

@@ -332,6 +332,77 @@ describe.skipIf(!HAVE_BROWSER && process.env.VMMLAB_REQUIRE_BROWSER !== '1')('th
     await page.close();
   });
 
+  it('lab 1 as a project: trap.s edited in its tab, kept across a reload, and Check lab passes every check', async () => {
+    const { page, problems } = await open();
+    await page.selectOption('#examples', 'lab1-traps');
+    expect(await page.textContent('#editor-path')).toBe('guest-programs/labs/01-traps/trap.s');
+    expect(await page.locator('#file-tabs button').allTextContents()).toEqual(['kernel.s', 'trap.s', 'user.s', 'lab1.inc']);
+    // The solution goes in as a student's paste would.
+    const solution = fs.readFileSync(path.join(root, 'tests/labs/solutions/01-traps/trap.s'), 'utf8');
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+A');
+    await page.evaluate((text) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      document.querySelector('.cm-content')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, solution);
+    await page.waitForFunction(() => document.querySelector('#file-tabs button.active')?.textContent === 'trap.s •');
+    // Kept in the browser: a reload opens lab 1 again, trap.s as edited (its reset puts the starter back).
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
+    await idle(page);
+    expect(await page.inputValue('#examples')).toBe('lab1-traps');
+    expect(await page.textContent('#file-tabs button.active')).toBe('trap.s •');
+    expect(await page.isDisabled('#btn-reset-file')).toBe(false);
+    // The kernel runs the edited trap.s: user.s's greeting, and a power-off with 0.
+    await click(page, '#btn-run');
+    expect(await page.textContent('#console')).toMatch(/^hello from user mode\n/);
+    expect(await page.textContent('#status')).toMatch(/^halted, exit code 0/);
+    await page.click('#btn-check-lab');
+    await page.waitForFunction(() => ['passed', 'failed', 'stopped'].includes(document.body.dataset.labCheck ?? ''), null, { timeout: 60_000 });
+    const result = (await page.textContent('#lab-result'))!;
+    expect(result).toMatch(/^lab 1: every check passes \(\d+ checks\); the lab's text: docs\/labs\/01-traps\.md$/m);
+    expect(await page.evaluate(() => document.body.dataset.labCheck)).toBe('passed');
+    expect(await page.locator('#lab-result .check.ok').count()).toBeGreaterThan(10);
+    expect(await page.locator('#lab-result .check.fail').count()).toBe(0);
+    await shot(page, 'lab-check');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('lab 4: the reference pager pasted into pager.js, and Check lab runs check-pager\'s suite on it in a worker: every check passes', async () => {
+    const { page, problems } = await open();
+    await page.selectOption('#examples', 'lab4-shadow-pager');
+    expect(await page.textContent('#editor-path')).toBe('guest-programs/labs/04-shadow-pager/pager.js');
+    expect(await page.locator('#file-tabs button').allTextContents()).toEqual(['answers.md', 'pager.js', 'paging.s']);
+    const solution = fs.readFileSync(path.join(root, 'tests/labs/solutions/04-shadow-pager/pager.js'), 'utf8');
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+A');
+    await page.evaluate((text) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      document.querySelector('.cm-content')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, solution);
+    await page.waitForFunction(() => document.querySelector('#file-tabs button.active')?.textContent === 'pager.js •');
+    const started = Date.now();
+    await page.click('#btn-check-lab');
+    await page.waitForFunction(() => ['passed', 'failed', 'stopped'].includes(document.body.dataset.labCheck ?? ''), null, { timeout: 120_000 });
+    const ms = Date.now() - started;
+    const result = (await page.textContent('#lab-result'))!;
+    expect(result, result).toMatch(/^score: 22 of 22 checks pass$/m);
+    expect(result).toMatch(/^lab 4: every check passes; the lab's text: docs\/labs\/04-shadow-pager\.md \([\d,]+ ms here\)$/m);
+    expect(result).toMatch(/^costs on the kernel's workloads: pager\.js \/ the built-in shadow pager$/m);
+    expect(await page.evaluate(() => document.body.dataset.labCheck)).toBe('passed');
+    expect(await page.locator('#lab-result .check.ok').count()).toBe(22);
+    expect(await page.locator('#lab-result .check.fail').count()).toBe(0);
+    console.log(`lab 4's Check lab in Chromium: ${ms} ms`);
+    // The end of the scorecard in view: the costs next to the built-in pager's, and the score.
+    await page.evaluate(() => document.querySelector('#lab-result span:last-child')!.scrollIntoView({ block: 'end' }));
+    await shot(page, 'lab4-check');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 150_000);
+
   it('runs a shipped study in workers, with the table, the chart and the downloads', async () => {
     const { page, problems } = await open();
     await page.click('#tabs button[data-tab=experiments]');

@@ -20,8 +20,8 @@ import { RUN_ATTRIBUTES } from '../../../dap/launch.ts';
 
 export const EXTENSION_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The assembler's directives (assembler/parser.ts and macros.ts). */
-export const DIRECTIVES = ['.align', '.ascii', '.asciz', '.byte', '.endm', '.entry', '.equ', '.global', '.half', '.include', '.macro', '.org', '.set', '.space', '.word'];
+/** The assembler's directives (assembler/parser.ts and macros.ts; .ifdef/.ifndef/.else/.endif test -D names). */
+export const DIRECTIVES = ['.align', '.ascii', '.asciz', '.byte', '.else', '.endif', '.endm', '.entry', '.equ', '.global', '.half', '.ifdef', '.ifndef', '.include', '.macro', '.org', '.set', '.space', '.word'];
 
 /** Longest first, so that no alternative is cut short by a shorter one. */
 const alternation = (words: readonly string[]) => [...new Set(words)].sort((a, b) => b.length - a.length || a.localeCompare(b)).map((w) => w.replace(/\./g, '\\.')).join('|');

@@ -1,8 +1,9 @@
 // The environments of the adversarial campaign and how one program is run in each: natively
 // (the reference, and a native machine with a tiny TLB), under shadow paging (both sync designs,
 // a one-root cache, a page-walk cache without ASID tagging), under EPT (1 to 4 levels, large
-// pages, a page-walk cache, VPIDs) and as one of two VMs sharing a host with a small quantum, so
-// that VM switches (with and without VPIDs) land in the middle of everything.
+// pages, a page-walk cache, VPIDs), under dynamic mode (switched between the two at random
+// points) and as one of two VMs sharing a host with a small quantum, so that VM switches (with and
+// without VPIDs) and design switches land in the middle of everything.
 //
 // What is collected is only what the guest can see (isa/README.md): why it stopped, the exit
 // code, console output, registers, pc, INSTRET, the control registers STATUS..TIMER and all of
@@ -18,6 +19,7 @@ import { Machine } from '../../../emulator/machine.ts';
 import { TlbRuleChecker, type TlbRuleViolation } from '../../../emulator/tlb-rules.ts';
 import { DEFAULT_MMU, type MmuConfig } from '../../../emulator/mmu.ts';
 import type { Vm, VmMode } from '../../../hypervisor/vm.ts';
+import { DEFAULT_DYNAMIC } from '../../../hypervisor/dynamic.ts';
 import { Vmm, type VmmOptions } from '../../../hypervisor/vmm.ts';
 import { MiB, WATCHDOG_REASON, installWatchdog } from '../harness.ts';
 
@@ -104,6 +106,9 @@ export const VARIANTS: readonly Variant[] = [
   { label: 'two VMs on one host (shadow, EPT), quantum 7, VPIDs', kind: 'pair', mode: 'shadow', partner: 'ept', vmm: { vpid: true, quantum: 7 } },
   { label: 'EPT, 4 levels, large pages, VPID, 2-entry TLB', kind: 'vm', mode: 'ept', vmm: { ept: { levels: 4, largePages: true }, vpid: true, mmu: TINY_TLB } },
   { label: 'two VMs on one host (EPT large pages, shadow oos), quantum 13, no VPIDs', kind: 'pair', mode: 'ept', partner: 'shadow', vmm: { vpid: false, quantum: 13, ept: { levels: 2, largePages: true }, shadow: { cacheRoots: 16, floodThreshold: 3, sync: 'oos' } } },
+  // Dynamic mode (hypervisor/dynamic.ts), switched between shadow paging and EPT at seeded random points.
+  { label: 'dynamic, random switches every ~50 instructions', kind: 'vm', mode: 'dynamic', vmm: { dynamic: { ...DEFAULT_DYNAMIC, policy: 'off', randomEvery: 50, seed: 9 } } },
+  { label: 'two VMs on one host (dynamic from shadow, EPT large pages; dynamic), quantum 11, VPIDs', kind: 'pair', mode: 'dynamic', partner: 'dynamic', vmm: { vpid: true, quantum: 11, ept: { levels: 2, largePages: true }, dynamic: { ...DEFAULT_DYNAMIC, start: 'shadow', window: 1000, hysteresis: 1, randomEvery: 70, seed: 3 } } },
 ];
 
 export interface RunSettings {

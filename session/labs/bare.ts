@@ -5,12 +5,11 @@
 // did with what the contract asks: console, exit code, traps taken. Then the same runs under
 // shadow paging and EPT, where a guest that follows the rules must behave the same.
 
-import * as path from 'node:path';
 import type { Image } from '../../isa/image.ts';
 import {
-  LABS_DIR, assembleCheckProgram, assembleOrStop, checkThat, compareReport, fail, firstDifference, hex, howItEnded, ok, poweredOff,
-  reportLines, runIn, showTraps, trapsByCause, type Check, type Ran,
-} from './lab-kit.ts';
+  assembleCheckProgram, assembleOrStop, checkThat, compareReport, fail, firstDifference, hex, howItEnded, labsDirOf, ok, poweredOff,
+  reportLines, runIn, showTraps, studentFile, trapsByCause, type Check, type LabContext, type Ran,
+} from './kit.ts';
 
 /** Bare-metal programs are small: 4 MiB of RAM, a budget that only an endless loop exhausts. */
 const BARE = { memoryBytes: 4 << 20, maxInstructions: 2_000_000 };
@@ -20,8 +19,9 @@ const run = (image: Image, mode: 'native' | 'shadow' | 'ept' = 'native') => runI
 const ended = (ran: Ran) => howItEnded(ran, BARE.maxInstructions);
 
 /** A check program of lab `id`, assembled with the student's folder: its image, or a failed check. */
-function checkProgram(id: string, name: string, dir: string, checkName: string): Image | Check {
-  const built = assembleCheckProgram(path.join(LABS_DIR, id, 'check', name), dir);
+function checkProgram(ctx: LabContext, id: string, name: string, checkName: string): Image | Check {
+  const { join } = ctx.files;
+  const built = assembleCheckProgram(ctx, join(join(join(labsDirOf(ctx), id), 'check'), name));
   return built.image ?? fail(checkName, built.problem!, 'the check program includes your file: a label it defines too, or an .org that moves its code, does not fit; rename the label, or drop the .org');
 }
 
@@ -53,10 +53,10 @@ function changedRegisters(mask: string | undefined): string {
   return REGISTER_NAMES.filter((_, i) => (n >>> i) & 1).join(', ');
 }
 
-export function checkLab1(dir: string): Check[] {
-  const kernel = assembleOrStop(path.join(dir, 'kernel.s'), 'kernel.s (with your trap.s)');
+export function checkLab1(ctx: LabContext): Check[] {
+  const kernel = assembleOrStop(ctx, studentFile(ctx, 'kernel.s'), 'kernel.s (with your trap.s)');
   const mine = run(kernel);
-  const timer = checkProgram('01-traps', 'timer.s', dir, 'the timer');
+  const timer = checkProgram(ctx, '01-traps', 'timer.s', 'the timer');
   const timerRan = 'name' in timer ? undefined : run(timer);
   return [
     ok('kernel.s assembles with your trap.s'),
@@ -65,9 +65,9 @@ export function checkLab1(dir: string): Check[] {
       : fail('kernel.s runs user.s to its end: "hello from user mode" … power-off with 0',
         `expected the console to start with "hello from user mode" and a power-off with exit code 0; it ${ended(mine)}${mine.console ? `, and printed ${JSON.stringify(mine.console.slice(0, 80))}` : ', and printed nothing'}`,
         'look at trap.s: trap_init (step 1), then trap_entry\'s system calls (steps 2-3); `vmmlab debug kernel.s` then `break trap_entry`'),
-    ...syscallChecks(dir),
+    ...syscallChecks(ctx),
     ...('name' in timer ? [timer] : timerChecks(timerRan!)),
-    ...faultChecks(dir),
+    ...faultChecks(ctx),
     sameInEveryMode('the same console, exit code and traps under shadow paging and EPT', [
       ['kernel.s', kernel, mine], ...(timerRan ? [['check/timer.s', timer as Image, timerRan] as [string, Image, Ran]] : []),
     ], 'a handler that follows isa/README.md behaves the same in a VM; look at what differs above'),
@@ -75,8 +75,8 @@ export function checkLab1(dir: string): Check[] {
 }
 
 /** check/syscalls.s: each system call's result, the registers around it, exit's code. */
-function syscallChecks(dir: string): Check[] {
-  const image = checkProgram('01-traps', 'syscalls.s', dir, 'system calls');
+function syscallChecks(ctx: LabContext): Check[] {
+  const image = checkProgram(ctx, '01-traps', 'syscalls.s', 'system calls');
   if ('name' in image) return [image];
   const ran = run(image);
   const report = reportLines(ran.console);
@@ -127,10 +127,10 @@ function timerChecks(ran: Ran): Check[] {
 }
 
 /** check/fault-*.s: a fault in user mode is reported with CAUSE, EPC and BADVA, then powers off. */
-function faultChecks(dir: string): Check[] {
+function faultChecks(ctx: LabContext): Check[] {
   return ([['fault-privileged.s', 1, 'a privileged instruction'], ['fault-misaligned.s', 5, 'a misaligned load']] as const).map(([file, cause, what]) => {
     const name = `${what} in user mode is reported ("fault: cause ${cause}, epc …, badva …") and powers off with 3`;
-    const image = checkProgram('01-traps', file, dir, name);
+    const image = checkProgram(ctx, '01-traps', file, name);
     if ('name' in image) return image;
     const at = image.symbols?.find((s) => s.name === 'fault_here')?.address ?? 0;
     const line = `fault: cause ${cause}, epc ${hex(at)}, badva ${hex(cause === 1 ? wordAt(image, at) : 0x1002)}`;
@@ -188,12 +188,12 @@ const LAB2_CONTRACTS: readonly [string, Record<string, string>, string][] = [
     'look at vm.s: unmap (step 4): after clearing the entry, invlpg the page (isa/README.md 6.4); a cause of 0xffffffff means the load did not fault: the TLB still held the page'],
 ];
 
-export function checkLab2(dir: string): Check[] {
+export function checkLab2(ctx: LabContext): Check[] {
   const checks: Check[] = [];
-  const paging = assembleOrStop(path.join(dir, 'paging.s'), 'paging.s (with your vm.s)');
+  const paging = assembleOrStop(ctx, studentFile(ctx, 'paging.s'), 'paging.s (with your vm.s)');
   checks.push(ok('paging.s assembles with your vm.s'));
 
-  const test = checkProgram('02-page-table', 'vm-test.s', dir, 'vm.s keeps its contracts');
+  const test = checkProgram(ctx, '02-page-table', 'vm-test.s', 'vm.s keeps its contracts');
   let testRan: Ran | undefined;
   if ('name' in test) checks.push(test);
   else {

@@ -1,0 +1,163 @@
+// `npm run bench -- engines`: the interpreter and the translating engine side by side, in the
+// same process and the same run (issue 16 §4): guest MIPS of each (median of BENCH_RUNS runs
+// after a warm-up, the engines' runs interleaved so that machine noise hits both alike), their
+// ratio, and the code cache the translating engine filled. Every row also checks that both
+// engines left identical statistics (a faster engine that changes one statistic is wrong).
+
+import { fileURLToPath } from 'node:url';
+import { formatDiagnostic } from '../assembler/index.ts';
+import { assembleFile } from '../node/files.ts';
+import { Machine } from '../emulator/machine.ts';
+import type { Cpu, Engine } from '../emulator/cpu.ts';
+import type { Stats } from '../emulator/stats.ts';
+import { Vmm } from '../hypervisor/vmm.ts';
+import type { Image } from '../isa/image.ts';
+import { USER_ORIGIN, type BootModule } from '../emulator/boot.ts';
+import { median } from './misses.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+export interface EngineWorkload {
+  guest: string;
+  setup: string;
+  /** Run once on an engine: instructions retired, seconds, and the statistics and CPU to report. */
+  run(engine: Engine): { instructions: number; seconds: number; stats: Stats; cpu: Cpu };
+}
+
+function image(file: string, defines: Record<string, number>): Image {
+  const path = fileURLToPath(new URL(`guests/${file}`, import.meta.url));
+  const result = assembleFile(path, { defines });
+  if (!result.image) throw new Error(result.diagnostics.map((d) => formatDiagnostic(d)).join('\n'));
+  return result.image;
+}
+
+function native(img: Image, engine: Engine): ReturnType<EngineWorkload['run']> {
+  const m = new Machine({ memoryBytes: 8 << 20, engine });
+  m.load(img);
+  const t0 = process.hrtime.bigint();
+  const r = m.run(1e9);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.reason !== 'halted') throw new Error(`bench guest did not halt: ${r.reason}`);
+  return { instructions: r.instructions, seconds, stats: m.stats, cpu: m.cpu };
+}
+
+function vm(img: Image, mode: 'shadow' | 'ept', engine: Engine): ReturnType<EngineWorkload['run']> {
+  const vmm = new Vmm({ hostMemoryBytes: 32 << 20 });
+  const { vm: v } = vmm.addVm({ name: 'bench', mode, memoryBytes: 8 << 20, kernel: img });
+  v.cpu.engine = engine;
+  const t0 = process.hrtime.bigint();
+  const [r] = vmm.run(1e9);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r!.reason !== 'halted') throw new Error(`bench guest did not halt: ${r!.reason}`);
+  return { instructions: r!.instructions, seconds, stats: v.stats, cpu: v.cpu };
+}
+
+const GUESTS: { name: string; file: string; defines: Record<string, number> }[] = [
+  { name: 'alu loop', file: 'alu.s', defines: { ITERATIONS: 3_000_000 } },
+  { name: 'sieve', file: 'sieve.s', defines: { LIMIT: 200_000, ROUNDS: 4 } },
+  { name: 'memcopy', file: 'memcopy.s', defines: { BYTES: 256 * 1024, ROUNDS: 30 } },
+];
+
+/** The compute guests in every setup, and the two stride loops that miss the TLB on every load. */
+export function guestWorkloads(): EngineWorkload[] {
+  const out: EngineWorkload[] = [];
+  for (const g of GUESTS) {
+    const off = image(g.file, { ...g.defines, PAGING: 0 });
+    const on = image(g.file, { ...g.defines, PAGING: 1 });
+    out.push({ guest: g.name, setup: 'paging off', run: (e) => native(off, e) });
+    out.push({ guest: g.name, setup: 'paging on', run: (e) => native(on, e) });
+    out.push({ guest: g.name, setup: 'shadow', run: (e) => vm(on, 'shadow', e) });
+    out.push({ guest: g.name, setup: 'EPT', run: (e) => vm(on, 'ept', e) });
+  }
+  for (const pages of [256, 4096]) {
+    const img = image('stride.s', { PAGES: pages, ROUNDS: pages === 256 ? 800 : 50, PAGING: 1 });
+    out.push({ guest: `stride ${pages} pages`, setup: 'paging on', run: (e) => native(img, e) });
+    out.push({ guest: `stride ${pages} pages`, setup: 'shadow', run: (e) => vm(img, 'shadow', e) });
+    out.push({ guest: `stride ${pages} pages`, setup: 'EPT', run: (e) => vm(img, 'ept', e) });
+  }
+  return out;
+}
+
+/** `npm start`'s kernel with its mix of workloads (cli/demo.ts), natively, under shadow paging and under EPT. */
+export function kernelWorkloads(): EngineWorkload[] {
+  const root = (p: string): string => fileURLToPath(new URL(`../${p}`, import.meta.url));
+  const assembled = (path: string, origin?: number): Image => {
+    const r = assembleFile(root(path), origin !== undefined ? { origin } : {});
+    if (!r.image) throw new Error(r.diagnostics.map((d) => formatDiagnostic(d)).join('\n'));
+    return r.image;
+  };
+  const kernel = assembled('guest-programs/kernel/kernel.s');
+  const mix: [string, number[]][] = [['primes', []], ['memwalk', [256, 4096, 4]], ['ctxswitch', [100]], ['forkstorm', [10]], ['sbrkchurn', [50]]];
+  const modules: BootModule[] = mix.map(([name, args]) => ({ name, args, image: assembled(`guest-programs/user/${name}.s`, USER_ORIGIN) }));
+  const MAX = 50_000_000;
+  const timed = (run: () => { instructions: number }): number => {
+    const t0 = process.hrtime.bigint();
+    run();
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  const nativeKernel = (engine: Engine): ReturnType<EngineWorkload['run']> => {
+    const m = new Machine({ memoryBytes: 16 << 20, engine });
+    m.boot(kernel, modules);
+    let r = { instructions: 0 };
+    const seconds = timed(() => (r = m.run(MAX)));
+    return { instructions: r.instructions, seconds, stats: m.stats, cpu: m.cpu };
+  };
+  const vmKernel = (mode: 'shadow' | 'ept', engine: Engine): ReturnType<EngineWorkload['run']> => {
+    const vmm = new Vmm({ hostMemoryBytes: 40 << 20 });
+    const { vm: v } = vmm.addVm({ name: 'kernel', mode, memoryBytes: 16 << 20, kernel, modules });
+    v.cpu.engine = engine;
+    let instructions = 0;
+    const seconds = timed(() => ({ instructions } = vmm.run(MAX)[0]!));
+    return { instructions, seconds, stats: v.stats, cpu: v.cpu };
+  };
+  return [
+    { guest: 'kernel (npm start)', setup: 'native', run: nativeKernel },
+    { guest: 'kernel (npm start)', setup: 'shadow', run: (e) => vmKernel('shadow', e) },
+    { guest: 'kernel (npm start)', setup: 'EPT', run: (e) => vmKernel('ept', e) },
+  ];
+}
+
+export interface EngineRow {
+  guest: string;
+  setup: string;
+  instructions: number;
+  interpMips: number;
+  jitMips: number;
+  blocks: number;
+  sourceKiB: number;
+  identical: boolean;
+}
+
+/** Measure one workload on both engines, interleaved. */
+export function compareEngines(w: EngineWorkload, runs = RUNS): EngineRow {
+  const interp = w.run('interp');
+  const jit = w.run('jit');
+  const identical = JSON.stringify(interp.stats.toJSON()) === JSON.stringify(jit.stats.toJSON()) && interp.stats.cycles === jit.stats.cycles;
+  const mips: Record<Engine, number[]> = { interp: [], jit: [] };
+  for (let i = 0; i < runs; i++) {
+    for (const e of (i % 2 === 0 ? ['interp', 'jit'] : ['jit', 'interp']) as Engine[]) {
+      const r = w.run(e);
+      mips[e].push(r.instructions / r.seconds / 1e6);
+    }
+  }
+  const size = jit.cpu.jitCacheSize;
+  return {
+    guest: w.guest, setup: w.setup, instructions: interp.instructions, interpMips: median(mips.interp), jitMips: median(mips.jit),
+    blocks: size.blocks, sourceKiB: size.sourceBytes / 1024, identical,
+  };
+}
+
+export function engineRowCells(r: EngineRow): string[] {
+  return [r.guest, r.setup, r.instructions.toLocaleString('en-US'), r.interpMips.toFixed(1), r.jitMips.toFixed(1),
+    `${(r.jitMips / r.interpMips).toFixed(2)}x`, String(r.blocks), r.sourceKiB.toFixed(1), r.identical ? 'yes' : 'NO'];
+}
+/** The `engines` part of `npm run bench`. */
+export function enginesTable(printTable: (header: string[], rows: string[][], left: number) => void, runs = RUNS): void {
+  console.log(`\nEngines: the interpreter and the translating engine in the same process, runs interleaved; MIPS the median of ${runs} runs`
+    + ' after a warm-up; code KiB: generated source in the cache at the end of a run\n');
+  const rows: string[][] = [];
+  for (const w of [...guestWorkloads(), ...kernelWorkloads()]) rows.push(engineRowCells(compareEngines(w, runs)));
+  printTable(ENGINE_HEADER, rows, 2);
+}
+
+export const ENGINE_HEADER = ['guest', 'setup', 'instructions', 'interp MIPS', 'jit MIPS', 'jit/interp', 'blocks', 'code KiB', 'stats identical'];

@@ -1,0 +1,352 @@
+// The translator: TV32 code in one physical page becomes a JavaScript function per block, a trace
+// (generated source through `new Function`, so V8 compiles it). Where no block fits, the engine
+// runs the interpreter's own loop (Cpu.jitInterpret in emulator/cpu.ts).
+//
+// A block starts at any translatable word and runs on within its 4 KiB page: past conditional
+// branches (side exits) and through `jal`s whose target is in the same page (see blockPlan). It
+// ends after a `jalr` or a branch or jump back to its start (then it loops in its function), before
+// a word the engine does not translate (system and privileged instructions, reserved encodings:
+// the engine's dispatcher runs those through CpuState's slow paths exactly as the interpreter
+// does), at the page end, or at MAX_BLOCK_INSNS. Its source depends on its words and the cycle
+// costs only (pc is a parameter), so it is shared wherever the same code appears.
+//
+// The protocol between a block and the engine (engine.ts) is the interpreter's loop state, kept in
+// the fields of a FastPath object `S`: the block retires its instructions into S.instret,
+// S.insnCycles and S.pc, keeps the fast-path TLB slots' hit counts and lazy LRU stamps (lUsed,
+// sUsed, fUsed) exactly as the interpreter's locals would be, and calls cpu.jitAccess for anything
+// but a fast-path hit. That helper returns -1 when the instruction left through a slow path (the
+// block returns at once, S.status says so), or the physical address, with S.brk set when the
+// block must stop after this instruction (its fetch slot went, or its own page was written).
+
+import { fixedMask } from '../../isa/encoding.ts';
+import { INSTRUCTIONS } from '../../isa/table.ts';
+import {
+  JOp, accessSize, aluValue, branchCondition, div, divu, isAlu, isBranch, isMemory, loadValue, mulh, mulhu, rem, remu, storeStatement, type Operands,
+} from './templates.ts';
+
+/** The longest block: short enough that a block fits before most deadlines. */
+export const MAX_BLOCK_INSNS = 32;
+
+/** What a block reads and writes besides the register file and memory: the interpreter's locals. */
+export class FastPath {
+  pc = 0;
+  instret = 0;
+  insnCycles = 0;
+  gen = -1;
+  fVpn = -1; fBase = 0; fIdx = -1; fUsed = -1;
+  lVpn = -1; lBase = 0; lIdx = -1; lUsed = -1;
+  sVpn = -1; sBase = 0; sIdx = -1; sUsed = -1;
+  /** What blocks compare a store's page with: sVpn, or -1 while the slot's page holds translations. */
+  sKey = -1;
+  fHits = 0; lHits = 0; sHits = 0;
+  fHitsAtFill = 0;
+  /** The instruction count the current pass runs to (blocks that loop on themselves stop before it). */
+  limit = 0;
+  /** The physical page of the block running now. */
+  curPage = -1;
+  /** 1: the instruction left through a slow path; the engine ends the pass. */
+  status = 0;
+  /** 1: stop the block after the current instruction. */
+  brk = 0;
+  /** The physical address of the instruction at pc when its fetch is done already (the engine's interpreter handed over), else -1. */
+  fetched = -1;
+}
+
+export type BlockFn = (rt: Runtime, pc0: number) => void;
+
+/** The objects generated code works on (a block's first parameter). */
+export interface Runtime {
+  S: FastPath;
+  cpu: { jitAccess(w: number, va: number, pc: number, instret: number, cyclesBefore: number): number; jitRefetch(pc: number): number };
+  R: Int32Array;
+  m32: Int32Array;
+  u8: Uint8Array;
+  i8: Int8Array;
+  u16: Uint16Array;
+  i16: Int16Array;
+}
+
+/** The reserved (must be zero) bits of the R and SH formats, as cpu.ts checks them. */
+const R_RESERVED = reserved('R');
+const SH_RESERVED = reserved('SH');
+function reserved(format: string): number {
+  let mask = 0;
+  for (const s of INSTRUCTIONS) if (s.format === format) mask |= fixedMask(s) & 0x3ffffff;
+  return mask | 0;
+}
+
+/** Does the engine translate this word (an instruction the interpreter runs in its hot loop)? */
+export function translatable(w: number): boolean {
+  const op = w >>> 26;
+  if (op === 0) return false;
+  if (op <= JOp.REMU) return (w & R_RESERVED) === 0;
+  if (op >= JOp.SLLI && op <= JOp.SRAI) return (w & SH_RESERVED) === 0;
+  return isAlu(op) || isMemory(op) || isBranch(op) || op === JOp.JAL || op === JOp.JALR;
+}
+
+/** Does the block end after this instruction? */
+function endsBlock(op: number): boolean {
+  return isBranch(op) || op === JOp.JAL || op === JOp.JALR;
+}
+
+/** How one instruction's code is placed: literals in a block, variables in the stepper. */
+interface Place {
+  /** Position in the block (0: the first; its fetch was the dispatcher's). */
+  k: number;
+  last: boolean;
+  word: string;
+  pc: string;
+  pcNext: string;
+  /** Cycles of the block's instructions before this one, and up to and including it (no taken-branch cost). */
+  cyclesBefore: string;
+  cyclesAfter: string;
+  takenCycles: number;
+}
+
+/** Retire through instruction k and leave the block (after a fast-path miss asked for it). */
+function exitAfter(p: Place, nextPc: string): string {
+  return `S.brk = 0; ${p.k === 0 ? 'R[0] = 0; ' : ''}S.pc = ${nextPc}; S.instret = i0 + ${p.k + 1}; S.insnCycles += ${p.cyclesAfter}; return;`;
+}
+
+/** The fetch accounting for instructions 1..k (fetch fast-path hits), before a call out. */
+function fetchesThrough(k: number): string {
+  return k === 0 ? '' : fetchAccount(k);
+}
+
+/**
+ * Instructions 1..k were fetched through the fetch slot: its lazy stamp and hit count as the
+ * interpreter's. After a refetch at instruction rf (a fast-path miss dropped the slot and the block
+ * translated the next fetch and went on, see memoryCode) fh0 is rebased so that fh0 + k still
+ * counts right, and the fetch at rf itself was a translation, not a slot hit (no stamp).
+ */
+function fetchAccount(k: number): string {
+  return `if (rf < ${k}) S.fUsed = i0 + ${k}; S.fHits = fh0 + ${k}; `;
+}
+
+function writeRd(o: Operands, value: string): string {
+  return o.rd === '0' ? '' : `R[${o.rd}] = ${value};`;
+}
+
+function memoryCode(op: number, o: Operands, p: Place): string {
+  const size = accessSize(op);
+  const isStore = op >= JOp.SB;
+  const aligned = size === 1 ? '' : ` && (va & ${size - 1}) === 0`;
+  const hitPa = isStore ? '(S.sBase | (va & 0xfff))' : '(S.lBase | (va & 0xfff))';
+  const access = (pa: string): string => (isStore ? storeStatement(op, pa, `R[${o.rd}]`) : writeRd(o, loadValue(op, pa)));
+  const slot = isStore ? 's' : 'l';
+  const key = isStore ? 'S.sKey' : 'S.lVpn';
+  // Not the last: when the miss dropped the fetch slot (a fill evicted it, or the generation moved)
+  // the block retires this instruction, translates the next fetch as the dispatcher would
+  // (cpu.jitRefetch) and goes on where that lands in this page, still valid.
+  const refetch = `S.brk = 0; ${p.k === 0 ? 'R[0] = 0; ' : ''}S.pc = ${p.pcNext}; S.instret = i0 + ${p.k + 1}; S.insnCycles += ${p.cyclesAfter}; `
+    + `if (cpu.jitRefetch(${p.pcNext}) === 0) return; S.insnCycles -= ${p.cyclesAfter}; fh0 = S.fHits - ${p.k + 1}; rf = ${p.k + 1};`;
+  const miss = [
+    `${fetchesThrough(p.k)}pa = cpu.jitAccess(${p.word}, va, ${p.pc}, i0 + ${p.k}, ${p.cyclesBefore});`,
+    `if (pa < 0) return;`,
+    access('pa'),
+    p.last ? exitAfter(p, p.pcNext) : `if (S.brk !== 0) { ${refetch} }`,
+  ];
+  return [
+    `va = (R[${o.rs1}] + ${o.imm}) | 0;`,
+    `if ((va >>> 12) === ${key}${aligned}) {`,
+    `  if (S.${slot}Idx >= 0) { S.${slot}Used = i0 + ${p.k}; S.${slot}Hits++; }`,
+    `  ${access(hitPa)}`,
+    `} else {`,
+    ...miss.map((line) => `  ${line}`),
+    `}`,
+  ].join('\n');
+}
+
+/** One instruction's code. Branches and jumps set S.pc and their cycles themselves. */
+function instructionCode(op: number, o: Operands, p: Place): string {
+  if (isAlu(op)) return writeRd(o, aluValue(op, o));
+  if (isMemory(op)) return memoryCode(op, o, p);
+  if (isBranch(op)) {
+    return `if (${branchCondition(op, o)}) { S.pc = (${p.pc} + (${o.imm} << 2)) >>> 0; S.insnCycles += ${p.cyclesAfter} + ${p.takenCycles}; } else { S.pc = ${p.pcNext}; S.insnCycles += ${p.cyclesAfter}; }`;
+  }
+  if (op === JOp.JAL) {
+    return `${writeRd(o, p.pcNext)} S.pc = (${p.pc} + (${o.imm} << 2)) >>> 0; S.insnCycles += ${p.cyclesAfter} + ${p.takenCycles};`;
+  }
+  if (op === JOp.JALR) {
+    return `{ const target = ((R[${o.rs1}] + ${o.imm}) & ~3) >>> 0; ${writeRd(o, p.pcNext)} S.pc = target; S.insnCycles += ${p.cyclesAfter} + ${p.takenCycles}; }`;
+  }
+  throw new Error(`translator: opcode ${op} is not translated`);
+}
+
+function literalOperands(w: number, pc: string): Operands {
+  return {
+    rd: String((w >>> 22) & 15),
+    rs1: String((w >>> 18) & 15),
+    rs2: String((w >>> 14) & 15),
+    // jal's 22-bit offset in place of the 18-bit immediate.
+    imm: String((w >>> 26) === JOp.JAL ? (w << 10) >> 10 : (w << 14) >> 14),
+    shamt: String(w & 31),
+    upper: String(((w & 0x3fffff) << 10) | 0),
+    pc,
+  };
+}
+
+/** A block: its words and, for each, its word index in the page (a trace may follow jumps). */
+export interface BlockPlan {
+  readonly words: readonly number[];
+  readonly indices: readonly number[];
+}
+
+/**
+ * The block starting at word index `start` of the page at `pageBase`: straight on, past
+ * conditional branches (side exits), through `jal`s whose target is in the same page (the next
+ * fetch is then still the same page's), until a `jalr`, a branch or jump back to the start (the
+ * block then loops), a word not translated, the page's end, a word already in the block or
+ * MAX_BLOCK_INSNS.
+ */
+export function blockPlan(m32: Int32Array, pageBase: number, start: number): BlockPlan {
+  const words: number[] = [];
+  const indices: number[] = [];
+  const seen = new Set<number>();
+  for (let k = start; k >= 0 && k < 1024 && words.length < MAX_BLOCK_INSNS && !seen.has(k);) {
+    const w = m32[(pageBase >>> 2) + k]!;
+    if (!translatable(w)) break;
+    words.push(w);
+    indices.push(k);
+    seen.add(k);
+    const op = w >>> 26;
+    if (op === JOp.JALR) break;
+    if (op === JOp.JAL) {
+      const target = k + ((w << 10) >> 10);
+      if (target === start || target < 0 || target >= 1024) break;
+      k = target;
+      continue;
+    }
+    if (isBranch(op) && k + ((w << 14) >> 14) === start) break;
+    k++;
+  }
+  return { words, indices };
+}
+
+/** The JavaScript source of a block (the body of `function (pc0)`), for debugging and tests. */
+export function blockSource(plan: BlockPlan, opCycles: Int32Array, takenCycles: number): string {
+  const { words, indices } = plan;
+  const n = words.length;
+  const lastWord = words[n - 1]!;
+  const lastOp = lastWord >>> 26;
+  const pcAt = (k: number): string => (k === 0 ? 'pc0' : `((pc0 + ${4 * (indices[k]! - indices[0]!)}) >>> 0)`);
+  const pcAfter = (k: number): string => `((pc0 + ${4 * (indices[k]! - indices[0]! + 1)}) >>> 0)`;
+  const targetOf = (k: number): number => indices[k]! + ((words[k]! >>> 26) === JOp.JAL ? (words[k]! << 10) >> 10 : (words[k]! << 14) >> 14);
+  // A block whose last instruction branches or jumps back to its first loops inside its function
+  // while another whole pass fits before the pass's limit (S.limit), as the dispatcher would run it.
+  const selfLoop = (isBranch(lastOp) || lastOp === JOp.JAL) && targetOf(n - 1) === indices[0];
+  const lines = selfLoop ? ['let va = 0, pa = 0;', 'for (;;) {', 'const i0 = S.instret; let fh0 = S.fHits, rf = 0;'] : ['const i0 = S.instret; let fh0 = S.fHits, rf = 0;', 'let va = 0, pa = 0;'];
+  // Cycles of the instructions before k: their base costs, and the taken cost of the jumps followed.
+  let cycles = 0;
+  let endsWithJump = false;
+  const fetches = n >= 2 ? fetchAccount(n - 1) : '';
+  for (let k = 0; k < n; k++) {
+    const w = words[k]!;
+    const op = w >>> 26;
+    const pc = pcAt(k);
+    const last = k === n - 1;
+    const place: Place = {
+      k, last, word: String(w), pc, pcNext: pcAfter(k), cyclesBefore: String(cycles), cyclesAfter: String(cycles + opCycles[op]!), takenCycles,
+    };
+    const o = literalOperands(w, pc);
+    const r0 = k === 0 ? 'R[0] = 0; ' : '';
+    lines.push(`// ${k}: ${(w >>> 0).toString(16).padStart(8, '0')}`);
+    if (selfLoop && last) {
+      const again = [
+        `${fetches}S.instret = i0 + ${n}; S.insnCycles += ${place.cyclesAfter} + ${takenCycles};`,
+        `if (S.instret + ${n} <= S.limit) { S.fUsed = S.instret; S.fHits++; continue; }`,
+        'S.pc = pc0; return;',
+      ].join('\n');
+      if (op === JOp.JAL) {
+        lines.push(`${writeRd(o, place.pcNext)} ${r0}`, again);
+      } else {
+        lines.push(`if (${branchCondition(op, o)}) {\n${r0}${again}\n}`);
+        lines.push(`${r0}${fetches}S.instret = i0 + ${n}; S.pc = ${place.pcNext}; S.insnCycles += ${place.cyclesAfter}; return;`);
+      }
+      continue;
+    }
+    if (!last && isBranch(op)) {
+      // A side exit: taken, the block ends here; not taken, it goes on.
+      const exitFetches = fetchesThrough(k);
+      lines.push(`if (${branchCondition(op, o)}) { ${r0}${exitFetches}S.pc = (${pc} + (${o.imm} << 2)) >>> 0; S.instret = i0 + ${k + 1}; S.insnCycles += ${place.cyclesAfter} + ${takenCycles}; return; }`);
+      if (k === 0) lines.push('R[0] = 0;');
+      cycles += opCycles[op]!;
+      continue;
+    }
+    if (!last && op === JOp.JAL) {
+      // Followed: the link, and the taken cost; the next instruction is the target's.
+      lines.push(writeRd(o, place.pcNext));
+      if (k === 0) lines.push('R[0] = 0;');
+      cycles += opCycles[op]! + takenCycles;
+      continue;
+    }
+    lines.push(instructionCode(op, o, place));
+    if (k === 0) lines.push('R[0] = 0;');
+    cycles += opCycles[op]!;
+    if (endsBlock(op)) endsWithJump = true;
+  }
+  if (selfLoop) {
+    lines.push('}');
+    return lines.join('\n');
+  }
+  if (n >= 2) lines.push(fetchAccount(n - 1));
+  lines.push(`S.instret = i0 + ${n};`);
+  if (!endsWithJump) lines.push(`S.pc = ${pcAfter(n - 1)}; S.insnCycles += ${cycles};`);
+  return lines.join('\n');
+}
+
+/**
+ * Compiled blocks by source, shared by every CPU in the process: a block's source depends only on
+ * its words and the cycle costs (pc and the CPU's runtime objects are parameters), so one function
+ * serves the same code at any physical address and in every machine, and V8 optimizes it once
+ * (closures made per CPU each had to warm up again: a new machine ran its blocks cold). Bounded:
+ * past MAX_FACTORIES the map starts again.
+ */
+const FUNCTIONS = new Map<string, BlockFn>();
+const MAX_FACTORIES = 4096;
+/** The runtime helpers generated code calls (the interpreter's arithmetic), bound once. */
+const HELPER_NAMES = ['mulh', 'mulhu', 'div', 'divu', 'rem', 'remu'];
+const HELPERS = [mulh, mulhu, div, divu, rem, remu];
+
+function functionFor(body: string): BlockFn {
+  let fn = FUNCTIONS.get(body);
+  if (fn === undefined) {
+    if (FUNCTIONS.size >= MAX_FACTORIES) FUNCTIONS.clear();
+    const prologue = 'const S = rt.S, cpu = rt.cpu, R = rt.R, m32 = rt.m32, u8 = rt.u8, i8 = rt.i8, u16 = rt.u16, i16 = rt.i16;';
+    fn = new Function(...HELPER_NAMES, `"use strict";\nreturn function block(rt, pc0) {\n${prologue}\n${body}\n};`)(...HELPERS) as BlockFn;
+    FUNCTIONS.set(body, fn);
+  }
+  return fn;
+}
+
+/**
+ * Blocks compiled before, by what their source depends on (the cycle costs, the words and their
+ * offsets from the first): a CPU meeting the same code again (every new machine does) skips
+ * generating the source and hashing it. Bounded like FACTORIES.
+ */
+const BY_WORDS = new Map<string, { fn: BlockFn; source: string }>();
+
+/** The key of a CPU's cycle costs (part of what a block's source depends on). */
+export function cycleKey(opCycles: Int32Array, takenCycles: number): string {
+  return `${takenCycles}:${Array.prototype.join.call(opCycles, ',')}`;
+}
+
+/** Compile the block of a plan (generating its source only when no CPU compiled the same before). */
+export function compilePlan(plan: BlockPlan, opCycles: Int32Array, takenCycles: number, costs: string): { fn: BlockFn; source: string } {
+  const { words, indices } = plan;
+  let key = costs;
+  for (let k = 0; k < words.length; k++) key += `|${words[k]!}@${indices[k]! - indices[0]!}`;
+  let known = BY_WORDS.get(key);
+  if (known === undefined) {
+    const source = blockSource(plan, opCycles, takenCycles);
+    if (BY_WORDS.size >= MAX_FACTORIES) BY_WORDS.clear();
+    known = { fn: functionFor(source), source };
+    BY_WORDS.set(key, known);
+  }
+  return known;
+}
+
+/** Compile a block's source into a function of the runtime objects and pc. */
+export function compileBlock(source: string): BlockFn {
+  return functionFor(source);
+}
