@@ -30,15 +30,15 @@ import * as nodeModule from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { PagerFactory, PagerModule } from '../hypervisor/pager.ts';
-import { pagerTranslation } from '../hypervisor/vmm.ts';
-import { PagerError } from '../hypervisor/pager-host.ts';
+import type { PagerModule } from '../hypervisor/pager.ts';
 import type { Translation } from '../hypervisor/pager.ts';
 import type { CellPager, CellPagerModule } from '../experiments/run-cell.ts';
 import { StudyError } from '../experiments/params.ts';
 
 /** A pager file that cannot be used: the message names it. */
-export class PagerLoadError extends Error {}
+import { PagerLoadError, factoryOf, translationOf } from '../session/pager-module.ts';
+
+export { PagerLoadError };
 
 /** A loaded pager: the module for the VMM, and how it translates (so which mode its VMs run in). */
 export interface LoadedPager {
@@ -87,29 +87,8 @@ async function load(file: string, absolute: string, compilers: readonly TsCompil
   }
   const factory = factoryOf(exports, file);
   const module: PagerModule = { name: file, create: factory, locate: (error) => locate(error, locations) };
-  let translation: Translation;
-  try {
-    translation = pagerTranslation(module);
-  } catch (e) {
-    if (e instanceof PagerError) throw new PagerLoadError(e.message);
-    throw e;
-  }
+  const translation = translationOf(module);
   return { module, translation, file: absolute };
-}
-
-/** The factory a module exports: its default export, or `createPager`. A class is constructed with `new`. */
-function factoryOf(exports: Record<string, unknown>, file: string): PagerFactory {
-  const candidate = typeof exports.default === 'function' ? exports.default : exports.createPager;
-  if (typeof candidate !== 'function') {
-    const names = Object.keys(exports);
-    throw new PagerLoadError(`pager '${file}' exports no factory: export default function createPager(vmm) { return { translation: 'shadow', … } } (it exports ${names.length > 0 ? names.join(', ') : 'nothing'}); docs/pager-api.md`);
-  }
-  const fn = candidate as (...args: unknown[]) => unknown;
-  if (/^class[\s{]/.test(Function.prototype.toString.call(fn))) {
-    const Ctor = fn as unknown as new (...args: unknown[]) => unknown;
-    return ((vmm, settings) => new Ctor(vmm, settings)) as PagerFactory;
-  }
-  return ((vmm, settings) => fn(vmm, settings)) as PagerFactory;
 }
 
 // ------------------------------------------------------------------ JavaScript

@@ -9,12 +9,12 @@
 // command line compiles a .ts pager: docs/pager-api.md). The module is one file: an import of
 // another file of the project does not resolve from a Blob URL.
 
-import type { PagerFactory, PagerModule, Translation } from '../hypervisor/pager.ts';
-import { PagerError } from '../hypervisor/pager-host.ts';
-import { pagerTranslation } from '../hypervisor/vmm.ts';
+import type { PagerModule, Translation } from '../hypervisor/pager.ts';
 
 /** A pager module that cannot be used: the message names it. */
-export class PagerLoadError extends Error {}
+import { PagerLoadError, factoryOf, translationOf } from '../session/pager-module.ts';
+
+export { PagerLoadError };
 
 export interface LoadedPagerText {
   readonly module: PagerModule;
@@ -54,29 +54,8 @@ export async function loadPagerText(name: string, text: string, importer: Module
   const factory = factoryOf(exports, name);
   const urls = [url];
   const module: PagerModule = { name, create: factory, locate: (error) => locate(error, urls, name) };
-  let translation: Translation;
-  try {
-    translation = pagerTranslation(module);
-  } catch (e) {
-    if (e instanceof PagerError) throw new PagerLoadError(e.message);
-    throw e;
-  }
+  const translation = translationOf(module);
   return { module, translation };
-}
-
-/** The factory a module exports: its default export, or `createPager`. A class is constructed with `new`. */
-function factoryOf(exports: Record<string, unknown>, file: string): PagerFactory {
-  const candidate = typeof exports.default === 'function' ? exports.default : exports.createPager;
-  if (typeof candidate !== 'function') {
-    const names = Object.keys(exports);
-    throw new PagerLoadError(`pager '${file}' exports no factory: export default function createPager(vmm) { return { translation: 'shadow', … } } (it exports ${names.length > 0 ? names.join(', ') : 'nothing'}); docs/pager-api.md`);
-  }
-  const fn = candidate as (...args: unknown[]) => unknown;
-  if (/^class[\s{]/.test(Function.prototype.toString.call(fn))) {
-    const Ctor = fn as unknown as new (...args: unknown[]) => unknown;
-    return ((vmm, settings) => new Ctor(vmm, settings)) as PagerFactory;
-  }
-  return ((vmm, settings) => fn(vmm, settings)) as PagerFactory;
 }
 
 /**
