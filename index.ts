@@ -26,6 +26,9 @@ export type { MmuConfig } from './emulator/mmu.ts';
 export { DEFAULT_TLB } from './emulator/tlb.ts';
 export type { TlbConfig } from './emulator/tlb.ts';
 export { Stats } from './emulator/stats.ts';
+// The CPU engines (MachineOptions.engine, vm.cpu.engine, RunOptions.engine): the same results on either.
+export { ENGINES, getDefaultEngine, setDefaultEngine, parseEngine } from './emulator/cpu.ts';
+export type { Engine } from './emulator/cpu.ts';
 
 // The hypervisor: VMs under shadow paging, EPT or switching between them, on one host.
 export { Vmm, DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM } from './hypervisor/vmm.ts';

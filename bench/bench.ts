@@ -1,12 +1,14 @@
 // `npm run bench`: guest MIPS (guest instructions per host second, median of several runs after a
 // warm-up) and cycles for compute guests, with paging off and on, on bare metal and under the
-// two hypervisor designs; the TLB-miss path: stride loops that miss on every load, each setup in
-// several processes, and the TLB alone in several geometries (misses.ts); then whole processes:
+// two hypervisor designs; across processes, both engines side by side (misses.ts): stride loops
+// that miss on every load and the compute loops, each row in several processes per engine with
+// their spread, the miss path alone, and the TLB alone in several geometries; then whole processes:
 // the CLI's start-up against Node's, and a shipped study with one job and with two worker threads
 // (processes.ts); the playground's engine in Chromium against Node (browser.ts); time travel at
 // 300 million instructions (timetravel.ts). A benchmark reports; no test asserts on its timings.
-// `npm run bench -- mips|misses|tlb|startup|sweep|browser|travel|engines` runs one part; engines
-// (engines.ts) puts the interpreter and the translating engine side by side.
+// `npm run bench -- mips|misses|spread|tlb|startup|sweep|browser|travel|engines` runs one part;
+// misses and spread (misses.ts) run the strides and the compute loops in processes of their own,
+// both engines side by side; engines (engines.ts) puts the two engines side by side in one process.
 
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +17,7 @@ import { assembleFile } from '../node/files.ts';
 import { Machine } from '../emulator/machine.ts';
 import { Vmm } from '../hypervisor/vmm.ts';
 import type { Image } from '../isa/image.ts';
-import { median, missPath, spreadCells, tlbGeometries } from './misses.ts';
+import { BASELINE_HEADER, LOOP_GUESTS, SLOW_PROCESS, SPREAD_HEADER, STRIDE_GUESTS, acrossProcesses, median, missAlone, missAloneCells, spreadRowCells, tlbGeometries } from './misses.ts';
 import { freeCores, startup, sweep, type Timed } from './processes.ts';
 import { browserTable } from './browser.ts';
 import { travelTable } from './timetravel.ts';
@@ -95,20 +97,30 @@ function guestSpeed(): void {
   printTable(header, rows, 2);
 }
 
-function missTable(): void {
-  const processes = Number(process.env.BENCH_PROCESSES ?? 5);
+/** Rows of guests run in processes of their own, both engines side by side (misses.ts). */
+function spreadTable(title: string, guests: Parameters<typeof acrossProcesses>[0]): void {
+  const processes = Number(process.env.BENCH_PROCESSES ?? 4);
   const baseline = process.env.BENCH_BASELINE;
-  console.log(`\nTLB misses: every load misses the 64-entry TLB; ${processes} processes per row, each the median of ${RUNS} runs after a warm-up;`
-    + ` MIPS per CPU second, the median of the process medians (wall: by the clock)${baseline ? `; baseline: ${baseline}, statistics identical` : ''}\n`);
-  const header = ['guest', 'setup', 'instructions', 'cycles', 'TLB misses', 'wall', 'MIPS', 'processes', 'spread'];
-  if (baseline) header.push('baseline MIPS', 'processes', 'spread', 'vs baseline');
-  const rows = missPath(processes, RUNS, baseline).map((r) => {
-    const row = [r.guest, r.setup, r.instructions.toLocaleString('en-US'), r.cycles.toLocaleString('en-US'), r.misses.toLocaleString('en-US'),
-      median(r.wallMips).toFixed(1), ...spreadCells(r.mips)];
-    if (r.baselineMips) row.push(...spreadCells(r.baselineMips), `${(median(r.mips) / median(r.baselineMips)).toFixed(2)}x`);
-    return row;
-  });
-  printTable(header, rows, 2);
+  console.log(`\n${title}: ${processes} processes per engine and row, each the median of ${RUNS} runs after a warm-up; MIPS per CPU second,`
+    + ` the median of the process medians, and their range; slow: processes below ${SLOW_PROCESS} of the row's median`
+    + `${baseline ? `; base: ${baseline}, run alternately; statistics identical on both engines and checkouts` : '; statistics identical on both engines'}\n`);
+  const header = baseline ? [...SPREAD_HEADER, ...BASELINE_HEADER] : SPREAD_HEADER;
+  printTable(header, acrossProcesses(guests, processes, RUNS, baseline).map(spreadRowCells), 2);
+}
+
+function missTable(): void {
+  spreadTable('TLB misses: every load misses the 64-entry TLB', STRIDE_GUESTS);
+  const processes = Number(process.env.BENCH_PROCESSES ?? 4);
+  const baseline = process.env.BENCH_BASELINE;
+  console.log(`\nThe miss path alone: ns per Mmu.translate that misses, walks and fills (the stride's pages in turn, its tables filled);`
+    + ` ${processes} processes per row, each the median of ${Math.max(RUNS, 7)} rounds of CPU time; the median of the process medians and their range\n`);
+  const header = ['guest', 'setup', 'refs per miss', 'ns per miss', 'range'];
+  if (baseline) header.push('base ns', 'range', 'faster');
+  printTable(header, missAlone(processes, Math.max(RUNS, 7), baseline).map(missAloneCells), 2);
+}
+
+function loopTable(): void {
+  spreadTable('Compute loops across processes', LOOP_GUESTS);
 }
 
 function tlbTable(): void {
@@ -150,7 +162,7 @@ async function sweepTable(): Promise<void> {
 }
 
 const PARTS: Record<string, () => void | Promise<void>> = {
-  mips: guestSpeed, misses: missTable, tlb: tlbTable, startup: startupTable, sweep: sweepTable,
+  mips: guestSpeed, misses: missTable, spread: loopTable, tlb: tlbTable, startup: startupTable, sweep: sweepTable,
   browser: () => browserTable(RUNS), travel: travelTable, engines: () => enginesTable(printTable, RUNS),
 };
 const chosen = process.argv.slice(2);

@@ -1,14 +1,17 @@
-// The TLB-miss path, timed where it dominates: guests/stride.s over 256 and over 4,096 pages
-// (every load misses the default 64-entry TLB and walks), natively and under shadow paging and
-// EPT. V8 sometimes settles a whole process at a different speed on this path, so each setup
-// runs in several processes of its own (miss-worker.ts); the figure is the median of their
-// medians, shown with the slowest and fastest process and the ratio between them. MIPS here are
-// per second of the process's CPU time, so that other work on a shared machine does not show as
-// a slow process (the wall-clock figure is shown beside it).
+// Speed across processes: the TLB-miss path, timed where it dominates (guests/stride.s over 256
+// and over 4,096 pages: every load misses the default 64-entry TLB and walks), and the compute
+// loops (alu, sieve, memcopy), natively and under shadow paging and EPT, on both engines. V8
+// sometimes settles a whole process at a different speed (about half, on the miss path), so each
+// row runs in several processes of its own per engine (miss-worker.ts); a figure is the median of
+// the process medians, shown with the slowest and fastest process, and a process below
+// SLOW_PROCESS of its row's median is flagged. MIPS here are per second of the process's CPU time,
+// so that other work on a shared machine does not show as a slow process (the wall-clock figure
+// is kept beside it).
 //
 // With BENCH_BASELINE=DIR (another checkout of vmmlab, say a copy taken before a change), every
-// process is run once with DIR's emulator and hypervisor as well, alternately, so both sides meet
-// the same load, and their statistics must be identical (the speed may differ, nothing else).
+// process is run with DIR's emulator and hypervisor as well, alternately, so both sides meet the
+// same load; the statistics must be identical between engines, processes and checkouts (the
+// speed may differ, nothing else).
 //
 // `tlbGeometries` times the Tlb class alone, in the default geometry, wider sets and fully
 // associative ones, against the plain scans it replaced, each geometry in its own process.
@@ -20,16 +23,22 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKER = fileURLToPath(new URL('miss-worker.ts', import.meta.url));
 
-/** About 5 million instructions each: 10 per page visited. */
-const STRIDES = [
-  { name: 'stride 256 pages', pages: 256, rounds: 2000 },
-  { name: 'stride 4096 pages', pages: 4096, rounds: 125 },
+/** A process whose median is below this fraction of its row's median is flagged (the half-speed processes). */
+export const SLOW_PROCESS = 0.7;
+
+/** Guests by miss-worker.ts's names; the strides have no paging-off row (nothing to translate). */
+export const STRIDE_GUESTS = [
+  { name: 'stride 256 pages', worker: 'stride256', setups: ['native', 'shadow', 'ept'] },
+  { name: 'stride 4096 pages', worker: 'stride4096', setups: ['native', 'shadow', 'ept'] },
 ] as const;
-const SETUPS = [
-  { label: 'paging on', setup: 'native' },
-  { label: 'shadow, paging on', setup: 'shadow' },
-  { label: 'EPT, paging on', setup: 'ept' },
+export const LOOP_GUESTS = [
+  { name: 'alu loop', worker: 'alu', setups: ['off', 'native', 'shadow', 'ept'] },
+  { name: 'sieve', worker: 'sieve', setups: ['off', 'native', 'shadow', 'ept'] },
+  { name: 'memcopy', worker: 'memcopy', setups: ['off', 'native', 'shadow', 'ept'] },
 ] as const;
+const SETUP_LABEL: Record<string, string> = { off: 'paging off', native: 'paging on', shadow: 'shadow, paging on', ept: 'EPT, paging on' };
+export const ENGINES = ['interp', 'jit'] as const;
+type Engine = (typeof ENGINES)[number];
 
 interface ProcessResult { mips: number; wallMips: number; instructions: number; cycles: number; stats: { tlb?: { misses: number }; guest?: { tlb: { misses: number } } } }
 
@@ -40,63 +49,137 @@ function worker<T>(args: readonly (string | number)[]): T {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
 }
 
-function runWorker(root: string, pages: number, rounds: number, setup: string, runs: number): ProcessResult {
-  return worker<ProcessResult>(['stride', root, pages, rounds, setup, runs]);
-}
-
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
-export interface MissRow {
+/** Per-process medians of one engine on one checkout. */
+export interface Spread {
+  /** MIPS per CPU second, in the order run. */
+  readonly mips: readonly number[];
+  /** By the wall clock. */
+  readonly wallMips: readonly number[];
+}
+
+export interface SpreadRow {
   readonly guest: string;
   readonly setup: string;
   readonly instructions: number;
   readonly cycles: number;
   readonly misses: number;
-  /** Per-process medians (CPU time), in the order run. */
-  readonly mips: readonly number[];
-  /** Per-process medians by the wall clock. */
-  readonly wallMips: readonly number[];
-  readonly baselineMips: readonly number[] | undefined;
+  readonly engines: Record<Engine, Spread>;
+  /** The same on the baseline checkout, when there is one. */
+  readonly baseline: Record<Engine, Spread> | undefined;
 }
 
 /**
- * Every stride in every setup, `processes` processes each (`runs` timed runs per process), round
- * robin so that a burst of load elsewhere hits them alike.
+ * Every guest in every setup, on both engines, `processes` processes each (`runs` timed runs per
+ * process), round robin so that a burst of load elsewhere hits them alike; the baseline's
+ * process right after this checkout's, the order of the two swapped every round.
  */
-export function missPath(processes: number, runs: number, baseline: string | undefined): MissRow[] {
-  const configs = STRIDES.flatMap((s) => SETUPS.map((u) => ({ ...s, ...u, results: [] as ProcessResult[], baseline: [] as ProcessResult[] })));
+export function acrossProcesses(guests: readonly { name: string; worker: string; setups: readonly string[] }[], processes: number, runs: number, baseline: string | undefined): SpreadRow[] {
+  const roots = baseline === undefined ? [ROOT] : [ROOT, path.resolve(baseline)];
+  const configs = guests.flatMap((g) => g.setups.map((setup) => ({
+    guest: g, setup, results: roots.map(() => ({ interp: [] as ProcessResult[], jit: [] as ProcessResult[] })),
+  })));
   for (let p = 0; p < processes; p++) {
     for (const c of configs) {
-      c.results.push(runWorker(ROOT, c.pages, c.rounds, c.setup, runs));
-      if (baseline !== undefined) c.baseline.push(runWorker(path.resolve(baseline), c.pages, c.rounds, c.setup, runs));
+      for (const engine of p % 2 === 0 ? ENGINES : [...ENGINES].reverse()) {
+        const order = p % 2 === 0 ? roots.map((_, i) => i) : roots.map((_, i) => roots.length - 1 - i);
+        for (const r of order) c.results[r]![engine].push(worker<ProcessResult>(['guest', roots[r]!, c.guest.worker, c.setup, engine, runs]));
+      }
     }
   }
   return configs.map((c) => {
-    const first = c.results[0]!;
+    const first = c.results[0]!.interp[0]!;
     const stats = JSON.stringify(first.stats);
-    for (const r of [...c.results, ...c.baseline]) {
-      if (JSON.stringify(r.stats) !== stats) throw new Error(`${c.name}, ${c.label}: statistics differ between processes or from the baseline`);
+    for (const side of c.results) {
+      for (const r of [...side.interp, ...side.jit]) {
+        if (JSON.stringify(r.stats) !== stats) throw new Error(`${c.guest.name}, ${c.setup}: statistics differ between engines, processes or checkouts`);
+      }
     }
+    const spread = (side: { interp: ProcessResult[]; jit: ProcessResult[] }): Record<Engine, Spread> => ({
+      interp: { mips: side.interp.map((r) => r.mips), wallMips: side.interp.map((r) => r.wallMips) },
+      jit: { mips: side.jit.map((r) => r.mips), wallMips: side.jit.map((r) => r.wallMips) },
+    });
     return {
-      guest: c.name,
-      setup: c.label,
+      guest: c.guest.name,
+      setup: SETUP_LABEL[c.setup]!,
       instructions: first.instructions,
       cycles: first.cycles,
       misses: (first.stats.tlb ?? first.stats.guest!.tlb).misses,
-      mips: c.results.map((r) => r.mips),
-      wallMips: c.results.map((r) => r.wallMips),
-      baselineMips: baseline === undefined ? undefined : c.baseline.map((r) => r.mips),
+      engines: spread(c.results[0]!),
+      baseline: baseline === undefined ? undefined : spread(c.results[1]!),
     };
   });
 }
 
-/** The table's cells for one row: median MIPS, the process range and its spread (max / min). */
-export function spreadCells(mips: readonly number[]): string[] {
-  const lo = Math.min(...mips), hi = Math.max(...mips);
-  return [median(mips).toFixed(1), `${lo.toFixed(1)}-${hi.toFixed(1)}`, `${(hi / lo).toFixed(2)}x`];
+/** min-max of the process medians. */
+export function rangeCell(mips: readonly number[]): string {
+  return `${Math.min(...mips).toFixed(1)}-${Math.max(...mips).toFixed(1)}`;
+}
+
+/** The processes below SLOW_PROCESS of their row's median, as "n/N (0.52x)" with the slowest one's ratio, or "" for none. */
+export function slowCell(mips: readonly number[]): string {
+  const m = median(mips);
+  const slow = mips.filter((x) => x < SLOW_PROCESS * m);
+  return slow.length === 0 ? '' : `${slow.length}/${mips.length} (${(Math.min(...slow) / m).toFixed(2)}x)`;
+}
+
+export const SPREAD_HEADER = ['guest', 'setup', 'instructions', 'TLB misses', 'interp', 'range', 'slow', 'jit', 'range', 'slow', 'jit/interp'];
+export const BASELINE_HEADER = ['base interp', 'range', 'base jit', 'range', 'interp/base', 'jit/base', 'jit/base interp'];
+
+/** One row's cells: both engines (median MIPS, process range, slow processes), their ratio, and against the baseline. */
+export function spreadRowCells(r: SpreadRow): string[] {
+  const i = median(r.engines.interp.mips), j = median(r.engines.jit.mips);
+  const row = [r.guest, r.setup, r.instructions.toLocaleString('en-US'), r.misses.toLocaleString('en-US'),
+    i.toFixed(1), rangeCell(r.engines.interp.mips), slowCell(r.engines.interp.mips),
+    j.toFixed(1), rangeCell(r.engines.jit.mips), slowCell(r.engines.jit.mips), `${(j / i).toFixed(2)}x`];
+  if (r.baseline) {
+    const bi = median(r.baseline.interp.mips), bj = median(r.baseline.jit.mips);
+    row.push(bi.toFixed(1), rangeCell(r.baseline.interp.mips), bj.toFixed(1), rangeCell(r.baseline.jit.mips),
+      `${(i / bi).toFixed(2)}x`, `${(j / bj).toFixed(2)}x`, `${(j / bi).toFixed(2)}x`);
+  }
+  return row;
+}
+
+/** The miss path alone (miss-worker.ts's `miss`): ns per `Mmu.translate` that misses, walks and fills. */
+export interface MissAloneRow {
+  readonly guest: string;
+  readonly setup: string;
+  readonly refsPerMiss: number;
+  /** Per-process medians, in the order run. */
+  readonly ns: readonly number[];
+  readonly baselineNs: readonly number[] | undefined;
+}
+
+export function missAlone(processes: number, runs: number, baseline: string | undefined): MissAloneRow[] {
+  const roots = baseline === undefined ? [ROOT] : [ROOT, path.resolve(baseline)];
+  const configs = STRIDE_GUESTS.flatMap((g) => g.setups.map((setup) => ({ g, setup, pages: g.worker === 'stride256' ? 256 : 4096, ns: roots.map(() => [] as number[]), refs: 0 })));
+  for (let p = 0; p < processes; p++) {
+    for (const c of configs) {
+      const order = p % 2 === 0 ? roots.map((_, i) => i) : roots.map((_, i) => roots.length - 1 - i);
+      for (const r of order) {
+        const out = worker<{ ns: number; refsPerCall: number; walksPerCall: number }>(['miss', roots[r]!, c.pages, c.setup, runs]);
+        c.ns[r]!.push(out.ns);
+        const refs = out.refsPerCall / out.walksPerCall;
+        if (c.refs !== 0 && Math.abs(refs - c.refs) > 1e-9) throw new Error(`miss ${c.pages} ${c.setup}: walk references differ between processes or checkouts`);
+        c.refs = refs;
+      }
+    }
+  }
+  return configs.map((c) => ({ guest: c.g.name, setup: SETUP_LABEL[c.setup]!, refsPerMiss: c.refs, ns: c.ns[0]!, baselineNs: baseline === undefined ? undefined : c.ns[1]! }));
+}
+
+export function missAloneCells(r: MissAloneRow): string[] {
+  const mine = median(r.ns);
+  const row = [r.guest, r.setup, r.refsPerMiss.toFixed(2), mine.toFixed(1), rangeCell(r.ns)];
+  if (r.baselineNs) {
+    const base = median(r.baselineNs);
+    row.push(base.toFixed(1), rangeCell(r.baselineNs), `${(base / mine).toFixed(2)}x`);
+  }
+  return row;
 }
 
 export { median };

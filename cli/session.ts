@@ -9,6 +9,9 @@ import type { Machine, RunResult, StopReason } from '../emulator/machine.ts';
 import { mergeStats, sumStats, vmStatsJson } from '../hypervisor/report.ts';
 import { DEFAULT_EPT } from '../hypervisor/ept.ts';
 import { DEFAULT_DYNAMIC } from '../hypervisor/dynamic.ts';
+import { DEFAULT_AGILE } from '../hypervisor/agile.ts';
+import { DEFAULT_SHARING } from '../hypervisor/sharing.ts';
+import { DEFAULT_SWAP } from '../hypervisor/swap.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import type { VmMode } from '../hypervisor/vm.ts';
 import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, type Vmm } from '../hypervisor/vmm.ts';
@@ -47,15 +50,27 @@ export const HYPERVISOR_OPTIONS = {
   'dynamic-switch-at': { type: 'string' },
   'dynamic-switch-every': { type: 'string' },
   'dynamic-seed': { type: 'string' },
+  'agile-start': { type: 'string' },
+  'agile-writes': { type: 'string' },
+  'agile-window': { type: 'string' },
+  'agile-switch-every': { type: 'string' },
+  'agile-seed': { type: 'string' },
+  'share-pages': { type: 'string' },
+  'share-every': { type: 'string' },
+  'host-swap': { type: 'string' },
+  'swap-seed': { type: 'string' },
+  'swap-reserve': { type: 'string' },
+  'balloon-target': { type: 'string' },
   pager: { type: 'string' },
 } as const;
 
 export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
-  --mode native|shadow|ept|dynamic|pv
+  --mode native|shadow|ept|dynamic|pv|agile
                             run on bare metal (default), or in a VM under shadow paging, EPT,
-                            switching between the two as a cost policy says (dynamic), or the
+                            switching between the two as a cost policy says (dynamic), the
                             paravirtual MMU (pv: the kernel is assembled with -D PV=1 and asks for
-                            its page-table changes by hypercall; isa/README.md 3.8.1)
+                            its page-table changes by hypercall; isa/README.md 3.8.1), or agile
+                            paging (shadow walks that switch to nested below busy leaf tables; isa 6.6)
   --vm 'NAME [mode=M] [memory=SIZE] [kernel=FILE] [module=PROG[:ARGS]]…'
                             add a VM (repeatable); kernel defaults to FILE, modules to --module
   --machine FILE.json       VMs from a file: {"vms": [{"name", "mode", "memory", "kernel", "modules": []}],
@@ -81,6 +96,29 @@ export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
                             instructions
   --dynamic-switch-every N  test hook: also switch at random counts, on average every N
   --dynamic-seed N          the seed of those random counts (default ${DEFAULT_DYNAMIC.seed})
+  --agile-start shadow|nested
+                            the mode an agile VM's leaf tables start in (default ${DEFAULT_AGILE.start})
+  --agile-writes N          emulated writes to one leaf table within a window that move it to nested
+                            mode (default ${DEFAULT_AGILE.writes}; 0: never by policy)
+  --agile-window N          guest instructions per agile policy window; a nested table not written for
+                            a whole window goes back to shadow (default ${DEFAULT_AGILE.window.toLocaleString('en-US')})
+  --agile-switch-every N    test hook: move a random half of the leaf tables to the other mode at random
+                            counts, on average every N instructions
+  --agile-seed N            the seed of those random counts (default ${DEFAULT_AGILE.seed})
+  --share-pages N           content-based page sharing: scan N guest frames of a VM per scan, merging
+                            identical ones read-only across and within VMs, copy-on-write on a store
+                            (default 0: off; not with --mode pv; docs/host-memory.md)
+  --share-every N           guest instructions of a VM between its scans (default ${DEFAULT_SHARING.every.toLocaleString('en-US')})
+  --host-swap fifo|random   host swapping: the VMs' memory may exceed --host-memory; when the host runs
+                            short the VMM evicts guest frames (the oldest backed, or random ones) to a
+                            simulated swap device and reads them back on the guest's next touch
+                            (default: off, overcommit refused; not with --mode pv or --ept-large-pages)
+  --swap-seed N             the seed of --host-swap random (default ${DEFAULT_SWAP.seed})
+  --swap-reserve N          host frames swapping keeps free before each VM turn (default ${DEFAULT_SWAP.reserve})
+  --balloon-target N|SIZE   ballooning: the kernel is assembled with -D BALLOON=1 and its driver gives
+                            the VMM N guest frames (or SIZE, e.g. 2M, in frames) at its timer ticks;
+                            the VMM frees the host frames behind them (default: off; not with
+                            --mode pv or agile, or --ept-large-pages; docs/host-memory.md)
   --pager FILE.js|FILE.ts   a pager of your own (docs/pager-api.md) in place of the built-in one of
                             its mode: a 'shadow' pager serves the shadow VMs, a 'nested' one the ept
                             VMs; --mode defaults to its mode. 'vmmlab check-pager FILE' grades it`;
@@ -252,7 +290,7 @@ function planVmsOf(values: Values, mode: Mode, program: string | undefined, memo
   const includeDirs = includeDirsOf(values);
   const defines = definesOf(values);
   // A PV VM runs the kernel's paravirtual build (-D PV=1: guest-programs/kernel/pv.inc).
-  const kernelImage = (file: string, vmMode?: VmMode) => loadProgram(file, color, includeDirs, vmMode === 'pv' ? { ...defines, PV: 1 } : defines);
+  const kernelImage = (file: string, vmMode?: VmMode) => loadProgram(file, color, includeDirs, vmMode === 'pv' ? { ...defines, PV: 1 } : values['balloon-target'] !== undefined ? { ...defines, BALLOON: 1 } : defines);
   const bootModule = (spec: string) => loadModule(spec, color, includeDirs);
   const defaultModules = () => ((values.module as string[] | undefined) ?? []).map(bootModule);
   const vmMode = (m: string | undefined, where: string): VmMode => {

@@ -25,9 +25,9 @@ const size = (description: string) => Type.Union([Type.Integer(), Type.String({ 
 
 export const VmSchema = Type.Object({
   name: Type.String({ pattern: VM_NAME_PATTERN, maxLength: 64, errorMessage: VM_NAME_PHRASE, description: 'the VM\'s name: console lines are prefixed with it' }),
-  mode: Type.Optional(Type.Union([Type.Literal('shadow'), Type.Literal('ept'), Type.Literal('pv'), Type.Literal('dynamic')], {
-    errorMessage: 'must be shadow, ept, pv or dynamic; a VM does not run native',
-    description: 'shadow paging, EPT, the paravirtual MMU with the kernel\'s PV build, or switching between shadow and EPT (dynamic; --dynamic-* options) (default: --mode, else shadow)',
+  mode: Type.Optional(Type.Union([Type.Literal('shadow'), Type.Literal('ept'), Type.Literal('pv'), Type.Literal('dynamic'), Type.Literal('agile')], {
+    errorMessage: 'must be shadow, ept, pv, dynamic or agile; a VM does not run native',
+    description: 'shadow paging, EPT, the paravirtual MMU with the kernel\'s PV build, switching between shadow and EPT (dynamic; --dynamic-* options), or agile paging (agile; --agile-* options) (default: --mode, else shadow)',
   })),
   memory: Type.Optional(size('guest memory (default --memory)')),
   kernel: Type.Optional(Type.String({ minLength: 1, description: 'the kernel or program to boot (default: the FILE on the command line)' })),

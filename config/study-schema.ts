@@ -47,7 +47,7 @@ function paramValueSchemaOf(spec: ParamSpec): TSchema {
 const list = <T extends TSchema>(item: T, description: string) => Type.Optional(Type.Array(item, { minItems: 1, maxItems: MAX_STUDY_CELLS, uniqueItems: true, description }));
 
 const GridSchema = Type.Object({
-  mode: list(Type.Union(MODES.map((m) => Type.Literal(m)), { errorMessage: valuePhrase('mode') }), 'modes to compare (default: native, shadow and ept; pv and dynamic only when named)'),
+  mode: list(Type.Union(MODES.map((m) => Type.Literal(m)), { errorMessage: valuePhrase('mode') }), 'modes to compare (default: native, shadow and ept; pv, dynamic and agile only when named)'),
   ...Object.fromEntries(PARAMS.map((p) => [p.name, list(paramValueSchema(p), `${p.help}; default ${showValue(p.default)}${p.modes.length === MODES.length ? '' : ` (${p.modes.join(', ')} only)`}`)])),
 }, { additionalProperties: false, description: '`mode` and parameters, each a list of values to sweep' }) as unknown as TUnsafe<Record<string, ParamValue[]>>;
 // (Typed by hand: keys made from the table at run time are beyond the compiler; the schema is the TObject.)

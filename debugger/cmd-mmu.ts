@@ -1,5 +1,6 @@
 // Memory-management commands: `translate` (a walk step by step, and under EPT the whole
-// two-dimensional walk as a grid, with its memory references, cycles and whether the TLB would
+// two-dimensional walk as a grid; under agile paging each reference's stage, shadow, guest or
+// EPT, and where the walk switched; with its memory references, cycles and whether the TLB would
 // hit), `pt` (guest, shadow or EPT tables as a tree of present entries, runs folded) and `tlb`.
 //
 // These only format: the walks, trees and TLB contents come from the inspection model
@@ -39,10 +40,13 @@ function translate(dbg: Debugger, args: string[]): void {
   const t = inspectTranslate(dbg.target, view, address.addr, accessName as AccessName);
   const native = view.mode === 'native';
   dbg.print(`translate ${dbg.describe(view, t.va)} for ${accessName} (${view.mode}${dbg.multiple ? `, ${view.name}` : ''}, ${t.supervisor ? 'supervisor' : 'user'} mode)`);
-  if (view.mode === 'shadow') {
+  const agile = view.mode === 'agile';
+  if (view.mode === 'shadow' || agile) {
     dbg.print('the guest\'s own walk (its tables, guest-physical addresses; the VMM reads them in software):');
     printGuestWalk(dbg, t);
-    dbg.print('the hardware walk (the shadow tables the VMM built, host-physical addresses):');
+    dbg.print(agile
+      ? 'the hardware walk (agile: the shadow tables the VMM built until an entry with the switch bit, then the guest\'s own entry and the EPT; host-physical addresses):'
+      : 'the hardware walk (the shadow tables the VMM built, host-physical addresses):');
   }
   const hw = t.hardware;
   if (!hw) {
@@ -50,6 +54,7 @@ function translate(dbg: Debugger, args: string[]): void {
     return;
   }
   if (hw.grid) printGrid(dbg, t);
+  else if (agile) printAgileWalk(dbg, t);
   else {
     const rows = [['#', 'level', 'entry at', 'value', 'bits', 'leads to']];
     for (const r of hw.refs) rows.push([String(r.n), `L${r.level + 1}`, label(r.space, r.entryAddr), hex8(r.value), pteBits(r.value), leadsToText(r.leadsTo, (a) => label(r.space, a))]);
@@ -64,6 +69,12 @@ function translate(dbg: Debugger, args: string[]): void {
   const cached = refs - memoryRefs;
   const count = cached > 0 ? `${refs} entries, ${memoryRefs} read from memory and ${cached} from the page-walk cache` : `${refs} memory reference${refs === 1 ? '' : 's'}`;
   dbg.print(`${count}${split}${cost}`);
+  const a = hw.cost.agile;
+  if (a) {
+    dbg.print(a.switched
+      ? `agile: switched to nested below L1: ${a.shadowEntries} shadow, ${a.guestEntries} guest and ${eptEntries} EPT entr${eptEntries === 1 ? 'y' : 'ies'}${hw.outcome.kind === 'ok' ? ' (2 + m with an m-level EPT)' : ''}`
+      : `agile: not switched: ${a.shadowEntries} shadow entr${a.shadowEntries === 1 ? 'y' : 'ies'}, as a native walk`);
+  }
   const tlb = hw.tlb;
   if (tlb.kind === 'unknown') dbg.print(`TLB: unknown (the MMU holds ${tlb.loadedVm ? `${tlb.loadedVm}'s state` : 'no VM yet'}; walked in software)`);
   else if (tlb.kind === 'not-used') dbg.print('TLB: not used (translation is off)');
@@ -107,6 +118,19 @@ function printGrid(dbg: Debugger, t: Translation): void {
   if (refs.length > 0) for (const line of columns(table)) dbg.print(line);
 }
 
+/** An agile walk: each reference with its stage; the guest's entries below the switch lead to guest-physical frames. */
+function printAgileWalk(dbg: Debugger, t: Translation): void {
+  const refs = t.hardware!.refs;
+  const rows = [['#', 'stage', 'level', 'entry at', 'value', 'bits', 'leads to']];
+  for (const r of refs) {
+    const stage = r.stage === 'shadow' ? (r.switches ? 'shadow, switch' : 'shadow') : r.stage === 'guest' ? 'guest (nested)' : 'EPT';
+    const to = r.stage === 'guest' ? leadsToText(r.leadsTo, gpa) : r.switches ? `guest table ${leadsToText(r.leadsTo, h).replace(/^table /, '')}` : leadsToText(r.leadsTo, h);
+    const at = r.stage === 'ept' ? `${h(r.hostAddr)} (for ${gpa(r.translating ?? 0)})` : h(r.entryAddr);
+    rows.push([String(r.n), stage, `${r.stage === 'ept' ? 'EPT ' : ''}L${r.level + 1}`, at, hex8(r.value), pteBits(r.value), to]);
+  }
+  if (refs.length > 0) for (const line of columns(rows)) dbg.print(line);
+}
+
 function printOutcome(dbg: Debugger, t: Translation): void {
   const o = t.hardware!.outcome;
   if (o.kind === 'ok') {
@@ -120,6 +144,7 @@ function printOutcome(dbg: Debugger, t: Translation): void {
     return;
   }
   if (o.shadow === undefined) dbg.print(`→ fault: ${o.causeName}`);
+  else if (o.shadow === 'direct') dbg.print(`→ fault: ${o.causeName} in the guest's own entry below the switch: delivered to the guest directly, no exit (as under EPT)`);
   else if (o.shadow === 'hidden') dbg.print(`→ fault in the shadow: ${o.causeName}, a page-fault exit; the guest maps it, so the VMM fills the shadow entry (a hidden fault)`);
   else dbg.print(`→ fault: ${o.causeName}, a page-fault exit; the guest does not map it either, so the VMM injects the fault`);
 }

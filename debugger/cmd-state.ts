@@ -278,7 +278,9 @@ function mode(dbg: Debugger, args: string[]): void {
   const vmm = setup.vmm;
   if (!vmm) dbg.print('mode: native (bare metal: the guest\'s page tables are the hardware\'s)');
   else {
-    const what = view.mode === 'shadow' ? 'shadow paging (the VMM builds shadow tables from the guest\'s; PTBR writes and faults exit)' : 'EPT (nested paging: the hardware walks guest tables and the EPT)';
+    const what = view.mode === 'shadow' ? 'shadow paging (the VMM builds shadow tables from the guest\'s; PTBR writes and faults exit)'
+      : view.mode === 'agile' ? 'agile paging (shadow tables, switched to the guest\'s own leaf tables and the EPT below busy ones; PTBR writes and shadow-level faults exit)'
+      : 'EPT (nested paging: the hardware walks guest tables and the EPT)';
     dbg.print(`mode: ${view.vm?.mode === 'dynamic' ? `dynamic, now under ${what}` : what}`);
     dbg.print(`VM ${view.name} (${vmm.index + 1} of ${vmm.count}), VPID ${vmm.vpid ? 'on' : 'off'}, quantum ${vmm.quantum.toLocaleString('en-US')}`);
     if (view.mode === 'ept') dbg.print(`EPT: ${vmm.ept.levels} levels${vmm.ept.largePages ? ', large pages' : ''}`);

@@ -16,12 +16,13 @@ import { STOP } from '../emulator/cpu.ts';
 import type { Machine } from '../emulator/machine.ts';
 import type { PhysicalMemory } from '../emulator/memory.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
+import { AgilePager } from '../hypervisor/agile.ts';
 import { EptPager } from '../hypervisor/ept.ts';
 import { ShadowPager } from '../hypervisor/shadow.ts';
 import { hashFrames, type Vm } from '../hypervisor/vm.ts';
 import type { TlbRuleChecker } from '../emulator/tlb-rules.ts';
 import type { Vmm } from '../hypervisor/vmm.ts';
-import type { CpuView, InspectTarget, Mode } from '../inspect/target.ts';
+import type { CpuView, EptTables, InspectTarget, Mode } from '../inspect/target.ts';
 import type { CheckedCpu } from './tlb-rules-report.ts';
 import type { LogEntry } from './history.ts';
 import { Snapshots } from './snapshots.ts';
@@ -211,10 +212,11 @@ export class Target implements InspectTarget {
     return this.session.machine ? this.session.machine.mem : this.session.vmm!.host.mem;
   }
 
-  /** The EPT of a VM in EPT mode: root (host-physical) and paging mode. */
-  ept(view: CpuView): EptPager | undefined {
+  /** The EPT of a VM in EPT mode (or an agile VM's nested stage): root (host-physical) and paging mode. */
+  ept(view: CpuView): EptTables | undefined {
     if (!view.vm) return undefined;
     const pager = this.session.vmm!.pagerOf(view.vm);
+    if (pager instanceof AgilePager) return { pagingMode: pager.eptFormat, rootAddress: pager.eptRootAddress };
     return pager instanceof EptPager ? pager : undefined;
   }
 
@@ -230,7 +232,7 @@ export class Target implements InspectTarget {
     if (!view.vm) return undefined;
     if (this.mmuHolds(view)) return this.mmu.stage1Root;
     const pager = this.session.vmm!.pagerOf(view.vm);
-    return pager instanceof ShadowPager ? pager.currentRootAddress : undefined;
+    return pager instanceof ShadowPager || pager instanceof AgilePager ? pager.currentRootAddress : undefined;
   }
 
   /** Guest-physical memory size of a CPU. */

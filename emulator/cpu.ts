@@ -77,10 +77,13 @@ export class Cpu extends JitEngine {
   /**
    * Run until `budget` more instructions have retired, or the machine halts, exits to the VMM,
    * deadlocks in wfi, or a stop is requested. Returns a STOP code. With `engine` 'jit' the
-   * translating engine (emulator/jit/) runs instead, with the same results.
+   * translating engine (emulator/jit/) runs instead, with the same results; a budget shorter
+   * than jitMinBudget (a debugger's single step) runs here, which is exact too: each call starts
+   * from the architectural state and the TLB, and this loop's stores drop any translation of the
+   * pages they write (a store slot's fill marks its page written, clearing CODE_BIT).
    */
   run(budget: number): StopCode {
-    if (this.engine === 'jit') return this.runJit(budget);
+    if (this.engine === 'jit' && budget >= this.jitMinBudget) return this.runJit(budget);
     const stats = this.stats;
     const R = this.regs;
     const mem = this.mem;
@@ -432,11 +435,8 @@ export class Cpu extends JitEngine {
             sUsed = instret;
             sHits++;
           }
-          if (sKey !== sVpn) {
-            // The slot's page holds translations: this store invalidates them.
-            dirty[pa >>> 12] = 1;
-            sKey = sVpn;
-          }
+          // The slot's page holds translations: a store to a word they depend on invalidates them.
+          if (sKey !== sVpn && this.jitCodeStore(pa) !== 0) sKey = sVpn;
         } else {
           pa = -1;
           if ((va & (J_SIZES[op - Op.LB]! - 1)) === 0) {
@@ -466,10 +466,10 @@ export class Cpu extends JitEngine {
             } else if (sIdx === filled) sVpn = sKey = -1;
           }
           if (isStore) {
-            sVpn = sKey = va >>> 12;
+            sVpn = va >>> 12;
             sBase = pa & ~0xfff;
             sIdx = mmu.lastIndex;
-            dirty[pa >>> 12] = 1;
+            sKey = this.jitCodeStore(pa) !== 0 ? sVpn : -1;
           } else {
             lVpn = va >>> 12;
             lBase = pa & ~0xfff;

@@ -9,7 +9,7 @@
 
 import { ACCESS, CAUSE, PAGE_SHIFT, PTBR_ASID_MASK, PTBR_KEEP, PTBR_ROOT_MASK, PTE, type AccessType } from '../isa/arch.ts';
 import type { PhysicalMemory } from './memory.ts';
-import { TV32_PAGING } from './paging-mode.ts';
+import { AGILE_PAGING, TV32_PAGING } from './paging-mode.ts';
 import type { MachineProfile } from './profile.ts';
 import type { Stats } from './stats.ts';
 import { PageWalkCache } from './pwc.ts';
@@ -91,6 +91,13 @@ export class Mmu {
    * shadow): its translations then live in the paging-off space, like an EPT guest's with PG = 0.
    */
   pagingOffSpace = false;
+  /**
+   * Under EPT, the walk's A/D updates of guest page-table entries need the EPT to allow a write
+   * (as VT-x's do), else they are EPT violations. The VMM turns it on with page sharing
+   * (hypervisor/sharing.ts), whose shared frames are read-only in the EPT; off, they are written
+   * whatever the EPT says (what the other designs were built against).
+   */
+  adWritesCheckEpt = false;
 
   /**
    * The tag of the TLB entries filled now: the context, plus PAGING_OFF_TAG when the guest's own
@@ -103,6 +110,11 @@ export class Mmu {
   userMode = false;
   /** The EPT stage, or null when translation has one stage. */
   nested: NestedStage | null = null;
+  /**
+   * Agile paging (isa/README.md 6.6): the first stage is the VMM's shadow table walked the agile
+   * way, and `nested` translates only the output of walks that passed a switch bit.
+   */
+  agile = false;
 
   /**
    * Bumped whenever a cached translation may have gone, other than by a fill: the CPU drops its
@@ -128,6 +140,11 @@ export class Mmu {
   faultGuestPhys = 0;
   /** ...met while reading a guest page table (true) or for the final address (false). */
   faultInTable = false;
+  /**
+   * Agile paging: the fault came from a guest entry below a switch bit, so it is the guest's own
+   * and is delivered to it directly, as under EPT, even while page faults exit.
+   */
+  faultDirect = false;
 
   private readonly stage1 = new StageResult();
   private readonly stage2 = new StageResult();
@@ -165,7 +182,9 @@ export class Mmu {
       return va;
     }
     const tlb = access === A_FETCH ? this.itlb : this.dtlb;
-    const i = tlb.lookup(va >>> PAGE_SHIFT, this.tag, ++this.clock);
+    // `this.tag`, read once: the walk changes no part of it.
+    const tag = this.stage1On && !this.pagingOffSpace ? this.context : this.context | PAGING_OFF_TAG;
+    const i = tlb.lookup(va >>> PAGE_SHIFT, tag, ++this.clock);
     if (i >= 0) {
       const bits = tlb.flags[i]!;
       // A hit that lacks the right (or, for a store, the Dirty bit) is dropped and walked again,
@@ -178,26 +197,16 @@ export class Mmu {
       tlb.invalidate(i);
       this.generation++;
     }
-    this.stats.tlbMisses[access]++;
-    return this.walkAndFill(va, access, tlb);
-  }
-
-  private walkAndFill(va: number, access: AccessType, tlb: Tlb): number {
+    // The miss: walk, count, fill. One function with the lookup, so the miss path is one call
+    // from the CPU's loop (plus the walk's), always on the same object shapes.
     const stats = this.stats;
+    stats.tlbMisses[access]++;
+    stats.walks++;
     const walker = this.walker;
     const guestRefs0 = walker.guestRefs;
     const eptRefs0 = walker.eptRefs;
     const pwc = walker.pwc;
-    const pwcHits0 = pwc?.hits ?? 0;
-    const pwcMisses0 = pwc?.misses ?? 0;
-    stats.walks++;
-    walker.dropPwc();
-    const result = this.walkBothStages(va, access);
-    if (result >= 0) walker.commitPwc();
-    if (pwc !== null) {
-      stats.pwcHits += pwc.hits - pwcHits0;
-      stats.pwcMisses += pwc.misses - pwcMisses0;
-    }
+    const result = pwc === null ? this.walkBothStages(va, access) : this.walkWithPwc(va, access, pwc);
     const guestRefs = walker.guestRefs - guestRefs0;
     const eptRefs = walker.eptRefs - eptRefs0;
     stats.walkGuestRefs += guestRefs;
@@ -206,12 +215,27 @@ export class Mmu {
     stats.cyclesWalk += this.profile.walkStartCycles + (guestRefs + eptRefs) * this.profile.walkRefCycles;
     if (result < 0) return -1;
     const shift = this.combinedShift;
-    const mask = (1 << shift) - 1;
     const evictions = tlb.evictions;
-    const i = tlb.insert(va, shift, this.tag, (result & ~mask) >>> 0, this.combinedBits, ++this.clock, this.guestPageShift);
+    const filled = tlb.insert(va, shift, tag, (result & ~((1 << shift) - 1)) >>> 0, this.combinedBits, ++this.clock, this.guestPageShift);
     stats.tlbEvictions += tlb.evictions - evictions;
-    this.lastIndex = i;
-    this.lastFill = i;
+    this.lastIndex = filled;
+    this.lastFill = filled;
+    return result;
+  }
+
+  /**
+   * The walk with a page-walk cache: its hits and misses go to the statistics, and the guest-stage
+   * entries the walk read are cached only if it ends in a translation. (Without a cache the
+   * walker keeps nothing pending, so the miss path skips this.)
+   */
+  private walkWithPwc(va: number, access: AccessType, pwc: PageWalkCache): number {
+    const hits0 = pwc.hits;
+    const misses0 = pwc.misses;
+    this.walker.dropPwc();
+    const result = this.walkBothStages(va, access);
+    if (result >= 0) this.walker.commitPwc();
+    this.stats.pwcHits += pwc.hits - hits0;
+    this.stats.pwcMisses += pwc.misses - misses0;
     return result;
   }
 
@@ -229,12 +253,26 @@ export class Mmu {
     let guestPhys = va;
     let shift = 32;
     let bits = PAGING_OFF_BITS;
+    // Agile: the shadow walk reads host memory; only a switched walk's output is guest-physical.
+    const agile = this.agile;
+    let nested = this.nested;
     if (this.stage1On) {
       const s1 = this.stage1;
-      const status = walker.walk(TV32_PAGING, this.stage1Root, va, 'guest', s1, this.nested);
+      const status = agile
+        ? walker.walk(AGILE_PAGING, this.stage1Root, va, 'guest', s1, null)
+        : walker.walk(TV32_PAGING, this.stage1Root, va, 'guest', s1, nested);
       this.finalGuestPhys = -1;
+      if (agile) {
+        this.faultDirect = s1.switched;
+        if (!s1.switched) nested = null;
+      }
       if (status !== WALK_OK) return this.walkFault(status, va, access, s1.faultGuestPhys);
       if (!permits(s1.leaf, access, this.userMode)) return this.fault(PROTECTION_CAUSE[access]!, va);
+      // With adWritesCheckEpt, an A/D update writes the guest's table as on VT-x: the EPT must allow it, else an EPT violation.
+      if (this.adWritesCheckEpt && this.nested !== null && !s1.leafWritable) {
+        const ad = PTE.A | (access === A_STORE ? P_D : 0);
+        if ((s1.leaf & ad) !== ad) return this.walkFault(WALK_EPT_VIOLATION, va, access, s1.leafGuestAddr);
+      }
       if (!this.dryRun && walker.setAccessedDirty(s1, access === A_STORE)) this.stats.adUpdates++;
       guestPhys = s1.output;
       shift = s1.pageShift;
@@ -242,15 +280,17 @@ export class Mmu {
     }
     let hostPhys = guestPhys;
     this.finalGuestPhys = guestPhys;
-    if (this.nested !== null) {
+    if (nested !== null) {
       const s2 = this.stage2;
-      const status = walker.walk(this.nested.mode, this.nested.root, guestPhys, 'ept', s2, null);
+      const status = walker.walk(nested.mode, nested.root, guestPhys, 'ept', s2, null);
       if (status !== WALK_OK || !permits(s2.leaf | P_U, access, false)) {
         // No mapping, or a mapping without the right: both are EPT violations for the VMM.
         return this.walkFault(status === WALK_BUS_ERROR ? WALK_BUS_ERROR : WALK_EPT_VIOLATION, va, access, guestPhys);
       }
       hostPhys = s2.output;
       if (s2.pageShift < shift) shift = s2.pageShift;
+      // The TLB caches the rights of both stages: an EPT leaf without W or X takes them away.
+      bits &= s2.leaf | ~(P_W | P_X);
     }
     this.combinedShift = shift === 32 ? PAGE_SHIFT : shift;
     this.combinedBits = bits;
@@ -292,7 +332,7 @@ export class Mmu {
     va >>>= 0;
     const tlb = access === A_FETCH ? this.itlb : this.dtlb;
     const tlbIndex = this.translating ? tlb.find(va >>> PAGE_SHIFT, this.tag) : -1;
-    const saved = [this.faultCause, this.faultAddr, this.faultGuestPhys, this.faultInTable, this.combinedShift, this.combinedBits] as const;
+    const saved = [this.faultCause, this.faultAddr, this.faultGuestPhys, this.faultInTable, this.combinedShift, this.combinedBits, this.faultDirect] as const;
     const steps: WalkStep[] = [];
     this.walker.trace = steps;
     this.dryRun = true;
@@ -321,7 +361,7 @@ export class Mmu {
       tlbIndex,
       cycles: steps.length > 0 ? this.profile.walkStartCycles + steps.filter((st) => !st.cached).length * this.profile.walkRefCycles : 0,
     };
-    [this.faultCause, this.faultAddr, this.faultGuestPhys, this.faultInTable, this.combinedShift, this.combinedBits] = saved;
+    [this.faultCause, this.faultAddr, this.faultGuestPhys, this.faultInTable, this.combinedShift, this.combinedBits, this.faultDirect] = saved;
     return result;
   }
 

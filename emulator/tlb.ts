@@ -251,18 +251,27 @@ export class Tlb {
    */
   private victimScanned(set: number, pageNumber: number, pageShift: number, context: number): number {
     const first = set * this.ways;
+    const end = first + this.ways;
     const flags = this.flags;
+    const tag = this.tag;
+    const shifts = this.pageShift;
+    const contexts = this.context;
     const lastUse = this.lastUse;
     let free = -1;
-    let oldest = first;
-    for (let i = first, end = first + this.ways; i < end; i++) {
-      if (!(flags[i]! & VALID)) {
+    let oldest = -1;
+    let oldestUse = Infinity;
+    for (let i = first; i < end; i++) {
+      if ((flags[i]! & VALID) === 0) {
         if (free < 0) free = i;
         continue;
       }
-      if (this.tag[i] === pageNumber && this.pageShift[i] === pageShift && this.context[i] === context) return i;
-      // Only used when no way is free, so `oldest` starts on a valid entry then.
-      if (lastUse[i]! < lastUse[oldest]!) oldest = i;
+      if (tag[i] === pageNumber && contexts[i] === context && shifts[i] === pageShift) return i;
+      // The first of the least recently stamped (used only when no way is free).
+      const used = lastUse[i]!;
+      if (used < oldestUse) {
+        oldestUse = used;
+        oldest = i;
+      }
     }
     if (free >= 0) return free;
     return this.random ? first + this.nextRandom() : oldest;
@@ -357,6 +366,11 @@ export class Tlb {
 
   isValid(i: number): boolean {
     return (this.flags[i]! & VALID) !== 0;
+  }
+
+  /** Bit n set: some valid entry maps a page of 2^n bytes, n > 12 (the sizes a lookup probes beyond 4 KiB). For tests and views. */
+  get largePageShifts(): number {
+    return this.largeShifts;
   }
 
   // ---- The bookkeeping: every entry that becomes valid is linked, every one that stops being valid unlinked ----

@@ -2,12 +2,16 @@
 // any table described by a PagingMode and, for the guest stage of a nested (EPT) walk, first
 // translates every guest-physical table address through the EPT: the two-dimensional walk.
 //
+// An agile walk (a mode with `agile`, isa/README.md 6.6) starts in the VMM's shadow tables and,
+// below a directory entry with the switch bit, reads the guest's own entries: the same loop,
+// with the output guest-physical from the switch down (StageResult.switched).
+//
 // Step numbers in the comments are those of isa/README.md, "The page walk". The walker reads
 // host physical memory only; it never decides what a fault means (the MMU and the VMM do).
 
 import { PAGE_SHIFT, PTE } from '../isa/arch.ts';
 import type { PhysicalMemory } from './memory.ts';
-import type { PagingMode } from './paging-mode.ts';
+import { AGILE_PAGING, AGILE_SWITCH, type PagingMode } from './paging-mode.ts';
 import type { PageWalkCache } from './pwc.ts';
 
 export const WALK_OK = 0;
@@ -22,7 +26,8 @@ export const WALK_EPT_VIOLATION = 4;
 
 /** One memory reference of a walk, recorded only while a trace is attached (the debugger's `translate`). */
 export interface WalkStep {
-  readonly stage: 'guest' | 'ept';
+  /** 'shadow': an entry of the VMM's shadow table above an agile walk's switch ('guest' below it). */
+  readonly stage: 'guest' | 'ept' | 'shadow';
   readonly level: number;
   /** The address of the entry in its own stage's space (guest-physical for guest tables under EPT). */
   readonly entryAddr: number;
@@ -50,6 +55,14 @@ export class StageResult {
   level = 0;
   /** When a nested walk fails in the EPT: the guest-physical address that had no mapping. */
   faultGuestPhys = 0;
+  /**
+   * Agile walks only: the walk passed a switch bit, so the entries from there down (and the
+   * leaf, and any fault) are the guest's and `output` is guest-physical. Not set by other walks.
+   */
+  switched = false;
+  /** Nested guest walks: whether the EPT lets the leaf entry be written (A/D updates are writes), and its guest-physical address. */
+  leafWritable = true;
+  leafGuestAddr = 0;
 }
 
 export interface NestedStage {
@@ -93,6 +106,9 @@ export class Walker {
     const levelBits = mode.levelBits;
     const levels = levelBits.length;
     const guestStage = stage === 'guest';
+    // The agile descriptor itself, by identity: a property test here would cost every walk.
+    const agile = mode === AGILE_PAGING;
+    if (agile) out.switched = false;
     const pwc = this.pwc;
     // log2 of the bytes one entry maps: levelShift(mode, 0) at the top, each level down less its own index bits.
     let shift = PAGE_SHIFT;
@@ -112,6 +128,8 @@ export class Walker {
           return out.status;
         }
         hostAddr = this.eptScratch.output;
+        out.leafWritable = (this.eptScratch.leaf & PTE.W) !== 0;
+        out.leafGuestAddr = entryAddr;
       }
       const last = level === levels - 1;
       // Upper-level entries may come from the page-walk cache instead of memory.
@@ -128,7 +146,7 @@ export class Walker {
         }
         entry = this.mem.i32[hostAddr >>> 2]!;
       }
-      if (this.trace !== null) this.record(stage, level, entryAddr, hostAddr, entry, addr, cached);
+      if (this.trace !== null) this.record(agile ? (out.switched ? 'guest' : 'shadow') : stage, level, entryAddr, hostAddr, entry, addr, cached);
       // Steps 2 and 5: an entry with V = 0 ends the walk.
       if (!(entry & PTE.V)) {
         out.status = WALK_NOT_PRESENT;
@@ -162,6 +180,8 @@ export class Walker {
           this.pendingEntry[this.pendingCount++] = entry;
         }
       }
+      // Agile: a switch bit hands the walk to the guest's table (its host frame) from the next level down.
+      if (agile && (entry & AGILE_SWITCH) !== 0) out.switched = true;
       table = (entry & PTE.FRAME_MASK) >>> 0;
       shift -= levelBits[level + 1]!;
     }
@@ -169,7 +189,7 @@ export class Walker {
   }
 
   /** One step for the attached trace (the debugger's `translate`): off the miss path. */
-  private record(stage: 'guest' | 'ept', level: number, entryAddr: number, hostAddr: number, entry: number, addr: number, cached: boolean): void {
+  private record(stage: 'guest' | 'ept' | 'shadow', level: number, entryAddr: number, hostAddr: number, entry: number, addr: number, cached: boolean): void {
     this.trace!.push(stage === 'ept'
       ? { stage, level, entryAddr, hostAddr, value: entry >>> 0, translating: addr >>> 0, cached }
       : { stage, level, entryAddr, hostAddr, value: entry >>> 0, cached });

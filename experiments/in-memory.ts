@@ -24,6 +24,7 @@
 
 import { dirname, isAbsolute, join, normalize } from '../assembler/paths.ts';
 import { bundledPaths } from '../config/bundled-layout.ts';
+import type { Engine } from '../emulator/cpu.ts';
 import type { FindingOutcome } from './finding.ts';
 import { StudyError } from './params.ts';
 import { expandCells, parseStudy, studyJson, type Cell, type Study } from './plan.ts';
@@ -60,6 +61,8 @@ export interface PlanOptions {
   readonly includeDirs?: readonly string[];
   /** Attach the TLB-rule checker to every cell (`--check-tlb-rules`): its findings land in each cell's `tlbRules`. */
   readonly checkTlbRules?: boolean;
+  /** The CPU engine of every cell (default the process's, setDefaultEngine); the results are the same on either. */
+  readonly engine?: Engine;
 }
 
 /** A study ready to run: plain data, so that it can be posted to workers. */
@@ -73,6 +76,7 @@ export interface StudyPlan {
   /** Each workload's kernel and boot modules, assembled: images[i] is study.workloads[i]'s. */
   readonly images: readonly WorkloadImages[];
   readonly checkTlbRules: boolean;
+  readonly engine?: Engine;
 }
 
 export interface StudyOutputs {
@@ -120,7 +124,7 @@ export function planStudy(text: string, fileName: string, files: FileSource, opt
   const baseDir = dirname(normalize(fileName));
   // As `vmmlab exp` does before any cell runs: a missing file or an assembly error shows once.
   const images = study.workloads.map((w) => workloadImages(studyFiles, study, baseDir, w, options.includeDirs ?? []));
-  return { study, cells: expandCells(study), fileName, images, checkTlbRules: options.checkTlbRules === true };
+  return { study, cells: expandCells(study), fileName, images, checkTlbRules: options.checkTlbRules === true, ...(options.engine ? { engine: options.engine } : {}) };
 }
 
 /** Run cell `index` of a plan to completion (or its instruction budget). */
@@ -130,7 +134,7 @@ export function runPlannedCell(plan: StudyPlan, index: number): CellResult {
   const workload = plan.study.workloads.findIndex((w) => w.name === cell.workload);
   const images = plan.images[workload];
   if (!images) throw new StudyError(`cell ${index}: no workload '${cell.workload}'`);
-  return runCellOn(plan.study, cell, images, plan.checkTlbRules);
+  return runCellOn(plan.study, cell, images, plan.checkTlbRules, undefined, plan.engine);
 }
 
 /**

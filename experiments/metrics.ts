@@ -18,6 +18,10 @@ interface StatsView {
   ept?: { pages: number };
   pv?: { batches: number; updates: number; failures: Record<string, number> };
   dynamic?: { switches: number; toShadow: number; toNested: number; instructionsShadow: number };
+  agile?: { toNested: number; toShadow: number; windows: number; dirtySamples: number };
+  guestFrames?: number;
+  sharing?: { scanned: number; merged: number; cowBreaks: number; cowExits: number; sharedNow: number; savedFrames: number; scanCycles: number; cowCycles: number };
+  swap?: { pagesOut: number; pagesIn: number; pageInsOnStore: number };
 }
 
 const view = (stats: Json) => stats as unknown as StatsView;
@@ -56,6 +60,16 @@ export const METRICS: Record<string, { help: string; of: (s: StatsView, nativeCy
   switches: { help: 'dynamic mode: switches between shadow paging and EPT', of: (s) => s.dynamic?.switches ?? 0 },
   switchesToShadow: { help: 'dynamic mode: switches into shadow paging', of: (s) => s.dynamic?.toShadow ?? 0 },
   switchesToEpt: { help: 'dynamic mode: switches into EPT', of: (s) => s.dynamic?.toNested ?? 0 },
+  agileToNested: { help: 'agile mode: leaf tables moved to nested mode', of: (s) => s.agile?.toNested ?? 0 },
+  agileToShadow: { help: 'agile mode: leaf tables moved back to shadow mode', of: (s) => s.agile?.toShadow ?? 0 },
+  guestFrames: { help: 'host frames backing guest memory privately (not shared)', of: (s) => s.guestFrames ?? 0 },
+  sharedGuestFrames: { help: 'page sharing: guest frames backed by a shared frame', of: (s) => s.sharing?.sharedNow ?? 0 },
+  savedFrames: { help: 'page sharing: host frames saved (guest frames on shared frames less the shared frames)', of: (s) => s.sharing?.savedFrames ?? 0 },
+  memorySaving: { help: 'page sharing: host frames saved / guest frames backed', of: (s) => ratio(s.sharing?.savedFrames ?? 0, (s.guestFrames ?? 0) + (s.sharing?.sharedNow ?? 0)) },
+  cowBreaks: { help: 'page sharing: copy-on-write breaks', of: (s) => s.sharing?.cowBreaks ?? 0 },
+  scanCycles: { help: 'page sharing: cycles of scanning (hashing, comparing, revoking mappings)', of: (s) => s.sharing?.scanCycles ?? 0 },
+  swapOuts: { help: 'host swapping: pages written to the swap device', of: (s) => s.swap?.pagesOut ?? 0 },
+  swapIns: { help: 'host swapping: pages read back', of: (s) => s.swap?.pagesIn ?? 0 },
   shadowShare: { help: 'dynamic mode: share of guest instructions run under shadow paging', of: (s) => (s.dynamic ? ratio(s.dynamic.instructionsShadow, s.instructions) : undefined) },
 };
 

@@ -9,17 +9,19 @@ import { closestName } from '../assembler/diagnostics.ts';
 import { ConfigError } from '../config/issues.ts';
 import { DEFAULT_TLB } from '../emulator/tlb.ts';
 import { DEFAULT_PROFILE, MAX_COST_CYCLES } from '../emulator/profile.ts';
+import { DEFAULT_AGILE, MAX_AGILE_WINDOW } from '../hypervisor/agile.ts';
 import { DEFAULT_DYNAMIC, MAX_DYNAMIC_WINDOW } from '../hypervisor/dynamic.ts';
+import { DEFAULT_SHARING } from '../hypervisor/sharing.ts';
 import { DEFAULT_EPT } from '../hypervisor/ept.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import { DEFAULT_QUANTUM } from '../hypervisor/vmm.ts';
 import { MAX_STUDY_INSTRUCTIONS } from './limits.ts';
 
-export type Mode = 'native' | 'shadow' | 'ept' | 'pv' | 'dynamic';
-export const MODES: readonly Mode[] = ['native', 'shadow', 'ept', 'pv', 'dynamic'];
+export type Mode = 'native' | 'shadow' | 'ept' | 'pv' | 'dynamic' | 'agile';
+export const MODES: readonly Mode[] = ['native', 'shadow', 'ept', 'pv', 'dynamic', 'agile'];
 /** A grid without `mode` runs these: pv needs the kernel's PV build, so a study asks for it by name. */
 export const DEFAULT_MODES: readonly Mode[] = ['native', 'shadow', 'ept'];
-const VIRTUAL: readonly Mode[] = ['shadow', 'ept', 'pv', 'dynamic'];
+const VIRTUAL: readonly Mode[] = ['shadow', 'ept', 'pv', 'dynamic', 'agile'];
 
 export type ParamValue = number | boolean | string;
 
@@ -62,15 +64,21 @@ export const PARAMS: readonly ParamSpec[] = [
   { name: 'vpid', short: 'vpid', kind: 'bool', default: false, modes: VIRTUAL, help: 'VPID-tagged TLB: no flush when the host switches VMs (matters with vms > 1)' },
   { name: 'exitLatency', short: 'exit', kind: 'int', min: 0, max: MAX_COST_CYCLES, default: DEFAULT_PROFILE.vmExitCycles + DEFAULT_PROFILE.vmEntryCycles, modes: VIRTUAL, help: 'cycles of a VM exit + entry round trip (split 60:40 like the defaults)' },
   // The guest kernel has 16 process slots (NPROC): a thousand roots is far more than it can use.
-  { name: 'shadowCache', short: 'cache', kind: 'int', min: 1, max: 1024, default: DEFAULT_SHADOW.cacheRoots, modes: ['shadow', 'dynamic'], help: 'shadow roots kept per VM' },
+  { name: 'shadowCache', short: 'cache', kind: 'int', min: 1, max: 1024, default: DEFAULT_SHADOW.cacheRoots, modes: ['shadow', 'dynamic', 'agile'], help: 'shadow roots kept per VM' },
   { name: 'shadowSync', short: 'sync', kind: 'enum', choices: ['wp', 'oos'], default: DEFAULT_SHADOW.sync ?? 'wp', modes: ['shadow', 'dynamic'], help: 'wp: write-protect every guest page table; oos: leaf tables out of sync' },
-  { name: 'eptLevels', short: 'L', kind: 'int', min: 1, max: 4, default: DEFAULT_EPT.levels, modes: ['ept', 'dynamic'], help: 'EPT levels (1-4)' },
+  { name: 'eptLevels', short: 'L', kind: 'int', min: 1, max: 4, default: DEFAULT_EPT.levels, modes: ['ept', 'dynamic', 'agile'], help: 'EPT levels (1-4)' },
   { name: 'eptLargePages', short: 'lp', kind: 'bool', default: DEFAULT_EPT.largePages, modes: ['ept', 'dynamic'], help: 'EPT large pages' },
   // Dynamic switching between shadow and EPT (hypervisor/dynamic.ts): its policy.
   { name: 'dynamicStart', short: 'start', kind: 'enum', choices: ['ept', 'shadow'], default: DEFAULT_DYNAMIC.start, modes: ['dynamic'], help: 'the design a dynamic VM starts in' },
   { name: 'dynamicWindow', short: 'win', kind: 'int', min: 1000, max: MAX_DYNAMIC_WINDOW, default: DEFAULT_DYNAMIC.window, modes: ['dynamic'], help: 'guest instructions per policy window' },
   { name: 'dynamicMargin', short: 'margin', kind: 'int', min: 0, max: 100, default: DEFAULT_DYNAMIC.margin, modes: ['dynamic'], help: 'percent by which the other design must look cheaper for a window to vote for it' },
   { name: 'dynamicHysteresis', short: 'hyst', kind: 'int', min: 1, max: 1000, default: DEFAULT_DYNAMIC.hysteresis, modes: ['dynamic'], help: 'windows in a row that must vote before a switch' },
+  // Sharing host memory (hypervisor/sharing.ts, docs/host-memory.md).
+  { name: 'sharePages', short: 'share', kind: 'int', min: 0, max: 1 << 20, default: DEFAULT_SHARING.pages, modes: ['shadow', 'ept', 'dynamic'], help: 'content-based page sharing: guest frames scanned per scan (0: off)' },
+  { name: 'shareEvery', short: 'every', kind: 'int', min: 1000, max: MAX_STUDY_INSTRUCTIONS, default: DEFAULT_SHARING.every, modes: ['shadow', 'ept', 'dynamic'], help: 'guest instructions of a VM between its page-sharing scans' },
+  // Agile paging (hypervisor/agile.ts): its policy.
+  { name: 'agileWrites', short: 'writes', kind: 'int', min: 0, max: 1024, default: DEFAULT_AGILE.writes, modes: ['agile'], help: 'emulated writes to a leaf table within a window that move it to nested mode (0: never)' },
+  { name: 'agileWindow', short: 'awin', kind: 'int', min: 1000, max: MAX_AGILE_WINDOW, default: DEFAULT_AGILE.window, modes: ['agile'], help: 'guest instructions per agile window; a nested table not written for one goes back to shadow' },
 ];
 
 export const PARAM_NAMES: readonly string[] = PARAMS.map((p) => p.name);

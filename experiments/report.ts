@@ -56,14 +56,14 @@ function columns(result: StudyResult): Column[] {
 function refsCell(c: CellResult): string {
   const all = metric(c, 'refsPerMiss');
   if (all === undefined) return '-';
-  if (c.mode !== 'ept' && c.mode !== 'dynamic') return all.toFixed(2);
+  if (c.mode !== 'ept' && c.mode !== 'dynamic' && c.mode !== 'agile') return all.toFixed(2);
   return `${all.toFixed(2)} (${fixed(metric(c, 'guestRefsPerMiss'))}+${fixed(metric(c, 'eptRefsPerMiss'))})`;
 }
 
 function memoryCell(c: CellResult): string {
   if (c.mode === 'shadow') return `${int(metric(c, 'shadowPages')! * 4)}`;
   if (c.mode === 'ept') return `${int(metric(c, 'eptPages')! * 4)}`;
-  if (c.mode === 'dynamic') return `${int(metric(c, 'shadowPages')! * 4)}+${int(metric(c, 'eptPages')! * 4)}`;
+  if (c.mode === 'dynamic' || c.mode === 'agile') return `${int(metric(c, 'shadowPages')! * 4)}+${int(metric(c, 'eptPages')! * 4)}`;
   return '-';
 }
 

@@ -9,6 +9,7 @@
 
 import type { Image } from '../isa/image.ts';
 import type { BootModule } from '../emulator/boot.ts';
+import type { Engine } from '../emulator/cpu.ts';
 import { Machine } from '../emulator/machine.ts';
 import { checkMachine, checkVm, describeTlbRules, type CheckedCpu } from '../debugger/tlb-rules-report.ts';
 import type { MmuConfig } from '../emulator/mmu.ts';
@@ -16,6 +17,7 @@ import type { MachineProfile } from '../emulator/profile.ts';
 import type { PagerModule } from '../hypervisor/pager.ts';
 import { PagerError } from '../hypervisor/pager-host.ts';
 import { mergeStats, sumStats, vmStatsJson } from '../hypervisor/report.ts';
+import { DEFAULT_AGILE } from '../hypervisor/agile.ts';
 import { DEFAULT_DYNAMIC } from '../hypervisor/dynamic.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import type { VmMode } from '../hypervisor/vm.ts';
@@ -39,6 +41,8 @@ export interface CellJob {
   readonly includeDirs?: readonly string[];
   /** A pager of one's own (`exp --pager`) for the cells of its mode: where it is, as plain data. */
   readonly pager?: CellPager;
+  /** The CPU engine (`exp --engine`; default the process's, setDefaultEngine). The results do not depend on it. */
+  readonly engine?: Engine;
 }
 
 /** A pager module for a study's cells, by file (each thread loads it: node/pager-loader.ts). */
@@ -146,7 +150,7 @@ export function runCell(job: CellJob, files: StudyFiles, pager?: CellPagerModule
   if (job.pager && !pager) throw new StudyError(`cell ${cell.index}: the pager ${job.pager.name} was not loaded`);
   const images = workloadImages(files, study, baseDir, workload, job.includeDirs);
   try {
-    return runCellOn(study, cell, images, job.checkTlbRules === true, pager && job.pager ? { ...pager, name: job.pager.name } : undefined);
+    return runCellOn(study, cell, images, job.checkTlbRules === true, pager && job.pager ? { ...pager, name: job.pager.name } : undefined, job.engine);
   } catch (e) {
     // A pager of one's own that fails is the study's input at fault, in the pager's words.
     if (e instanceof PagerError) throw new StudyError(`cell ${cell.index} (${cell.workload}, ${cell.mode}): ${e.message}`);
@@ -154,8 +158,13 @@ export function runCell(job: CellJob, files: StudyFiles, pager?: CellPagerModule
   }
 }
 
-/** Run one cell on its workload's images, assembled already (by workloadImages); `pager` serves the cells of its mode. */
-export function runCellOn(study: Study, cell: Cell, images: WorkloadImages, checkTlbRules = false, pager?: CellPagerModule & { readonly name: string }): CellResult {
+/**
+ * Run one cell on its workload's images, assembled already (by workloadImages); `pager` serves the
+ * cells of its mode; `engine` is the CPU engine of its machine or VMs (the result is the same on either).
+ */
+export function runCellOn(
+  study: Study, cell: Cell, images: WorkloadImages, checkTlbRules = false, pager?: CellPagerModule & { readonly name: string }, engine?: Engine,
+): CellResult {
   const served = pager !== undefined && cell.mode === pager.mode;
   const { config: base, profile } = cellConfig(study, cell);
   const config: CellConfig = served ? { ...base, pager: pager.name } : base;
@@ -168,7 +177,7 @@ export function runCellOn(study: Study, cell: Cell, images: WorkloadImages, chec
   if (cell.mode === 'native') {
     const checked: CheckedCpu[] = [];
     const runs = Array.from({ length: copies }, () => {
-      const machine = new Machine({ memoryBytes: config.memoryBytes, profile, mmu: config.mmu });
+      const machine = new Machine({ memoryBytes: config.memoryBytes, profile, mmu: config.mmu, ...(engine ? { engine } : {}) });
       machine.boot(kernel, modules, boot);
       if (checkTlbRules) checked.push(checkMachine(machine, kernel, modules, config.mmu.asidTagging !== false));
       const r = machine.run(config.maxInstructions);
@@ -191,11 +200,14 @@ export function runCellOn(study: Study, cell: Cell, images: WorkloadImages, chec
       margin: p.dynamicMargin as number,
       hysteresis: p.dynamicHysteresis as number,
     },
+    ...(cell.mode === 'shadow' || cell.mode === 'ept' || cell.mode === 'dynamic' ? { sharing: { pages: p.sharePages as number, every: p.shareEvery as number } } : {}),
+    ...(cell.mode === 'agile' ? { agile: { ...DEFAULT_AGILE, writes: p.agileWrites as number, window: p.agileWindow as number } } : {}),
   });
   const vms = Array.from({ length: copies }, (_, i) => vmm.addVm({
     name: copies === 1 ? cell.workload : `${cell.workload}${i}`, mode: cell.mode as VmMode, memoryBytes: config.memoryBytes, kernel, modules, boot,
     ...(served ? { pager: pager.module } : {}),
   }).vm);
+  if (engine) for (const vm of vms) vm.cpu.engine = engine;
   const checked = checkTlbRules ? vms.map((vm) => checkVm(vm, kernel, modules, config.mmu.asidTagging !== false)) : [];
   const results = vmm.run(config.maxInstructions);
   return {

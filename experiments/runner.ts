@@ -14,6 +14,7 @@
 
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { Engine } from '../emulator/cpu.ts';
 import { NODE_STUDY_FILES } from '../node/experiments.ts';
 import { loadCellPager } from '../node/pager-loader.ts';
 import { runCell, type CellJob, type CellPager, type CellResult } from './cell.ts';
@@ -46,6 +47,8 @@ export interface RunOptions {
    * built-in pager (every thread loads the module from its file).
    */
   readonly pager?: CellPager;
+  /** The CPU engine of every cell (`exp --engine`; default the process's). The results are the same on either. */
+  readonly engine?: Engine;
 }
 
 export function defaultJobs(): number {
@@ -70,7 +73,7 @@ export async function runStudy(input: Study | StudySource, options: RunOptions =
     const report = (done: number) => options.onProgress?.({ done, total: mine.length, elapsedMs: performance.now() - started });
     const jobsOf = mine.map((cell): CellJob => ({
       study, baseDir, cell, ...(options.checkTlbRules ? { checkTlbRules: true } : {}), ...(includeDirs.length > 0 ? { includeDirs } : {}),
-      ...(options.pager ? { pager: options.pager } : {}),
+      ...(options.pager ? { pager: options.pager } : {}), ...(options.engine ? { engine: options.engine } : {}),
     }));
     const results = threads ? await runPool(threads, jobsOf, cellMs, report, options.signal) : await runInline(jobsOf, cellMs, report, options.signal);
     return assembleResult(study, all.length, results, options.shard, { wallMs: performance.now() - started, jobs, cellMs });

@@ -57,6 +57,11 @@ export function statsTable(stats: Stats, vmm?: VmmStats): string {
       rows.push(['design switches', `${fmtInt(d.switches)} (to shadow ${fmtInt(d.toShadow)}, to EPT ${fmtInt(d.toNested)}${d.forced > 0 ? `, ${fmtInt(d.forced)} forced` : ''}), ${fmtInt(d.switchCycles)} cycles, ${fmtInt(d.windows)} policy windows`]);
       rows.push(['instructions by design', `shadow ${fmtInt(d.instructionsShadow)}, EPT ${fmtInt(d.instructionsNested)}`]);
     }
+    if (vmm.agile) {
+      const a = vmm.agile;
+      rows.push(['agile moves', `${fmtInt(a.toNested)} leaf tables to nested, ${fmtInt(a.toShadow)} back to shadow${a.forced > 0 ? ` (${fmtInt(a.forced)} forced)` : ''}; ${fmtInt(a.nestedTables)} nested now, ${fmtInt(a.nestedPeak)} at peak`]);
+      rows.push(['agile sampling', `${fmtInt(a.windows)} policy windows, ${fmtInt(a.dirtySamples)} dirty samples, ${fmtInt(a.entriesRebuilt)} shadow entries rebuilt`]);
+    }
     if (vmm.pv) {
       const pv = vmm.pv;
       const calls = [...pv.hypercalls].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k.replace(/^hc-/, '')} ${fmtInt(v)}`).join(', ');
@@ -65,7 +70,15 @@ export function statsTable(stats: Stats, vmm?: VmmStats): string {
       rows.push(['PV updates', `${fmtInt(pv.updates)} in ${fmtInt(pv.batches)} mmu_update batches (${pv.batches === 0 ? '0' : (pv.updates / pv.batches).toFixed(2)} per batch, at most ${fmtInt(pv.largestBatch)}), ${fmtInt(pv.tablesValidated)} tables validated`]);
       rows.push(['PV refusals', `${failures || 'none'}${pv.writesRefused > 0 ? `; ${fmtInt(pv.writesRefused)} stores to page tables` : ''}`]);
     }
-    rows.push(['guest frames backed', fmtInt(vmm.guestFrames)]);
+    rows.push(['guest frames backed', fmtInt(vmm.guestFrames) + (vmm.sharing ? ` privately, ${fmtInt(vmm.sharing.sharedNow)} by shared frames` : '')]);
+    if (vmm.swap) {
+      const sw = vmm.swap;
+      rows.push(['host swapping', `${fmtInt(sw.pagesOut)} pages out, ${fmtInt(sw.pagesIn)} in (${fmtInt(sw.pageInsOnStore)} on guest stores), ${fmtInt(sw.swappedNow)} out now; ${fmtInt(sw.outCycles + sw.inCycles)} cycles`]);
+    }
+    if (vmm.sharing) {
+      const sh = vmm.sharing;
+      rows.push(['page sharing', `${fmtInt(sh.scanned)} frames scanned, ${fmtInt(sh.merged)} merged, ${fmtInt(sh.cowBreaks)} copy-on-write breaks (${fmtInt(sh.cowExits)} on guest stores); scan ${fmtInt(sh.scanCycles)} cycles, copies ${fmtInt(sh.cowCycles)} cycles`]);
+    }
     if (vmm.refusedAccesses > 0) rows.push(['refused accesses', fmtInt(vmm.refusedAccesses)]);
   }
   return table(rows);

@@ -183,6 +183,11 @@ export class DynamicPaging {
     this.plan();
   }
 
+  /** Every PagerHost of the VM holding tables now (the EPT's is kept while the VM runs shadowed). */
+  hosts(): PagerHost[] {
+    return this.shadowHost ? [this.nestedHost, this.shadowHost] : [this.nestedHost];
+  }
+
   /** How the hardware translates now. */
   get translation(): Translation {
     return this.current.translation;

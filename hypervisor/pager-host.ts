@@ -21,13 +21,13 @@
 import { ACCESS, ACCESS_NAMES, CAUSE, CR, DEVICE, PAGE_SIZE, PTBR_ASID_MASK, PTBR_KEEP, PTBR_ROOT_MASK, PTE, STATUS, causeName, type AccessType } from '../isa/arch.ts';
 import { EXIT, EXIT_CONTROL, type ExitControls, type ExitInfo } from '../emulator/exits.ts';
 import { permits, type Mmu } from '../emulator/mmu.ts';
-import { TV32_PAGING, eptPagingMode, type PagingMode } from '../emulator/paging-mode.ts';
+import { AGILE_SWITCH, TV32_PAGING, eptPagingMode, type PagingMode } from '../emulator/paging-mode.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
 import type { NestedStage } from '../emulator/walker.ts';
 import { decodeAccess } from './emulate.ts';
-import { OutOfHostMemory, type HostMemory } from './host.ts';
-import { PagerTables } from './pager-tables.ts';
-import { EVENT_NAMES, PAGER_API_VERSION, type Arch, type ExitName, type Pager, type PagerCounter, type PagerModule, type PagerServices, type PagerSettings, type Translation } from './pager.ts';
+import { OutOfHostMemory, VMM_WRITE_PROTECT, type HostMemory } from './host.ts';
+import { PagerTables, ZAP } from './pager-tables.ts';
+import { EVENT_NAMES, PAGER_API_VERSION, type Arch, type ExitName, type NestedServices, type Pager, type PagerCounter, type PagerModule, type PagerServices, type PagerSettings, type Translation } from './pager.ts';
 import type { HypercallEvent, HypercallResult } from './pv-abi.ts';
 import type { Vm } from './vm.ts';
 
@@ -60,6 +60,7 @@ export const ARCH: Arch = Object.freeze({
   PTBR_ROOT_MASK,
   PTBR_ASID_MASK,
   PTBR_KEEP,
+  AGILE_SWITCH,
   permits: (leaf: number, access: AccessType, user: boolean) => permits(leaf, access, user),
   notPresentCause: (access: AccessType) => NOT_PRESENT[access]!,
   protectionCause: (access: AccessType) => PROTECTION[access]!,
@@ -93,6 +94,9 @@ export class PagerHost {
   /** The format the hardware walks the pager's tables in. */
   readonly format: PagingMode;
   private readonly shadowKind: boolean;
+  /** An 'agile' pager: shadow-kind tables (with switched entries), and an EPT of its own (nestedTables). */
+  private readonly agileKind: boolean;
+  private readonly nestedTables: PagerTables | null = null;
   private readonly host: HostMemory;
   private readonly mmu: Mmu;
   private readonly profile: MachineProfile;
@@ -126,9 +130,14 @@ export class PagerHost {
     this.profile = context.profile;
     this.name = module.name;
     // The translation says how the hardware walks, and so the format of the pager's tables.
-    this.shadowKind = (translation ?? (vm.mode === 'shadow' || vm.mode === 'pv' ? 'shadow' : 'nested')) === 'shadow';
+    const kind = translation ?? (vm.mode === 'shadow' || vm.mode === 'pv' ? 'shadow' : vm.mode === 'agile' ? 'agile' : 'nested');
+    this.agileKind = kind === 'agile';
+    this.shadowKind = kind === 'shadow' || this.agileKind;
     this.format = this.shadowKind ? TV32_PAGING : eptPagingMode(settings.ept.levels, settings.ept.largePages);
-    this.tables = new PagerTables(this.host, vm, this.format, this.profile, (what) => this.violation(what), this.shadowKind);
+    this.tables = new PagerTables(this.host, vm, this.format, this.profile, (what) => this.violation(what), this.shadowKind, this.agileKind);
+    if (this.agileKind) {
+      this.nestedTables = new PagerTables(this.host, vm, eptPagingMode(settings.ept.levels, settings.ept.largePages), this.profile, (what) => this.violation(what), false);
+    }
     const services = this.makeServices();
     // Copies, frozen: a pager must not be able to change the VMM's options or the format constants.
     const given: PagerSettings = Object.freeze({ shadow: Object.freeze({ ...settings.shadow }), ept: Object.freeze({ ...settings.ept }) });
@@ -235,7 +244,7 @@ export class PagerHost {
 
   /** How the hardware translates under this pager. */
   get translation(): Translation {
-    return this.shadowKind ? 'shadow' : 'nested';
+    return this.agileKind ? 'agile' : this.shadowKind ? 'shadow' : 'nested';
   }
 
   /**
@@ -246,6 +255,11 @@ export class PagerHost {
    */
   release(): { tables: number; entries: number } {
     const dropped = this.tables.releaseAll();
+    if (this.nestedTables) {
+      const ept = this.nestedTables.releaseAll();
+      dropped.tables += ept.tables;
+      dropped.entries += ept.entries;
+    }
     this.released = true;
     return dropped;
   }
@@ -256,8 +270,9 @@ export class PagerHost {
    */
   audit(): string[] {
     const own = (this.pager as { audit?: unknown }).audit;
+    const tables = this.nestedTables ? [...this.tables.audit(), ...this.nestedTables.audit()] : this.tables.audit();
     // A built-in pager with invariants of its own (the PV pager's page types) checks them too.
-    return this.module.builtIn && typeof own === 'function' ? [...this.tables.audit(), ...(own.call(this.pager) as string[])] : this.tables.audit();
+    return this.module.builtIn && typeof own === 'function' ? [...tables, ...(own.call(this.pager) as string[])] : tables;
   }
 
   /**
@@ -281,6 +296,62 @@ export class PagerHost {
     if (out.done !== undefined) cpu.regs[4] = out.done;
     cpu.retireEmulated(e.word);
     return out.name;
+  }
+
+  /**
+   * Is this exit a write to an entry the VMM made read-only (host.ts VMM_WRITE_PROTECT): a store
+   * fault on such a shadow leaf, an EPT violation on such an EPT leaf (a store, or the walk's A/D
+   * update of a guest table there)? Then it is the VMM's (sharing.ts), not the pager's.
+   */
+  vmmProtected(e: ExitInfo): boolean {
+    return this.protectedLeaf(e) !== -1;
+  }
+
+  /** The leaf of vmmProtected's test, or -1. */
+  protectedLeaf(e: ExitInfo): number {
+    let leaf: number;
+    if (e.reason === EXIT.PAGE_FAULT && this.shadowKind) {
+      if (e.access !== ACCESS.STORE || e.cause !== CAUSE.STORE_PROTECTION_FAULT) return -1;
+      leaf = this.tables.leafFor(e.address >>> 0);
+      const user = !(this.vm.cpu.cr[CR.STATUS]! & STATUS.MODE);
+      if (user && !(leaf & PTE.U)) return -1;
+    } else if (e.reason === EXIT.EPT_VIOLATION && !this.shadowKind) {
+      leaf = this.tables.leafFor(e.guestPhys >>> 0);
+    } else return -1;
+    return leaf !== -1 && (leaf & PTE.V) !== 0 && (leaf & PTE.W) === 0 && (leaf & VMM_WRITE_PROTECT) !== 0 ? leaf : -1;
+  }
+
+  /** The VMM's revocation over this pager's tables (PagerTables.revoke); the caller flushes the TLB. */
+  revoke(action: Uint8Array): { visited: number; changed: number } {
+    return this.tables.revoke(action);
+  }
+
+  /**
+   * Guest frame `gfn` no longer uses host frame `frame`: drop its mappings. Under EPT that is
+   * the gfn's one leaf, unless the VM keeps no guest frame on `frame` (`all`): then every leaf to
+   * it goes, whatever guest-physical address a pager mapped there. Under shadow paging any va may
+   * map it: every leaf to it goes. `action` is revoke's scratch array (all zeros; left so).
+   */
+  dropMappings(gfn: number, frame: number, all: boolean, action: Uint8Array): { visited: number; changed: number } {
+    if (!this.shadowKind && !all) return { visited: 1, changed: this.tables.zapLeafFor(gfn * PAGE_SIZE) ? 1 : 0 };
+    action[frame] = ZAP;
+    const result = this.tables.revoke(action);
+    action[frame] = 0;
+    return result;
+  }
+
+  /**
+   * A built-in pager's timer (the agile pager's policy windows, agile.ts: a VMX-preemption-timer
+   * exit): its `timer` handler, given the guest's instruction count. Returns the exit's name;
+   * undefined for a pager without one.
+   */
+  timer(): string | undefined {
+    const handler = (this.pager as { timer?: unknown }).timer;
+    if (!this.module.builtIn || typeof handler !== 'function') return undefined;
+    this.begin('timer', undefined);
+    const name = this.invoke(() => handler.call(this.pager, this.vm.stats.instructions) as string);
+    this.endEvent(undefined, 'void');
+    return name;
   }
 
   /** Every exit: a pager that keeps the guest exiting without retiring anything is stopped. */
@@ -324,6 +395,7 @@ export class PagerHost {
   private endEvent(result: unknown, kind: 'void' | 'exit'): ExitName | undefined {
     if (this.failure) throw this.raise(this.failure);
     this.tables.settle();
+    this.nestedTables?.settle();
     if (isThenable(result)) this.violation('returned a Promise: pager handlers run synchronously (no async, no await)');
     if (kind === 'void') {
       if (result !== undefined) this.violation(`returned ${show(result)}; this handler returns nothing`);
@@ -382,16 +454,19 @@ export class PagerHost {
       this.violation(`the factory returned ${show(pager)}; it returns the pager: an object with translation and event handlers`);
     }
     const p = pager as Record<string, unknown>;
-    if (p.translation !== 'shadow' && p.translation !== 'nested') this.violation(`the pager's translation is ${show(p.translation)}; it is 'shadow' or 'nested'`);
+    if (p.translation !== 'shadow' && p.translation !== 'nested' && p.translation !== 'agile') this.violation(`the pager's translation is ${show(p.translation)}; it is 'shadow', 'nested' or 'agile'`);
     for (const handler of Object.keys(EVENT_NAMES)) {
       if (handler === 'create') continue;
       if (p[handler] !== undefined && typeof p[handler] !== 'function') this.violation(`the pager's ${handler} is ${show(p[handler])}, not a function`);
     }
     if (p.translation === 'shadow' && typeof p.pageFault !== 'function') this.violation("a 'shadow' pager needs a pageFault handler: the hardware walks only its tables");
     if (p.translation === 'nested' && typeof p.eptViolation !== 'function') this.violation("a 'nested' pager needs an eptViolation handler: guest-physical addresses it has not mapped exit there");
+    if (p.translation === 'agile' && (typeof p.pageFault !== 'function' || typeof p.eptViolation !== 'function')) {
+      this.violation("an 'agile' pager needs pageFault and eptViolation handlers: the hardware walks its shadow tables and its EPT");
+    }
     const mode = this.vm.mode;
-    if (!this.probe && this.shadowKind !== (p.translation === 'shadow')) {
-      this.violation(`the pager's translation is '${String(p.translation)}', so its VMs run with --mode ${p.translation === 'shadow' ? 'shadow' : 'ept'}, not ${mode}`);
+    if (!this.probe && this.translation !== p.translation) {
+      this.violation(`the pager's translation is '${String(p.translation)}', so its VMs run with --mode ${p.translation === 'shadow' ? 'shadow' : p.translation === 'agile' ? 'agile' : 'ept'}, not ${mode}`);
     }
     return pager as Pager;
   }
@@ -409,11 +484,15 @@ export class PagerHost {
     const mmu = this.mmu;
     if (this.shadowKind) {
       this.pagingOff = options?.pagingOff === true;
-      mmu.configure(true, r, (this.vpid << 8) | this.guestAsid(), null);
+      // Agile: the nested stage (loaded first, vmm.nested.loadRoot) translates switched walks' output.
+      if (this.agileKind && this.nested === null) this.violation('loadRoot: an agile pager loads its EPT root (vmm.nested.loadRoot) first');
+      mmu.agile = this.agileKind;
+      mmu.configure(true, r, (this.vpid << 8) | this.guestAsid(), this.agileKind ? this.nested : null);
       mmu.pagingOffSpace = this.pagingOff;
       return;
     }
     if (this.nested?.root !== r) this.nested = { mode: this.format, root: r };
+    mmu.agile = false;
     mmu.pagingOffSpace = false;
     mmu.configure(mmu.stage1On, mmu.stage1Root, (this.vpid << 8) | this.guestAsid(), this.nested);
   }
@@ -508,7 +587,9 @@ export class PagerHost {
   private emulateStore(guestPhys: unknown): ExitName {
     const e = this.completing('emulateStore');
     const vm = this.vm;
-    if (e.reason !== EXIT.PAGE_FAULT || e.access !== ACCESS.STORE) this.violation('emulateStore: the exiting access is not a store');
+    // An agile pager also protects frames in its EPT: a store through a switched walk exits as an EPT violation.
+    const reasonOk = e.reason === EXIT.PAGE_FAULT || (this.agileKind && e.reason === EXIT.EPT_VIOLATION);
+    if (!reasonOk || e.access !== ACCESS.STORE) this.violation('emulateStore: the exiting access is not a store');
     const access = decodeAccess(e.word);
     if (!access || !access.isStore) this.violation(`emulateStore: the instruction at ${hex(e.pc)} (${hex(e.word)}) is not a store`);
     if (typeof guestPhys !== 'number' || !vm.isGuestRam(guestPhys >>> 0)) this.violation(`emulateStore(${typeof guestPhys === 'number' ? hex(guestPhys) : show(guestPhys)}): not in guest RAM`);
@@ -566,7 +647,7 @@ export class PagerHost {
         const gpa = host.guestAddress(guestPhys, 'writeGuestPte');
         if (!vm.isGuestRam(gpa)) host.violation(`writeGuestPte(${hex(gpa)}): not in guest RAM`);
         const word = host.word(value, 'writeGuestPte');
-        const h = vm.backing(gpa);
+        const h = vm.writableBacking(gpa);
         const old = mem.i32[h >>> 2]!;
         mem.i32[h >>> 2] = word;
         mem.dirty[h >>> 12] = 1;
@@ -598,6 +679,7 @@ export class PagerHost {
         vm.allocGranuleFrames = frames;
       },
       format,
+      ...(this.nestedTables ? { nested: this.makeNestedServices(this.nestedTables) } : {}),
       allocTable(level) {
         host.guard();
         return host.tables.alloc(level);
@@ -656,6 +738,38 @@ export class PagerHost {
       },
     };
     return Object.freeze(services);
+  }
+
+  /** An agile pager's EPT services (`vmm.nested`): the same rules as for its shadow tables. */
+  private makeNestedServices(tables: PagerTables): NestedServices {
+    const host: PagerHost = this;
+    const f = tables.format;
+    const format: PagingMode = Object.freeze({ name: f.name, levelBits: Object.freeze([...f.levelBits]), largeAllowed: Object.freeze([...f.largeAllowed]) });
+    return Object.freeze({
+      format,
+      allocTable(level: number) {
+        host.guard();
+        return tables.alloc(level);
+      },
+      freeTable(table: number) {
+        host.guard();
+        tables.free(table);
+      },
+      readEntry(table: number, index: number) {
+        host.guard();
+        return tables.read(table, index);
+      },
+      writeEntry(table: number, index: number, value: number) {
+        host.guard();
+        tables.write(table, index, value);
+      },
+      loadRoot(root: number) {
+        host.guard();
+        const r = tables.setRoot(root, 'nested.loadRoot');
+        // The walker gets the VMM's own descriptor (not the pager's frozen copy): one shape for every walk.
+        if (host.nested?.root !== r) host.nested = { mode: f, root: r };
+      },
+    });
   }
 
   private word(value: unknown, service: string): number {

@@ -4,12 +4,14 @@
 // to one of its tables of the next level or, a leaf, maps host frames its VM owns (every frame of
 // a large page); a table is given back to the host only when no entry (and not the hardware's
 // root register) points at it any more, so that no frame the hardware may still walk can go to
-// another VM. Each rule broken calls `violation`, which throws.
+// another VM. Each rule broken calls `violation`, which throws. An agile pager's shadow tables
+// (`agile`) may also hold switched directory entries (AGILE_SWITCH), which lead to a guest leaf
+// table: a host frame of this VM, checked as a leaf's frame is, and no reference to a table.
 
 import { PAGE_SIZE, PTE } from '../isa/arch.ts';
-import { levelShift, tableBytes, type PagingMode } from '../emulator/paging-mode.ts';
+import { AGILE_SWITCH, levelShift, tableBytes, type PagingMode } from '../emulator/paging-mode.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
-import { VMM_OWNER, type HostMemory } from './host.ts';
+import { SHARED_OWNER, VMM_OWNER, VMM_WRITE_PROTECT, type HostMemory } from './host.ts';
 import type { Vm } from './vm.ts';
 
 /** One of the pager's tables. */
@@ -23,6 +25,10 @@ interface Table {
 }
 
 const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
+
+/** `revoke` actions per host frame: drop the mappings, or take write access away. */
+export const ZAP = 2;
+export const WRITE_PROTECT = 1;
 
 export class PagerTables {
   private readonly tables = new Map<number, Table>();
@@ -39,8 +45,20 @@ export class PagerTables {
     private readonly profile: MachineProfile,
     private readonly violation: (what: string) => never,
     shadowKind: boolean,
+    /** An agile pager's shadow tables: switched directory entries are allowed. */
+    private readonly agile = false,
   ) {
     this.shadowKind = shadowKind;
+  }
+
+  /** A valid entry that leads to one of this pager's tables (not a leaf, not a switched entry). */
+  private leadsToTable(level: number, entry: number): boolean {
+    return (entry & PTE.V) !== 0 && !this.isLeaf(level, entry) && !this.isSwitched(level, entry);
+  }
+
+  /** An agile directory entry with the switch bit: it leads to a guest leaf table (a frame of this VM). */
+  private isSwitched(level: number, entry: number): boolean {
+    return this.agile && level === 0 && (entry & PTE.V) !== 0 && (entry & PTE.L) === 0 && (entry & AGILE_SWITCH) !== 0;
   }
 
   /** At the end of an event: a table freed while still pointed at must have been let go of by now. */
@@ -97,7 +115,7 @@ export class PagerTables {
       const entries = 1 << this.format.levelBits[t.level]!;
       for (let i = 0; i < entries; i++) {
         const entry = mem[(table + i * 4) >>> 2]!;
-        if ((entry & PTE.V) && !this.isLeaf(t.level, entry)) this.release((entry & PTE.FRAME_MASK) >>> 0);
+        if (this.leadsToTable(t.level, entry)) this.release((entry & PTE.FRAME_MASK) >>> 0);
       }
     }
     this.tables.delete(table);
@@ -133,14 +151,24 @@ export class PagerTables {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 32) {
       this.violation(`writeEntry(${hex(table as number)}, ${String(index)}, ${show(value)}): an entry is a 32-bit number`);
     }
-    const entry = value | 0;
+    let entry = value | 0;
     const addr = ((table as number) + (index as number) * 4) >>> 0;
     const mem = this.host.mem.i32;
     const old = mem[addr >>> 2]!;
     if (entry & PTE.V) {
       const frame = (entry & PTE.FRAME_MASK) >>> 0;
-      if (this.isLeaf(t.level, entry)) this.checkLeaf(t.level, frame, table as number, index as number);
-      else {
+      if (this.isLeaf(t.level, entry)) {
+        this.checkLeaf(t.level, frame, table as number, index as number);
+        // Bit 11 of a leaf is the VMM's (host.ts VMM_WRITE_PROTECT): a shared frame is mapped
+        // read-only whatever the pager asks, so that a store to it exits to the VMM (copy-on-write).
+        entry &= ~VMM_WRITE_PROTECT;
+        if ((entry & PTE.W) && this.host.owner[frame >>> 12] === SHARED_OWNER) entry = (entry & ~PTE.W) | VMM_WRITE_PROTECT;
+      } else if (this.isSwitched(t.level, entry)) {
+        // The guest leaf table the walk switches to: a frame this VM owns alone (the hardware writes A/D there).
+        if (this.host.ownerOf(frame) !== this.vm.id) {
+          this.violation(`writeEntry: switched entry ${String(index)} of the directory ${hex(table as number)} would lead to host frame ${hex(frame)}, ${this.frameOwner(frame)}; a switched entry leads to the backing frame of one of this VM's page tables (vmm.backing(guestPhys))`);
+        }
+      } else {
         const next = this.tables.get(frame);
         if (!next || next.dead || next.level !== t.level + 1) {
           this.violation(`writeEntry: entry ${String(index)} of the level-${t.level} table ${hex(table as number)} would lead to host ${hex(frame)}, ${this.frameOwner(frame)}; a non-leaf entry leads to one of this pager's level-${t.level + 1} tables (allocTable(${t.level + 1}))`);
@@ -148,7 +176,7 @@ export class PagerTables {
         next.refs++;
       }
     }
-    if ((old & PTE.V) && !this.isLeaf(t.level, old)) this.release((old & PTE.FRAME_MASK) >>> 0);
+    if (this.leadsToTable(t.level, old)) this.release((old & PTE.FRAME_MASK) >>> 0);
     mem[addr >>> 2] = entry;
     this.host.mem.dirty[addr >>> 12] = 1;
     this.vm.stats.cyclesVmm += this.profile.vmmPteWriteCycles;
@@ -161,7 +189,7 @@ export class PagerTables {
     const vmId = this.vm.id;
     for (let f = 0; f < 2 ** (shift - 12); f++) {
       const hostFrame = base + f * PAGE_SIZE;
-      if (this.host.ownerOf(hostFrame) !== vmId) {
+      if (!this.host.mappableBy(hostFrame, vmId)) {
         this.violation(`writeEntry: entry ${index} of the level-${level} table ${hex(table)} would map host frame ${hex(hostFrame)}, ${this.frameOwner(hostFrame)}; a leaf maps only this VM's frames (vmm.backing(guestPhys))`);
       }
     }
@@ -236,6 +264,10 @@ export class PagerTables {
         if (!(entry & PTE.V)) continue;
         const frame = (entry & PTE.FRAME_MASK) >>> 0;
         const address = base + i * 2 ** shift;
+        if (this.isSwitched(level, entry)) {
+          if (this.host.ownerOf(frame) !== vm.id) problems.push(`shadow entry for va ${hex(address)} switches to host frame 0x${frame.toString(16)} not owned by VM ${vm.name}`);
+          continue;
+        }
         if (!this.isLeaf(level, entry)) {
           // A table freed but still pointed at (the pager failed before releasing it) is still the pager's.
           const next = this.tables.get(frame);
@@ -245,9 +277,9 @@ export class PagerTables {
         }
         if (!this.shadowKind && address >= vm.sizeBytes) problems.push(`EPT maps guest-physical 0x${address.toString(16)} beyond the VM's memory`);
         const base4k = (frame & ~((2 ** shift - 1) >>> 0)) >>> 0;
+        if ((entry & PTE.W) && this.host.ownerOf(base4k) === SHARED_OWNER) problems.push(`${this.kind} entry for ${this.space} 0x${address.toString(16)} maps the shared host frame 0x${base4k.toString(16)} writable`);
         for (let f = 0; f < 2 ** (shift - 12); f++) {
-          const owned = this.host.ownerOf(base4k + f * PAGE_SIZE);
-          if (owned !== vm.id) {
+          if (!this.host.mappableBy(base4k + f * PAGE_SIZE, vm.id)) {
             problems.push(`${this.kind} entry for ${this.space} 0x${address.toString(16)} maps host frame 0x${(base4k + f * PAGE_SIZE).toString(16)} not owned by VM ${vm.name}`);
             break;
           }
@@ -256,6 +288,78 @@ export class PagerTables {
     };
     for (const [table, t] of this.tables) if (t.level === 0 && !t.dead) visit(table, 0, 0);
     return problems;
+  }
+
+  /**
+   * The VMM takes mappings away (host.ts, sharing.ts: the MMU-notifier step of KVM, done here for
+   * any pager): every valid leaf of the pager's tables mapping a host frame `action` marks is
+   * dropped (ZAP: the next access is a hidden fault or EPT violation the pager fills again through
+   * `backing`) or made read-only with the VMM's bit (WRITE_PROTECT). Non-leaf entries are left
+   * alone, so the pager's table structure and reference counts stay as they were. The caller
+   * flushes the TLB. Returns the entries visited (the cost of the scan) and changed.
+   */
+  revoke(action: Uint8Array): { visited: number; changed: number } {
+    const mem = this.host.mem.i32;
+    let visited = 0;
+    let changed = 0;
+    for (const [table, t] of this.tables) {
+      const n = 1 << this.format.levelBits[t.level]!;
+      const last = t.level === this.format.levelBits.length - 1;
+      if (!last && !this.format.largeAllowed[t.level]) continue;
+      for (let i = 0; i < n; i++) {
+        const at = (table + i * 4) >>> 2;
+        const entry = mem[at]!;
+        if (!(entry & PTE.V) || !this.isLeaf(t.level, entry)) continue;
+        visited++;
+        const shift = levelShift(this.format, t.level);
+        const base = ((entry & PTE.FRAME_MASK) >>> 0) >>> 12;
+        let act = 0;
+        for (let f = 0; f < 2 ** (shift - 12) && act !== ZAP; f++) act = Math.max(act, action[base + f] ?? 0);
+        if (act === 0) continue;
+        if (act === ZAP || t.frames > 1 || shift > 12) mem[at] = 0;
+        else if (entry & PTE.W) mem[at] = (entry & ~PTE.W) | VMM_WRITE_PROTECT;
+        else continue;
+        this.host.mem.dirty[at >>> 10] = 1;
+        changed++;
+      }
+    }
+    return { visited, changed };
+  }
+
+  /**
+   * The valid leaf the hardware meets for `addr` (a guest-virtual address under shadow paging, a
+   * guest-physical one under EPT) walking from the loaded root; -1 when there is none.
+   */
+  leafFor(addr: number): number {
+    const at = this.leafAddress(addr);
+    return at < 0 ? -1 : this.host.mem.i32[at >>> 2]!;
+  }
+
+  /** Drop the valid leaf the hardware meets for `addr` (as `revoke` would); whether there was one. */
+  zapLeafFor(addr: number): boolean {
+    const at = this.leafAddress(addr);
+    if (at < 0) return false;
+    this.host.mem.i32[at >>> 2] = 0;
+    this.host.mem.dirty[at >>> 12] = 1;
+    return true;
+  }
+
+  /** Host address of the valid leaf met for `addr`, or -1. */
+  private leafAddress(addr: number): number {
+    if (this.root < 0) return -1;
+    const mem = this.host.mem.i32;
+    const levels = this.format.levelBits.length;
+    let table = this.root;
+    for (let level = 0; level < levels; level++) {
+      const shift = levelShift(this.format, level);
+      const index = Math.floor((addr >>> 0) / 2 ** shift) & ((1 << this.format.levelBits[level]!) - 1);
+      const entry = mem[(table + index * 4) >>> 2]!;
+      if (!(entry & PTE.V)) return -1;
+      if (this.isLeaf(level, entry)) return (table + index * 4) >>> 0;
+      table = (entry & PTE.FRAME_MASK) >>> 0;
+      if (!this.tables.has(table)) return -1;
+    }
+    return -1;
   }
 
   private get kind(): string {

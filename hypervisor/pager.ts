@@ -19,8 +19,11 @@ import type { PagingMode } from '../emulator/paging-mode.ts';
 import type { EptOptions } from './ept.ts';
 import type { ShadowOptions } from './shadow.ts';
 
-/** The pager API's version, `vmm.apiVersion`: 1 is the API docs/pager-api.md describes. */
-export const PAGER_API_VERSION = 1;
+/**
+ * The pager API's version, `vmm.apiVersion`. 2 (docs/pager-api.md, "Versions"): the 'agile'
+ * translation, its `vmm.nested` services and switched directory entries. 1: the first API.
+ */
+export const PAGER_API_VERSION = 2;
 
 // ------------------------------------------------------------------ what a pager is
 
@@ -32,8 +35,13 @@ export const PAGER_API_VERSION = 1;
  *   hardware only through the pager.
  * - 'nested': two stages (EPT). The hardware walks the guest's own tables, and translates every
  *   guest-physical address it meets through the pager's tables (`format`: the EPT format).
+ * - 'agile' (Gandhi et al., ISCA 2016; isa/README.md 6.6): as 'shadow', and the pager also owns
+ *   an EPT (`vmm.nested`). A shadow directory entry with the switch bit (`arch.AGILE_SWITCH`)
+ *   holds the host frame of a guest leaf table: the hardware reads the guest's entry there and
+ *   translates its frame through the EPT. Faults in such guest entries go to the guest directly;
+ *   shadow-level page faults and EPT violations exit to the pager.
  */
-export type Translation = 'shadow' | 'nested';
+export type Translation = 'shadow' | 'nested' | 'agile';
 
 /**
  * The name an exit is counted under (`--stats` "VM exits", the debugger's `exits`): a short
@@ -268,6 +276,11 @@ export interface PagerServices {
   /** A new zeroed table for `level` (0 = the root), in host frames the VMM allocates for this pager. Returns its host-physical address. */
   allocTable(level: number): number;
   /**
+   * 'agile' pagers only (undefined for the others): the pager's EPT, the nested stage of its
+   * switched walks, in the EPT format of the VMM's options. Its tables follow the rules above.
+   */
+  readonly nested?: NestedServices;
+  /**
    * Give a table back. It must not be the root the hardware uses, and by the end of the event
    * no entry may point at it (it is released when the last one goes).
    */
@@ -277,7 +290,9 @@ export interface PagerServices {
   /**
    * Write entry `index` of one of this pager's tables (charged vmmPteWriteCycles). A valid
    * entry must lead to one of this pager's tables of the next level, or (a leaf) map host
-   * frames of this VM (`backing`): nothing else, ever.
+   * frames of this VM (`backing`): nothing else, ever. 'agile' pagers: a valid non-leaf
+   * directory entry with `arch.AGILE_SWITCH` set leads instead to a host frame of this VM (the
+   * backing frame of the guest leaf table it switches to).
    */
   writeEntry(table: number, index: number, value: number): void;
 
@@ -318,6 +333,17 @@ export interface PagerServices {
   count(counter: PagerCounter, n?: number): void;
 }
 
+/** The EPT of an 'agile' pager (`vmm.nested`): the same services as its shadow tables', in the EPT format. */
+export interface NestedServices {
+  readonly format: PagingMode;
+  allocTable(level: number): number;
+  freeTable(table: number): void;
+  readEntry(table: number, index: number): number;
+  writeEntry(table: number, index: number, value: number): void;
+  /** Point the hardware's nested stage at a root of this EPT (on VM entry, with loadRoot; no flush). */
+  loadRoot(root: number): void;
+}
+
 /** isa/arch.ts's constants, as `vmm.arch` hands them to a pager. */
 export interface Arch {
   readonly PAGE_SIZE: number;
@@ -329,6 +355,8 @@ export interface Arch {
   readonly PTBR_ROOT_MASK: number;
   readonly PTBR_ASID_MASK: number;
   readonly PTBR_KEEP: number;
+  /** The switch bit of an agile shadow directory entry (isa/README.md 6.6). */
+  readonly AGILE_SWITCH: number;
   /** Does a leaf's bits allow the access (isa/README.md 6.2 step 6)? */
   permits(leaf: number, access: AccessType, user: boolean): boolean;
   /** The page-fault cause of an access (not present) and the protection-fault cause. */

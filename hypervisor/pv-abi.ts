@@ -21,6 +21,12 @@ export const HC = {
   UNPIN_TABLE: 6,
   /** a0 = guest-physical address of a list of entries of four words (number, arg0, arg1, result), a1 = count. */
   MULTICALL: 7,
+  /** Ballooning (any mode but pv and agile, when the VMM balloons; isa/README.md 3.8.2): a0 = 0, a1 = frames to give (> 0) or take back (< 0). */
+  BALLOON_TARGET: 16,
+  /** a0 = guest-physical address of a free frame the guest gives to the VMM: a0 = 0 or an error. */
+  BALLOON_INFLATE: 17,
+  /** a0 = guest-physical address of a frame the VMM gives back (unbacked, it reads 0), or 0 when it holds none. */
+  BALLOON_DEFLATE: 18,
 } as const;
 
 /** A hypercall's name by number: how `--stats` and the debugger's `exits` count it ('hc-mmu-update', …). */
@@ -32,6 +38,9 @@ export const HC_NAMES: ReadonlyMap<number, string> = new Map([
   [HC.PIN_TABLE, 'pin-table'],
   [HC.UNPIN_TABLE, 'unpin-table'],
   [HC.MULTICALL, 'multicall'],
+  [HC.BALLOON_TARGET, 'balloon-target'],
+  [HC.BALLOON_INFLATE, 'balloon-inflate'],
+  [HC.BALLOON_DEFLATE, 'balloon-deflate'],
 ]);
 
 /** Results in a0: 0 for success, else one of these (negative, as a kernel's errno). */

@@ -11,11 +11,14 @@ import type { Mmu } from '../emulator/mmu.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
 import { Stats } from '../emulator/stats.ts';
 import type { GuestPhysicalWriter } from '../emulator/boot.ts';
-import type { HostMemory } from './host.ts';
+import { SHARED_OWNER, type HostMemory } from './host.ts';
 import { VmmStats } from './vmstats.ts';
 
-/** How a VM's memory is virtualized: shadow paging, EPT, switching between them (dynamic.ts), or the paravirtual MMU (pv.ts). */
-export type VmMode = 'shadow' | 'ept' | 'dynamic' | 'pv';
+/**
+ * How a VM's memory is virtualized: shadow paging, EPT, switching between them (dynamic.ts), the
+ * paravirtual MMU (pv.ts), or agile paging (agile.ts: shadow and nested within one walk).
+ */
+export type VmMode = 'shadow' | 'ept' | 'dynamic' | 'pv' | 'agile';
 
 /** One VM exit as the debugger's `exits` shows it. */
 export interface ExitRecord {
@@ -29,6 +32,9 @@ export interface ExitRecord {
   /** A readable qualification: address, access, value. */
   detail: string;
 }
+
+/** A guest frame the guest gave to the VMM (balloon.ts BALLOONED; swap.ts SWAPPED is -1). */
+const BALLOONED_FRAME = -2;
 
 /** How many recent exits a VM remembers. */
 export const EXIT_LOG_SIZE = 256;
@@ -90,12 +96,26 @@ export class Vm implements GuestPhysicalWriter {
     if (!this.isGuestRam(guestPhys)) return -1;
     const frame = guestPhys >>> 12;
     let host = this.p2m[frame]!;
-    if (host === 0) {
-      this.backGranule(frame);
+    if (this.touchedAt !== undefined) this.touchedAt[frame] = this.host.serial;
+    if (host <= 0) {
+      if (host === BALLOONED_FRAME) this.balloonTouch!(this, frame);
+      if (this.p2m[frame] === 0) this.backGranule(frame);
+      else if (this.p2m[frame]! < 0) this.pageIn!(this, frame);
       host = this.p2m[frame]!;
     }
     return host + (guestPhys & 0xfff);
   }
+
+  /** Host swapping (swap.ts), when on: the contents of this VM's swapped-out guest frames, by frame. */
+  readonly swapStore = new Map<number, Uint8Array>();
+  /** Host swapping: read a swapped-out guest frame back; and the exit serial (host.serial) each frame was last used by the VMM in. */
+  pageIn: ((vm: Vm, gfn: number) => void) | undefined;
+  touchedAt: Uint32Array | undefined;
+  /** Ballooning (balloon.ts), when on: the guest frames given to the VMM, in order; and what a guest touch of one does. */
+  readonly ballooned: number[] = [];
+  balloonTouch: ((vm: Vm, gfn: number) => void) | undefined;
+  /** Host swapping: told of every guest frame backed. */
+  onBacked: ((vm: Vm, gfn: number) => void) | undefined;
 
   private backGranule(frame: number): void {
     const g = this.allocGranuleFrames;
@@ -104,20 +124,41 @@ export class Vm implements GuestPhysicalWriter {
     const base = g === 1 ? this.host.allocFrame(this.id) : this.host.allocRun(g, g, this.id);
     for (let i = 0; i < count; i++) this.p2m[first + i] = base + i * PAGE_SIZE;
     this.vmm.guestFrames += count;
+    if (this.onBacked !== undefined) for (let i = 0; i < count; i++) this.onBacked(this, first + i);
   }
+
+  /**
+   * Host-physical address of a guest-physical one that is about to be written by the VMM (or a
+   * pager) on the guest's behalf: a frame shared read-only (sharing.ts) first gets its private copy.
+   */
+  writableBacking(guestPhys: number): number {
+    const h = this.backing(guestPhys);
+    if (h >= 0 && this.cowBreak !== undefined && this.host.owner[h >>> 12] === SHARED_OWNER) {
+      this.cowBreak(this, guestPhys >>> 12);
+      return this.p2m[guestPhys >>> 12]! + (guestPhys & 0xfff);
+    }
+    return h;
+  }
+
+  /** Set by the VMM when page sharing is on: give guest frame `gfn` a private copy of its shared frame. */
+  cowBreak: ((vm: Vm, gfn: number) => void) | undefined;
 
   /** Host address of a guest frame if it is already backed, without backing it. */
   backed(guestPhys: number): number {
     if (!this.isGuestRam(guestPhys)) return -1;
     const host = this.p2m[guestPhys >>> 12]!;
+    // A swapped-out frame has contents: it is read back.
+    if (host < 0) return this.backing(guestPhys);
     return host === 0 ? -1 : host + (guestPhys & 0xfff);
   }
 
   /** A guest word read without backing its frame (an unbacked frame reads 0); undefined outside guest RAM. */
   peekWord(guestPhys: number): number | undefined {
     if (!this.isGuestRam(guestPhys)) return undefined;
-    const h = this.backed(guestPhys);
-    return h < 0 ? 0 : this.host.mem.i32[h >>> 2]!;
+    const frame = this.p2m[guestPhys >>> 12]!;
+    if (frame === BALLOONED_FRAME) return 0;
+    if (frame < 0) return new Int32Array(this.swapStore.get(guestPhys >>> 12)!.buffer)[(guestPhys & 0xfff) >>> 2]!;
+    return frame === 0 ? 0 : this.host.mem.i32[(frame + (guestPhys & 0xfff)) >>> 2]!;
   }
 
   /** The VMM's software read of a guest word (page tables); undefined outside guest RAM. */
@@ -127,7 +168,7 @@ export class Vm implements GuestPhysicalWriter {
   }
 
   writeWord(guestPhys: number, value: number): void {
-    const h = this.backing(guestPhys);
+    const h = this.writableBacking(guestPhys);
     if (h < 0) throw new Error(`VMM bug: write outside guest memory at 0x${guestPhys.toString(16)}`);
     this.host.mem.i32[h >>> 2] = value;
     this.host.mem.dirty[h >>> 12] = 1;
@@ -135,7 +176,7 @@ export class Vm implements GuestPhysicalWriter {
 
   /** A guest store of 1, 2 or 4 bytes, emulated by the VMM. */
   writeSized(guestPhys: number, value: number, size: number): void {
-    const h = this.backing(guestPhys);
+    const h = this.writableBacking(guestPhys);
     if (h < 0) throw new Error(`VMM bug: write outside guest memory at 0x${guestPhys.toString(16)}`);
     const mem = this.host.mem;
     if (size === 1) mem.u8[h] = value;
@@ -157,7 +198,7 @@ export class Vm implements GuestPhysicalWriter {
     for (let off = 0; off < bytes.length; ) {
       const gpa = addr + off;
       const chunk = Math.min(bytes.length - off, PAGE_SIZE - (gpa & 0xfff));
-      const h = this.backing(gpa);
+      const h = this.writableBacking(gpa);
       if (h < 0) throw new RangeError(`load outside guest memory at 0x${gpa.toString(16)}`);
       this.host.mem.u8.set(bytes.subarray(off, off + chunk), h);
       this.host.mem.markDirty(h, chunk);
@@ -169,6 +210,7 @@ export class Vm implements GuestPhysicalWriter {
   memoryHash(): string {
     return hashFrames(this.p2m.length, (frame) => {
       const h = this.p2m[frame]!;
+      if (h < 0) return this.swapStore.get(frame);
       return h === 0 ? undefined : this.host.mem.u8.subarray(h, h + PAGE_SIZE);
     });
   }

@@ -7,7 +7,7 @@
 //
 // The VMM reacts to exits only; it never reaches into the CPU's loop (STYLE.md, "The shape").
 
-import { ACCESS_NAMES, CR, CR_NAMES, causeName } from '../isa/arch.ts';
+import { ACCESS, ACCESS_NAMES, CR, CR_NAMES, causeName } from '../isa/arch.ts';
 import type { Image } from '../isa/image.ts';
 import { bootLoad, loadSegments, type BootLayout, type BootModule, type BootOptions } from '../emulator/boot.ts';
 import { STOP } from '../emulator/cpu.ts';
@@ -15,12 +15,16 @@ import { EXIT, EXIT_NAMES, ExitInfo } from '../emulator/exits.ts';
 import { DEFAULT_MMU, Mmu, type MmuConfig } from '../emulator/mmu.ts';
 import { DEFAULT_PROFILE, type MachineProfile } from '../emulator/profile.ts';
 import { Stats } from '../emulator/stats.ts';
+import { AgileTimer, DEFAULT_AGILE, agilePager, type AgileOptions, type AgilePager } from './agile.ts';
 import { DEFAULT_DYNAMIC, DynamicPaging, type DynamicOptions } from './dynamic.ts';
 import { DEFAULT_EPT, EPT_PAGER, type EptOptions } from './ept.ts';
 import { HostMemory } from './host.ts';
 import type { Pager, PagerModule, Translation } from './pager.ts';
 import { PagerHost, type PagerError } from './pager-host.ts';
 import { PV_PAGER, type PvPager } from './pv.ts';
+import { Balloon, BalloonStats, DEFAULT_BALLOON, type BalloonOptions } from './balloon.ts';
+import { DEFAULT_SWAP, HostSwap, SWAPPED, SwapStats, type SwapOptions } from './swap.ts';
+import { DEFAULT_SHARING, PageSharing, SharingStats, guestPhysOf, type MemorySample, type SharingOptions } from './sharing.ts';
 import { DEFAULT_SHADOW, SHADOW_PAGER, type ShadowOptions } from './shadow.ts';
 import { Vm, type ExitRecord, type VmMode } from './vm.ts';
 
@@ -51,6 +55,14 @@ export interface VmmOptions {
   readonly ept?: EptOptions;
   /** Dynamic mode's start design, policy and test hook (dynamic.ts). */
   readonly dynamic?: DynamicOptions;
+  /** Agile mode's policy and test hook (agile.ts). */
+  readonly agile?: AgileOptions;
+  /** Content-based page sharing (sharing.ts): frames scanned per scan (0: off) and how often. */
+  readonly sharing?: SharingOptions;
+  /** Host swapping (swap.ts): its victim policy (undefined: off, and the VMs' memory must fit the host's). */
+  readonly swap?: SwapOptions;
+  /** Ballooning (balloon.ts): each VM's balloon target in frames (undefined: off). */
+  readonly balloon?: BalloonOptions;
   /**
    * How a pager's failure (a PagerError: it broke the API's rules, or threw) leaves `run`:
    * by default as the PagerError itself; the debugger makes it one of its command errors.
@@ -80,10 +92,18 @@ export class Vmm {
   private readonly pagerHosts = new Map<Vm, PagerHost>();
   /** Dynamic-mode VMs' switchers (dynamic.ts): their current PagerHost is the one in use. */
   private readonly dynamics = new Map<Vm, DynamicPaging>();
+  /** Agile-mode VMs' policy timers (agile.ts). */
+  private readonly agileTimers = new Map<Vm, AgileTimer>();
   readonly options: Required<Omit<VmmOptions, 'mmu' | 'profile' | 'hostMemoryBytes' | 'pagerFailure'>>;
   private readonly pagerFailure: ((error: PagerError) => Error) | undefined;
   /** The VM whose state the MMU holds now. */
   private loaded: Vm | undefined;
+  /** Content-based page sharing, when on (sharing.ts). */
+  readonly sharing: PageSharing | undefined;
+  /** Host swapping, when on (swap.ts). */
+  readonly swap: HostSwap | undefined;
+  /** Ballooning, when on (balloon.ts). */
+  readonly balloon: Balloon | undefined;
 
   constructor(options: VmmOptions = {}) {
     this.profile = options.profile ?? DEFAULT_PROFILE;
@@ -95,16 +115,43 @@ export class Vmm {
       shadow: options.shadow ?? DEFAULT_SHADOW,
       ept: options.ept ?? DEFAULT_EPT,
       dynamic: options.dynamic ?? DEFAULT_DYNAMIC,
+      agile: options.agile ?? DEFAULT_AGILE,
+      sharing: options.sharing ?? DEFAULT_SHARING,
+      swap: options.swap ?? DEFAULT_SWAP,
+      balloon: options.balloon ?? DEFAULT_BALLOON,
     };
     this.pagerFailure = options.pagerFailure;
+    if (this.options.sharing.pages > 0) {
+      this.sharing = new PageSharing(this.host, this.mmu, this.profile, this.options.sharing, (vm) => this.tablesOf(vm), this.vms);
+      // A shared guest page table must not take the walk's A/D writes behind the EPT's back.
+      this.mmu.adWritesCheckEpt = true;
+    }
+    if (this.options.swap.policy !== undefined) {
+      this.swap = new HostSwap(this.host, this.mmu, this.profile, this.options.swap, (vm) => this.tablesOf(vm), this.vms);
+    }
+    if (this.options.balloon.targetFrames !== undefined) {
+      this.balloon = new Balloon(this.host, this.mmu, this.profile, this.options.balloon, (vm) => this.tablesOf(vm));
+    }
   }
 
   /** Create a VM, load its kernel (and boot modules) into its guest-physical memory, reset its vCPU. */
   addVm(spec: VmSpec): { vm: Vm; layout: BootLayout } {
     if (this.vms.length >= 255) throw new RangeError('at most 255 VMs');
     const vm = new Vm(this.vms.length + 1, spec.name, spec.mode, spec.memoryBytes, this.host, this.mmu, this.profile);
+    if (spec.mode === 'pv' && this.sharing) throw new RangeError(`VM ${spec.name}: page sharing is not offered to pv VMs: direct paging writes each real entry with the guest's validated update and has no hidden faults for the VMM to take a mapping back through (Xen shares memory only of HVM guests); use --mode shadow, ept or dynamic`);
+    if ((spec.mode as string) === 'agile' && (this.sharing || this.swap)) throw new RangeError(`VM ${spec.name}: page sharing and host swapping are not offered to agile VMs yet (their guest tables are read in place, behind the EPT); use --mode shadow, ept or dynamic`);
+    if (spec.mode === 'pv' && this.swap) throw new RangeError(`VM ${spec.name}: host swapping is not offered to pv VMs: direct paging has no hidden faults for the VMM to take a mapping back through; use --mode shadow, ept or dynamic`);
+    if ((spec.mode === 'ept' || spec.mode === 'dynamic') && this.swap && this.options.ept.largePages) {
+      throw new RangeError(`VM ${spec.name}: host swapping evicts 4 KiB guest frames, and EPT large pages back guest memory in large runs: use one or the other`);
+    }
+    if (spec.mode === 'agile' && (this.sharing || this.swap)) throw new RangeError(`VM ${spec.name}: page sharing and host swapping are not offered to agile VMs yet: a switched directory entry hands the hardware a guest page-table frame (docs/agile-design.md); use --mode shadow, ept or dynamic`);
+    if ((spec.mode === 'pv' || spec.mode === 'agile') && this.balloon) throw new RangeError(`VM ${spec.name}: ballooning is not offered to ${spec.mode} VMs: the VMM takes a ballooned frame's mappings back through hidden faults, which ${spec.mode === 'pv' ? 'direct paging does not have' : 'agile paging\'s switched directory entries bypass'}; use --mode shadow, ept or dynamic`);
+    if ((spec.mode === 'ept' || spec.mode === 'dynamic') && this.balloon && this.options.ept.largePages) {
+      throw new RangeError(`VM ${spec.name}: ballooning takes back 4 KiB guest frames, and EPT large pages back guest memory in large runs: use one or the other`);
+    }
     if (spec.mode === 'pv' && spec.pager) throw new RangeError(`VM ${spec.name}: pv mode runs the built-in paravirtual MMU (pv.ts), not a pager of one's own`);
-    const module = spec.pager ?? (spec.mode === 'shadow' ? SHADOW_PAGER : spec.mode === 'pv' ? PV_PAGER : EPT_PAGER);
+    if (spec.mode === 'agile' && spec.pager) throw new RangeError(`VM ${spec.name}: agile mode runs the built-in agile pager (agile.ts), not a pager of one's own`);
+    const module = spec.pager ?? (spec.mode === 'shadow' ? SHADOW_PAGER : spec.mode === 'pv' ? PV_PAGER : spec.mode === 'agile' ? agilePager(this.options.agile) : EPT_PAGER);
     const context = { host: this.host, mmu: this.mmu, profile: this.profile, ...(this.pagerFailure ? { failure: this.pagerFailure } : {}) };
     const settings = { shadow: this.options.shadow, ept: this.options.ept };
     if (spec.mode === 'dynamic') {
@@ -116,8 +163,30 @@ export class Vmm {
       this.pagerHosts.set(vm, new PagerHost(vm, context, module, settings));
       vm.pagerName = module.name;
       if (spec.mode === 'pv') vm.vmm.pv = (this.pagerHosts.get(vm)!.pager as PvPager).stats;
+      if (spec.mode === 'agile') {
+        const host = this.pagerHosts.get(vm)!;
+        this.agileTimers.set(vm, new AgileTimer(vm, host, host.pager as AgilePager, this.profile));
+      }
     }
     this.vms.push(vm);
+    if (this.sharing) {
+      vm.vmm.sharing = new SharingStats();
+      const sharing = this.sharing;
+      vm.cowBreak = (v, gfn) => sharing.breakCow(v, gfn, false);
+    }
+    if (this.balloon) {
+      const balloon = this.balloon;
+      vm.vmm.balloon = new BalloonStats();
+      balloon.setTarget(vm, this.options.balloon.targetFrames!);
+      vm.balloonTouch = (v, gfn) => balloon.touch(v, gfn);
+    }
+    if (this.swap) {
+      const swap = this.swap;
+      vm.vmm.swap = new SwapStats();
+      vm.touchedAt = new Uint32Array(vm.p2m.length);
+      vm.pageIn = (v, gfn) => swap.pageIn(v, gfn);
+      vm.onBacked = (v, gfn) => swap.noteBacked(v, gfn);
+    }
     // A kernel with modules gets the boot-information block; a plain program is just loaded, as on bare metal.
     const withModules = (spec.modules ?? []).length > 0;
     let layout: BootLayout = { bootInfo: 0, freeStart: 0, modules: [] };
@@ -140,6 +209,17 @@ export class Vmm {
 
   private hostOf(vm: Vm): PagerHost {
     return this.pagerHosts.get(vm) ?? this.dynamics.get(vm)!.current;
+  }
+
+  /** Every PagerHost holding tables of the VM (a dynamic VM's EPT stays while it runs shadowed). */
+  private tablesOf(vm: Vm): PagerHost[] {
+    const one = this.pagerHosts.get(vm);
+    return one ? [one] : (this.dynamics.get(vm)?.hosts() ?? []);
+  }
+
+  /** Host memory in use over time (sampled at the scans of page sharing); empty when sharing is off. */
+  get memorySeries(): readonly MemorySample[] {
+    return this.sharing?.series ?? [];
   }
 
   /** VM entry: give the MMU this VM's translation and statistics. */
@@ -165,6 +245,7 @@ export class Vmm {
     while (this.runRound(maxInstructions)) {
       if (onSlice && onSlice() === false) this.stopAll();
     }
+    this.sharing?.attribute();
     return this.vms.map((vm) => this.result(vm));
   }
 
@@ -178,6 +259,7 @@ export class Vmm {
     for (const vm of this.vms) {
       if (vm.stopped !== undefined) continue;
       ran = true;
+      this.swap?.balance();
       this.runSlice(vm, Math.min(quantum, maxInstructions - vm.stats.instructions));
       if (vm.stopped === undefined && vm.stats.instructions >= maxInstructions) vm.stopped = 'max-instructions';
     }
@@ -203,16 +285,21 @@ export class Vmm {
   runSlice(vm: Vm, budget: number): void {
     const endAt = vm.stats.instructions + budget;
     this.enter(vm);
-    const dynamic = this.dynamics.get(vm);
+    // An agile VM's policy timer stops it at window ends as dynamic mode's does (agile.ts).
+    const dynamic = this.dynamics.get(vm) ?? this.agileTimers.get(vm);
+    const sharing = this.sharing;
     while (vm.stopped === undefined && vm.stats.instructions < endAt) {
       // A dynamic VM stops at its policy's window ends and forced switches (dynamic.ts).
       if (dynamic !== undefined && vm.stats.instructions >= dynamic.nextAt) dynamic.checkpoint(this.options.vpid ? vm.id : 0);
-      const code = vm.cpu.run(Math.min(endAt, dynamic?.nextAt ?? Infinity) - vm.stats.instructions);
+      // So does page sharing at its scans (sharing.ts).
+      if (sharing !== undefined && vm.stats.instructions >= sharing.nextAt(vm)) sharing.scanDue(vm);
+      const stopAt = Math.min(endAt, dynamic?.nextAt ?? Infinity, sharing?.nextAt(vm) ?? Infinity);
+      const code = vm.cpu.run(stopAt - vm.stats.instructions);
       if (code === STOP.EXIT) {
         this.handleExit(vm, vm.cpu.exit);
         continue;
       }
-      if (code === STOP.BUDGET && dynamic !== undefined && vm.stats.instructions < endAt) continue;
+      if (code === STOP.BUDGET && (dynamic !== undefined || sharing !== undefined) && vm.stats.instructions < endAt) continue;
       if (code === STOP.TRAP) break; // the debugger's trap hook: not a stop of the VM
       if (code === STOP.WFI_DEADLOCK) vm.stopped = 'wfi-deadlock';
       else if (code === STOP.TRAP_LOOP) vm.stopped = 'trap-loop';
@@ -236,6 +323,15 @@ export class Vmm {
     const pagerHost = this.hostOf(vm);
     pagerHost.noteExit(instructions, e);
     let reason: string | undefined;
+    // Host swapping: nothing the VMM touches in this exit is evicted in it; a store to a swapped-out frame is counted.
+    let swappedStore = -1;
+    if (this.swap !== undefined) {
+      this.host.serial++;
+      if (e.access === ACCESS.STORE && (e.reason === EXIT.PAGE_FAULT || e.reason === EXIT.EPT_VIOLATION)) {
+        const gpa = e.reason === EXIT.EPT_VIOLATION ? e.guestPhys >>> 0 : guestPhysOf(vm, e.address);
+        if (gpa >= 0 && vm.isGuestRam(gpa) && vm.p2m[gpa >>> 12] === SWAPPED) swappedStore = gpa >>> 12;
+      }
+    }
     switch (e.reason) {
       case EXIT.CR_READ: {
         const value = e.crn === CR.PTBR ? pagerHost.ptbrRead(e) : cpu.readCr(e.crn);
@@ -262,14 +358,28 @@ export class Vmm {
         // A PV VM's hypercalls go to its pager (pv.ts, pv-abi.ts).
         reason = this.hostOf(vm).hypercall(e);
         if (reason !== undefined) break;
+        // Ballooning's hypercalls (balloon.ts, isa/README.md 3.8.2), when the VMM balloons.
+        if (this.balloon !== undefined) {
+          reason = this.balloon.hypercall(vm, e.code);
+          if (reason !== undefined) {
+            cpu.retireEmulated(e.word);
+            break;
+          }
+        }
         // Elsewhere none are defined: a0 = -1 ("unknown"), like an unimplemented syscall.
         cpu.regs[3] = -1;
         cpu.retireEmulated(e.word);
         reason = 'hcall';
         break;
       default:
-        reason = pagerHost.handleExit(e);
+        if (this.sharing !== undefined && pagerHost.vmmProtected(e)) {
+          // A write to a frame the VMM shares read-only: copy-on-write, then the access is retried.
+          const leaf = pagerHost.protectedLeaf(e);
+          this.sharing.cowFault(vm, leaf, e.reason === EXIT.EPT_VIOLATION ? e.guestPhys >>> 0 : guestPhysOf(vm, e.address));
+          reason = 'cow-break';
+        } else reason = pagerHost.handleExit(e);
     }
+    if (swappedStore >= 0 && vm.p2m[swappedStore]! > 0) vm.vmm.swap!.pageInsOnStore++;
     if (reason === undefined) throw new Error(`VMM bug: unhandled exit ${EXIT_NAMES.get(e.reason) ?? e.reason} in ${vm.mode} mode`);
     vm.vmm.countExit(reason);
     vm.recordExit(new LoggedExit(instructions, e, reason));

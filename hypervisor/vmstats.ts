@@ -1,7 +1,11 @@
 // What the VMM counts per VM: exits by reason, hidden and injected faults, emulated
 // instructions, shadow and EPT memory, and what isolation refused.
 
+import type { AgileStats } from './agile.ts';
 import type { PvStats } from './pv.ts';
+import type { SharingStats } from './sharing.ts';
+import type { SwapStats } from './swap.ts';
+import type { BalloonStats } from './balloon.ts';
 
 export class VmmStats {
   exitsTotal = 0;
@@ -38,6 +42,14 @@ export class VmmStats {
   dynamic: DynamicStats | null = null;
   /** The paravirtual MMU (pv.ts): hypercalls, batches, validation failures; null in the other modes. */
   pv: PvStats | null = null;
+  /** Agile paging (agile.ts): tables moved between shadow and nested mode, windows, dirty samples; null in the other modes. */
+  agile: AgileStats | null = null;
+  /** Content-based page sharing (sharing.ts): scans, merges, copy-on-write breaks; null when it is off. */
+  sharing: SharingStats | null = null;
+  /** Host swapping (swap.ts): pages out and in; null when it is off. */
+  swap: SwapStats | null = null;
+  /** Ballooning (balloon.ts): frames in the balloon, hypercalls, touches of given frames; null when it is off. */
+  balloon: BalloonStats | null = null;
 
   countExit(reason: string): void {
     this.exitsTotal++;
@@ -69,6 +81,10 @@ export class VmmStats {
       vmSwitchFlushes: this.vmSwitchFlushes,
       ...(this.dynamic ? { dynamic: { ...this.dynamic } } : {}),
       ...(this.pv ? { pv: this.pv.toJSON() } : {}),
+      ...(this.agile ? { agile: { ...this.agile } } : {}),
+      ...(this.sharing ? { sharing: { ...this.sharing } } : {}),
+      ...(this.swap ? { swap: { ...this.swap } } : {}),
+      ...(this.balloon ? { balloon: { ...this.balloon } } : {}),
     };
   }
 }

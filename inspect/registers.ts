@@ -115,7 +115,7 @@ export function realMmu(target: InspectTarget, view: CpuView): RealMmu {
     loaded: true,
     stage1On: mmu.stage1On,
     stage1Root: mmu.stage1Root >>> 0,
-    stage1RootSpace: view.mode === 'shadow' ? 'host-physical' : 'guest-physical',
+    stage1RootSpace: view.mode === 'shadow' || view.mode === 'agile' ? 'host-physical' : 'guest-physical',
     context: mmu.context,
     vpid: mmu.context >>> 8,
     asid: mmu.context & 0xff,

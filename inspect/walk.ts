@@ -12,7 +12,7 @@
 
 import { ACCESS, ACCESS_NAMES, CAUSE, CR, PTE, STATUS, causeName, type AccessType } from '../isa/arch.ts';
 import { permits, type ProbeResult } from '../emulator/mmu.ts';
-import { TV32_PAGING, levelShift, type PagingMode } from '../emulator/paging-mode.ts';
+import { AGILE_PAGING, AGILE_SWITCH, TV32_PAGING, levelShift, type PagingMode } from '../emulator/paging-mode.ts';
 import { StageResult, WALK_EPT_VIOLATION, WALK_OK, Walker, type WalkStep } from '../emulator/walker.ts';
 import type { AddressSpace, CpuView, InspectTarget, Mode } from './target.ts';
 
@@ -94,7 +94,13 @@ export function guestWalk(target: InspectTarget, view: CpuView, va: number): Gue
 export interface WalkRef {
   /** 1 to N, in the order the hardware makes them. */
   readonly n: number;
-  readonly stage: 'guest' | 'ept';
+  /**
+   * 'shadow': an entry of the VMM's shadow table in an agile walk, above its switch ('guest'
+   * below it: the guest's own entry, read at its host address, leading to a guest-physical frame).
+   */
+  readonly stage: 'guest' | 'ept' | 'shadow';
+  /** Agile walks: this shadow entry has the switch bit, so the walk goes nested from the next level. */
+  readonly switches?: boolean;
   /** 0 = the top level. */
   readonly level: number;
   /** The space of entryAddr and of the address the entry leads to: guest-physical for guest tables under EPT. */
@@ -144,8 +150,12 @@ export type WalkOutcome =
     readonly kind: 'fault';
     readonly cause: number;
     readonly causeName: string;
-    /** Under shadow paging: hidden (the guest maps it; the VMM fills the shadow) or injected (it does not). */
-    readonly shadow?: 'hidden' | 'injected';
+    /**
+     * Under shadow paging: hidden (the guest maps it; the VMM fills the shadow) or injected (it
+     * does not). Agile: 'direct' when a guest entry below the switch refused it (the guest takes
+     * the fault itself, no exit); a shadow-level fault is hidden or injected as under shadow.
+     */
+    readonly shadow?: 'hidden' | 'injected' | 'direct';
   };
 
 export interface WalkCost {
@@ -164,6 +174,12 @@ export interface WalkCost {
    * (n+1)(m+1)−1 references (each guest entry's address and the data's take an EPT walk).
    */
   readonly coldWalk?: { readonly guestLevels: number; readonly eptLevels: number; readonly refs: number };
+  /**
+   * Agile walks: how many entries were the VMM's shadow entries and how many the guest's (below
+   * the switch), and whether the walk switched: a switched TV32 walk costs 2 + m (1 shadow
+   * directory entry, 1 guest entry, m EPT references), an unswitched one 2, as native.
+   */
+  readonly agile?: { readonly shadowEntries: number; readonly guestEntries: number; readonly switched: boolean };
 }
 
 export type TlbVerdict =
@@ -238,9 +254,11 @@ export function translate(target: InspectTarget, view: CpuView, va: number, acce
 
 function walkRef(s: WalkStep, n: number, mode: Mode, eptMode: PagingMode): WalkRef {
   const space: AddressSpace = mode === 'native' ? 'physical' : s.stage === 'guest' && mode === 'ept' ? 'guest-physical' : 'host-physical';
+  const switches = s.stage === 'shadow' && leadsTo(s.value, s.level, AGILE_PAGING).kind === 'table' && (s.value & AGILE_SWITCH) !== 0;
   const ref = {
     n, stage: s.stage, level: s.level, space, entryAddr: s.entryAddr >>> 0, hostAddr: s.hostAddr >>> 0, value: s.value >>> 0,
     bits: s.value & 0xff, leadsTo: leadsTo(s.value, s.level, s.stage === 'ept' ? eptMode : TV32_PAGING), cached: s.cached,
+    ...(switches ? { switches } : {}),
   };
   return s.translating === undefined ? ref : { ...ref, translating: s.translating >>> 0 };
 }
@@ -270,7 +288,12 @@ function outcomeOf(view: CpuView, probe: ProbeResult, guest: GuestWalk): WalkOut
   if (probe.cause === 'ept-violation') return { kind: 'ept-violation', guestPhys: (probe.faultGuestPhys ?? 0) >>> 0 };
   const cause = probe.cause ?? 0;
   const fault = { kind: 'fault', cause, causeName: causeName(cause) } as const;
-  return view.mode === 'shadow' ? { ...fault, shadow: guest.ok ? 'hidden' : 'injected' } : fault;
+  if (view.mode === 'agile') {
+    // Below a switch the fault is the guest's own; at the shadow level the VMM decides, as under shadow paging.
+    const last = probe.steps[probe.steps.length - 1];
+    if (last?.stage === 'guest') return { ...fault, shadow: 'direct' };
+  }
+  return view.mode === 'shadow' || view.mode === 'agile' ? { ...fault, shadow: guest.ok ? 'hidden' : 'injected' } : fault;
 }
 
 function costOf(target: InspectTarget, view: CpuView, probe: ProbeResult, refs: readonly WalkRef[], eptMode: PagingMode): WalkCost {
@@ -280,6 +303,11 @@ function costOf(target: InspectTarget, view: CpuView, probe: ProbeResult, refs: 
     entries: refs.length, guestEntries: refs.length - eptEntries, eptEntries, memoryRefs: refs.filter((r) => !r.cached).length,
     startCycles: profile.walkStartCycles, refCycles: profile.walkRefCycles, cycles: probe.cycles,
   };
+  if (view.mode === 'agile') {
+    const shadowEntries = refs.filter((r) => r.stage === 'shadow').length;
+    const agile = { shadowEntries, guestEntries: refs.length - eptEntries - shadowEntries, switched: refs.some((r) => r.switches === true) };
+    return { ...cost, agile };
+  }
   if (view.mode !== 'ept') return cost;
   const n = TV32_PAGING.levelBits.length;
   const m = eptMode.levelBits.length;
@@ -300,6 +328,7 @@ function tlbVerdict(target: InspectTarget, view: CpuView, probe: ProbeResult, ac
 
 /** The walk of a VM the MMU does not hold, done with our own Walker (EPT or shadow): the TLB is unknown. */
 function softwareProbe(target: InspectTarget, view: CpuView, va: number, access: AccessType): ProbeResult | undefined {
+  if (view.mode === 'agile') return agileSoftwareProbe(target, view, va, access);
   const ept = target.ept(view);
   if (!ept) return shadowSoftwareProbe(target, view, va, access);
   const nested = { mode: ept.pagingMode, root: ept.rootAddress };
@@ -352,4 +381,33 @@ function shadowSoftwareProbe(target: InspectTarget, view: CpuView, va: number, a
     leafBits: ok ? s1.leaf : 0, steps, tlbHit: false, tlbIndex: -1,
     cycles: steps.length ? profile.walkStartCycles + steps.length * profile.walkRefCycles : 0,
   };
+}
+
+/**
+ * The hardware walk of an agile VM the MMU does not hold: its current shadow directory walked the
+ * agile way (isa/README.md 6.6), then, for a switched walk, the data's guest-physical address
+ * through its EPT.
+ */
+function agileSoftwareProbe(target: InspectTarget, view: CpuView, va: number, access: AccessType): ProbeResult | undefined {
+  const root = target.shadowRoot(view);
+  const ept = target.ept(view);
+  if (root === undefined || ept === undefined) return undefined;
+  const walker = new Walker(target.hostMemory);
+  const steps: WalkStep[] = [];
+  walker.trace = steps;
+  const profile = target.profile;
+  const result = (ok: boolean, hostPhys: number, extra: Partial<ProbeResult>): ProbeResult => ({
+    va, access, ok, hostPhys, cause: undefined, faultGuestPhys: undefined, pageShift: 12, leafBits: 0, steps,
+    tlbHit: false, tlbIndex: -1, cycles: steps.length ? profile.walkStartCycles + steps.length * profile.walkRefCycles : 0, ...extra,
+  });
+  const s1 = new StageResult();
+  const status = walker.walk(AGILE_PAGING, root, va, 'guest', s1, null);
+  if (status !== WALK_OK) return result(false, -1, { cause: NOT_PRESENT[access] });
+  const user = !(view.cpu.cr[CR.STATUS]! & STATUS.MODE);
+  if (!permits(s1.leaf, access, user)) return result(false, -1, { cause: PROTECTION[access] });
+  if (!s1.switched) return result(true, s1.output, { pageShift: s1.pageShift, leafBits: s1.leaf });
+  const s2 = new StageResult();
+  const status2 = walker.walk(ept.pagingMode, ept.rootAddress, s1.output, 'ept', s2, null);
+  if (status2 !== WALK_OK || !permits(s2.leaf | PTE.U, access, false)) return result(false, -1, { cause: 'ept-violation', faultGuestPhys: s1.output });
+  return result(true, s2.output, { pageShift: Math.min(s1.pageShift, s2.pageShift), leafBits: s1.leaf & (s2.leaf | ~(PTE.W | PTE.X)) });
 }

@@ -13,11 +13,16 @@ import type { MmuConfig } from '../emulator/mmu.ts';
 import { ENGINES, getDefaultEngine, type Engine } from '../emulator/cpu.ts';
 import { DEFAULT_PROFILE, ProfileError, applySettings, type MachineProfile } from '../emulator/profile.ts';
 import { DEFAULT_TLB, checkTlbConfig } from '../emulator/tlb.ts';
+import { DEFAULT_AGILE, checkAgileOptions, type AgileOptions } from '../hypervisor/agile.ts';
 import { DEFAULT_DYNAMIC, checkDynamicOptions, type DynamicOptions } from '../hypervisor/dynamic.ts';
 import { DEFAULT_EPT } from '../hypervisor/ept.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
+import type { Translation } from '../hypervisor/pager.ts';
 import type { VmMode } from '../hypervisor/vm.ts';
 import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, type VmmOptions } from '../hypervisor/vmm.ts';
+import { DEFAULT_SHARING, type SharingOptions } from '../hypervisor/sharing.ts';
+import { DEFAULT_BALLOON, type BalloonOptions } from '../hypervisor/balloon.ts';
+import { DEFAULT_SWAP, SWAP_POLICIES, type SwapOptions, type SwapPolicy } from '../hypervisor/swap.ts';
 
 export class SettingsError extends Error {
   constructor(message: string, readonly exitCode = 2) {
@@ -29,7 +34,7 @@ export class SettingsError extends Error {
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 export type Mode = 'native' | VmMode;
-export const MODES: readonly Mode[] = ['native', 'shadow', 'ept', 'dynamic', 'pv'];
+export const MODES: readonly Mode[] = ['native', 'shadow', 'ept', 'dynamic', 'pv', 'agile'];
 
 export interface MachineSettings {
   memoryBytes: number;
@@ -63,16 +68,16 @@ export function parseMode(text: string | undefined): Mode {
   return mode;
 }
 
-/** The mode of the VMs a pager of one's own serves: 'shadow' translation → shadow paging, 'nested' → ept. */
-export function pagerMode(translation: 'shadow' | 'nested'): VmMode {
-  return translation === 'shadow' ? 'shadow' : 'ept';
+/** The mode of the VMs a pager of one's own serves: 'shadow' translation → shadow paging, 'nested' → ept, 'agile' → agile. */
+export function pagerMode(translation: Translation): VmMode {
+  return translation === 'shadow' ? 'shadow' : translation === 'agile' ? 'agile' : 'ept';
 }
 
 /**
  * --mode with --pager: a pager replaces the built-in pager of its own mode, so --mode defaults
  * to that mode; native (no VM at all) is a contradiction. `pager` names it in the message.
  */
-export function parseModeWithPager(text: string | undefined, translation: 'shadow' | 'nested', pager: string): Mode {
+export function parseModeWithPager(text: string | undefined, translation: Translation, pager: string): Mode {
   if (text === undefined) return pagerMode(translation);
   const mode = parseMode(text);
   if (mode === 'native') {
@@ -80,6 +85,9 @@ export function parseModeWithPager(text: string | undefined, translation: 'shado
   }
   if (mode === 'dynamic') {
     throw new SettingsError(`--pager ${pager}: --mode dynamic switches between the built-in shadow and EPT pagers; give --mode ${pagerMode(translation)}, or leave --mode out`);
+  }
+  if (mode === 'agile' || translation === 'agile') {
+    throw new SettingsError(`--pager ${pager}: --mode agile runs the built-in agile pager (hypervisor/agile.ts); give --mode ${translation === 'agile' ? 'shadow or ept with a shadow or nested pager' : pagerMode(translation)}, or leave --mode out`);
   }
   return mode;
 }
@@ -155,7 +163,57 @@ export function vmmOptions(settings: MachineSettings, values: OptionValues): Vmm
     },
   };
   if (options.ept.levels > 4) throw new SettingsError('--ept-levels takes 1 to 4');
-  return { ...options, dynamic: dynamicOptions(values) };
+  return { ...options, dynamic: dynamicOptions(values), agile: agileOptions(values), sharing: sharingOptions(values), swap: swapOptions(values), balloon: balloonOptions(values) };
+}
+
+/** --balloon-target FRAMES|SIZE: each VM's balloon target (hypervisor/balloon.ts); a size (64K, 2M) is rounded down to whole 4 KiB frames. */
+export function balloonOptions(values: OptionValues): BalloonOptions {
+  const text = values['balloon-target'] as string | undefined;
+  if (text === undefined) return DEFAULT_BALLOON;
+  const sized = /[kmg]/i.test(text);
+  const frames = sized ? Math.floor(parseSize('balloon-target', text, 0) / 4096) : parseCount('balloon-target', text, 0);
+  return { targetFrames: frames };
+}
+
+/** --host-swap / --swap-seed / --swap-reserve: host swapping (hypervisor/swap.ts). */
+export function swapOptions(values: OptionValues): SwapOptions {
+  const policy = values['host-swap'] as string | undefined;
+  if (policy !== undefined && !(SWAP_POLICIES as readonly string[]).includes(policy)) throw new SettingsError(`--host-swap takes ${SWAP_POLICIES.join(' or ')} (got '${policy}')`);
+  return {
+    policy: policy as SwapPolicy | undefined,
+    seed: parseCount('swap-seed', values['swap-seed'] as string | undefined, DEFAULT_SWAP.seed),
+    reserve: parseCount('swap-reserve', values['swap-reserve'] as string | undefined, DEFAULT_SWAP.reserve),
+  };
+}
+
+/** --share-pages / --share-every: content-based page sharing (hypervisor/sharing.ts). */
+export function sharingOptions(values: OptionValues): SharingOptions {
+  return {
+    pages: parseCount('share-pages', values['share-pages'] as string | undefined, DEFAULT_SHARING.pages),
+    every: parseCount('share-every', values['share-every'] as string | undefined, DEFAULT_SHARING.every, 1000),
+  };
+}
+
+function agileStart(text: string | undefined): 'shadow' | 'nested' {
+  if (text === undefined) return DEFAULT_AGILE.start;
+  if (text === 'shadow' || text === 'nested') return text;
+  throw new SettingsError(`--agile-start takes shadow or nested (got '${text}')`);
+}
+
+/** The --agile-* options (agile mode's policy and its forcing test hook, hypervisor/agile.ts). */
+export function agileOptions(values: OptionValues): AgileOptions {
+  const text = (name: string) => values[`agile-${name}`] as string | undefined;
+  const options: AgileOptions = {
+    start: agileStart(text('start')),
+    writes: parseCount('agile-writes', text('writes'), DEFAULT_AGILE.writes),
+    window: parseCount('agile-window', text('window'), DEFAULT_AGILE.window, 1000),
+    switchEvery: parseCount('agile-switch-every', text('switch-every'), DEFAULT_AGILE.switchEvery),
+    seed: parseCount('agile-seed', text('seed'), DEFAULT_AGILE.seed),
+  };
+  const problem = checkAgileOptions(options);
+  const flag = { switchEvery: 'switch-every' }[problem?.option as string] ?? problem?.option;
+  if (problem) throw new SettingsError(`--agile-${flag} ${problem.message}`);
+  return options;
 }
 
 /** The --dynamic-* options (dynamic mode's start design, policy and switch test hook). */

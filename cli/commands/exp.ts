@@ -21,6 +21,7 @@ import { boundedCount, parseShard, studyFrom } from './exp-flags.ts';
 import { loadPagerFile } from '../session.ts';
 import { pagerMode } from '../../session/settings.ts';
 import type { CellPager } from '../../experiments/cell.ts';
+import { ENGINES, type Engine } from '../../emulator/cpu.ts';
 
 /** The output options: exp and exp merge take the same. */
 const OUTPUT_HELP = `Output (the table goes to stdout; to stderr when --json or --csv is '-'):
@@ -74,6 +75,8 @@ Running:
   --pager FILE.js|FILE.ts   a pager of your own (docs/pager-api.md): the cells of its mode (shadow
                             for a 'shadow' pager, ept for a 'nested' one) run under it instead of
                             the built-in pager; each cell's config.pager says so
+  --engine interp|jit       the CPU engine of every cell: the interpreter (default) or guest code
+                            translated to JavaScript blocks; the results do not depend on it
   --no-progress             no progress bar (it is drawn on stderr only on a terminal)
   -h, --help                this text
 
@@ -127,6 +130,7 @@ const OPTIONS = {
   check: { type: 'boolean' },
   'check-tlb-rules': { type: 'boolean' },
   pager: { type: 'string' },
+  engine: { type: 'string' },
   'no-progress': { type: 'boolean' },
   partial: { type: 'boolean' },
   ...INCLUDE_OPTIONS,
@@ -167,6 +171,7 @@ async function cellPager(file: string): Promise<CellPager> {
 async function run(source: StudySource, values: Values, pager?: CellPager): Promise<number> {
   const jobs = values.jobs === undefined ? Math.min(defaultJobs(), MAX_JOBS) : boundedCount('jobs', values.jobs, 1, MAX_JOBS);
   const shard = parseShard(values.shard);
+  const engine = values.engine === undefined ? undefined : engineFlag(values.engine);
   const bar = progressBar(process.stderr, !values['no-progress']);
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -176,7 +181,7 @@ async function run(source: StudySource, values: Values, pager?: CellPager): Prom
     result = await runStudy(source, {
       jobs, ...(shard ? { shard } : {}), onProgress: (p) => bar.update(p), signal: abort.signal,
       ...(values['check-tlb-rules'] ? { checkTlbRules: true } : {}), ...(values.include ? { includeDirs: values.include } : {}),
-      ...(pager ? { pager } : {}),
+      ...(pager ? { pager } : {}), ...(engine ? { engine } : {}),
     });
   } finally {
     bar.done();
@@ -188,6 +193,12 @@ async function run(source: StudySource, values: Values, pager?: CellPager): Prom
     process.stderr.write(`vmmlab: the ${served} ${pager.mode} cell${served === 1 ? '' : 's'} ran under the pager ${pager.name}; the others under the built-in pagers\n`);
   }
   return output(result, values, []);
+}
+
+/** --engine: a bad name is a bad command line (exit 2). */
+function engineFlag(text: string): Engine {
+  if (!(ENGINES as readonly string[]).includes(text)) throw new CliError(`--engine takes ${ENGINES.join(' or ')} (got '${text}')`);
+  return text as Engine;
 }
 
 /** --check-tlb-rules: every cell whose guest used a stale translation, in the words of its source. */
@@ -202,7 +213,7 @@ function reportTlbRules(result: StudyResult): void {
 }
 
 /** Options that make or run a study: meaningless to a merge, so an error rather than ignored. */
-const RUN_ONLY = ['workload', 'mode', 'param', 'memory', 'max-instructions', 'repetitions', 'set', 'name', 'jobs', 'shard', 'check-tlb-rules', 'include', 'pager'] as const;
+const RUN_ONLY = ['workload', 'mode', 'param', 'memory', 'max-instructions', 'repetitions', 'set', 'name', 'jobs', 'shard', 'check-tlb-rules', 'include', 'pager', 'engine'] as const;
 
 function merge(files: string[], values: Values): number {
   if (files.length === 0) throw new CliError('exp merge needs the result files of the shards (see vmmlab exp --help)');

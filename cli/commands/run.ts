@@ -164,9 +164,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     const tlbRules = session.tlbRules.length === 0 ? {} : {
       tlbRules: session.multiple ? Object.fromEntries(session.tlbRules.map((c) => [c.name, tlbRulesJson(c)])) : tlbRulesJson(session.tlbRules[0]!),
     };
+    const host = hostMemoryJson(session);
+    const hostMemory = host ? { hostMemory: host } : {};
     const summary = session.multiple
-      ? { vms: results.map(resultJson), stats: session.statsJson(), ...tlbRules }
-      : { ...resultJson(results[0]!), stats: session.statsJson(), ...tlbRules };
+      ? { vms: results.map(resultJson), stats: session.statsJson(), ...tlbRules, ...hostMemory }
+      : { ...resultJson(results[0]!), stats: session.statsJson(), ...tlbRules, ...hostMemory };
     const json = JSON.stringify(summary, null, 2) + '\n';
     if (values.json === '-') fs.writeSync(process.stdout.fd, json);
     else fs.writeFileSync(values.json, json);
@@ -184,6 +186,17 @@ function printStats(session: Session, color: boolean): void {
     const design = vm.pagerName === vm.mode ? vm.mode : `${vm.mode}, pager ${vm.pagerName}`;
     process.stderr.write(`${bold(color, `statistics: ${vm.name} (${design})`)}\n${statsTable(vm.stats, vm.vmm)}\n`);
   }
+  const host = hostMemoryJson(session);
+  if (host) {
+    process.stderr.write(`${bold(color, 'host memory')}: ${fmtInt(host.inUse)} of ${fmtInt(host.frames)} frames in use (peak ${fmtInt(host.peakInUse)}), ${fmtInt(host.sharedFrames)} of them shared\n`);
+  }
+}
+
+/** Host memory with page sharing or host swapping on (docs/host-memory.md): frames now, at the peak, shared, and the series over time. */
+function hostMemoryJson(session: Session) {
+  const vmm = session.vmm;
+  if (!vmm || (!vmm.sharing && !vmm.swap)) return undefined;
+  return { frames: vmm.host.frames - 1, inUse: vmm.host.inUse, peakInUse: vmm.host.peakInUse, sharedFrames: vmm.host.sharers.size, series: vmm.memorySeries };
 }
 
 export function resultJson(result: RunResult & { name?: string; mode?: string }): Record<string, unknown> {

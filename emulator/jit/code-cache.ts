@@ -5,7 +5,9 @@
 // (the CPU's store slots, the walker's A/D updates, the VMM, the loaders, the debugger): a page
 // holding translations carries bit CODE_BIT there on top of its dirty bit, and any write to the
 // page, through any alias, replaces the value with 1 and so clears it. A page whose bit is gone
-// is dropped before its next block runs. The debugger's snapshots read the map as "non-zero is
+// is dropped before its next block runs. The CPU's own stores are finer (JitEngine.jitCodeStore):
+// into such a page they clear the bit only when they write a word a translation depends on
+// (PageCode.words), so data beside code (a small program's variables) does not drop its blocks. The debugger's snapshots read the map as "non-zero is
 // written" and clear it: a code page then only looks written (one extra page in a snapshot) and
 // is translated again.
 //
@@ -42,7 +44,9 @@ export class CodePage {
 
 /** Counters of the code cache (engine statistics: never part of the guest's Stats). */
 export class JitStats {
+  /** Blocks put in the cache: compiled when hot, or reused at once (blocksReused: compiled before at the same address with the same words, KnownBlock). */
   blocksCompiled = 0;
+  blocksReused = 0;
   /** Bytes of generated source compiled (a measure of the cache's memory). */
   sourceBytes = 0;
   /** Pages dropped because they were written after translation. */
@@ -59,21 +63,35 @@ export class JitStats {
   }
 }
 
-const EPOCHS = new WeakMap<PhysicalMemory, Int32Array>();
+/**
+ * What the CPUs on one memory have translated, per physical page: its epoch, and which of its
+ * words some translation depends on (the words of compiled blocks and the entries classified;
+ * 1024 bits per page, present once a page holds any). A CPU's store into a page holding
+ * translations invalidates them only when it writes one of those words (see JitEngine.jitCodeStore):
+ * code next to the data it writes (a small program's variables in its code page) keeps its blocks.
+ */
+export interface PageCode {
+  readonly epochs: Int32Array;
+  readonly words: (Uint32Array | undefined)[];
+}
 
-/** The per-page translation epochs of a memory, shared by every CPU on it. */
-export function pageEpochs(mem: PhysicalMemory): Int32Array {
-  let epochs = EPOCHS.get(mem);
-  if (epochs === undefined) {
-    epochs = new Int32Array(mem.dirty.length);
-    EPOCHS.set(mem, epochs);
+const PAGE_CODE = new WeakMap<PhysicalMemory, PageCode>();
+
+/** The per-page translation epochs and translated words of a memory, shared by every CPU on it. */
+export function pageCode(mem: PhysicalMemory): PageCode {
+  let code = PAGE_CODE.get(mem);
+  if (code === undefined) {
+    code = { epochs: new Int32Array(mem.dirty.length), words: new Array<Uint32Array | undefined>(mem.dirty.length) };
+    PAGE_CODE.set(mem, code);
   }
-  return epochs;
+  return code;
 }
 
 export class CodeCache {
   pages: (CodePage | undefined)[];
   readonly epochs: Int32Array;
+  /** Per page, the words translations depend on (shared by the memory's CPUs: PageCode). */
+  readonly words: (Uint32Array | undefined)[];
   readonly stats = new JitStats();
   /** Blocks in the cache now. */
   blocks = 0;
@@ -82,7 +100,22 @@ export class CodeCache {
 
   constructor(private readonly mem: PhysicalMemory, readonly maxBlocks = DEFAULT_MAX_BLOCKS) {
     this.pages = new Array(mem.dirty.length);
-    this.epochs = pageEpochs(mem);
+    const code = pageCode(mem);
+    this.epochs = code.epochs;
+    this.words = code.words;
+  }
+
+  /** Note that a translation of `page` (valid now) depends on word `k` of it. */
+  uses(page: number, k: number): void {
+    let words = this.words[page];
+    if (words === undefined) words = this.words[page] = new Uint32Array(32);
+    words[k >>> 5]! |= 1 << (k & 31);
+  }
+
+  /** Does a translation of `page` depend on word `k`? (Only meaningful while the page holds translations.) */
+  usesWord(page: number, k: number): boolean {
+    const words = this.words[page];
+    return words !== undefined && (words[k >>> 5]! & (1 << (k & 31))) !== 0;
   }
 
   /**
@@ -97,6 +130,7 @@ export class CodeCache {
     if ((dirty[page]! & CODE_BIT) === 0) {
       // Written since anyone translated it: every older translation of it is stale.
       this.epochs[page]!++;
+      this.words[page]?.fill(0);
       dirty[page] = dirty[page]! | CODE_BIT;
     }
     const fresh = new CodePage(this.epochs[page]!);

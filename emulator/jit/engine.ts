@@ -13,7 +13,9 @@
 // The fetch of a block's first instruction is the interpreter's fetch (fast-path slot or
 // mmu.translate); the block then counts its own fetches as the hits they are, because it never
 // leaves its page and stops as soon as the fetch slot is dropped (see jitAccess). Blocks are keyed
-// by physical address only: what a virtual pc means is decided by that fetch, every time.
+// by physical address only: what a virtual pc means is decided by that fetch, every time. An entry
+// compiled before in this process at the same address, with the same words (KnownBlock: the next
+// machine booting the same kernel), gets its block at its first visit instead of warming up again.
 //
 // Must not: allocate per instruction, touch the interpreter's loop, or count anything in Stats
 // that the interpreter would not.
@@ -21,7 +23,7 @@
 import { ACCESS } from '../../isa/arch.ts';
 import { CpuState, MEM_SIZE, STOP, TRAP_LOOP_LIMIT, type StopCode } from '../cpu-state.ts';
 import { CODE_BIT, COLD as COLD_ENTRY, CodeCache, DEFAULT_MAX_BLOCKS, HOT_THRESHOLD, NOT_TRANSLATED as UNTRANSLATED, type CodePage, type JitStats } from './code-cache.ts';
-import { FastPath, blockPlan, compilePlan, cycleKey, translatable, type Runtime } from './translator.ts';
+import { FastPath, blockPlan, compilePlan, cycleKey, knownBlock, rememberBlock, translatable, type Runtime } from './translator.ts';
 
 /** The CPU engines: the interpreter (the reference) and the translating engine. */
 export type Engine = 'interp' | 'jit';
@@ -37,6 +39,8 @@ const A_FETCH = ACCESS.FETCH;
 const COLD = COLD_ENTRY;
 const NOT_TRANSLATED = UNTRANSLATED;
 const A_STORE = ACCESS.STORE;
+/** What every writer of memory stores in PhysicalMemory.dirty (the page was written). */
+const WRITTEN = 1;
 
 interface JitState {
   readonly S: FastPath;
@@ -61,6 +65,11 @@ export abstract class JitEngine extends CpuState {
   private jitFast: FastPath | null = null;
   /** Entries reached this many times are compiled (1: compile everything at once; tests use it). */
   jitHotThreshold = defaultHotThreshold;
+  /**
+   * Runs of fewer instructions than this (single steps, short slices) go to the interpreter's loop:
+   * no block fits in them, and setting the engine up costs more than they do. Tests set 1.
+   */
+  jitMinBudget = DEFAULT_MIN_BUDGET;
   /** The code cache's bound in blocks (read when the engine first runs). */
   jitMaxBlocks = DEFAULT_MAX_BLOCKS;
   /** Keep each block's generated source (for `jitBlockSources`, debugging). */
@@ -197,7 +206,12 @@ export abstract class JitEngine extends CpuState {
         if (page === undefined || (dirty[frame]! & CODE) === 0 || page.epoch !== epochs[frame]) page = this.jitPage(frame);
         const k = (fetchPhys >>> 2) & 1023;
         let n = page.lengths[k]!;
-        if (n === 0) n = page.lengths[k] = translatable(m32[fetchPhys >>> 2]!) ? COLD : NOT_TRANSLATED;
+        if (n === 0) {
+          n = page.lengths[k] = translatable(m32[fetchPhys >>> 2]!) ? COLD : NOT_TRANSLATED;
+          cache.uses(frame, k);
+          // Compiled before (another machine, the same code at the same address): installed now.
+          if (n === COLD && !cache.full) n = this.jitInstallKnown(page, frame, k);
+        }
         if (n === COLD && ++page.heat[k]! >= hotThreshold) {
           // Hot: compile it.
           n = this.jitCompile(page, frame, k);
@@ -251,13 +265,31 @@ export abstract class JitEngine extends CpuState {
       page = this.jitPage(frame);
     }
     const plan = blockPlan(this.mem.i32, base, k);
-    const { fn, source } = compilePlan(plan, this.opCycles, this.profile.branchTakenCycles, costs);
+    for (const index of plan.indices) cache.uses(frame, index);
+    const compiled = compilePlan(plan, this.opCycles, this.profile.branchTakenCycles, costs);
+    const { fn, source } = compiled;
     const phys = base + 4 * k;
+    rememberBlock(phys, plan, costs, this.jitHotThreshold, compiled);
     page.blocks[k] = fn;
     page.lengths[k] = plan.words.length;
     cache.added(page, source.length);
     if (this.jitKeepSource) this.jitSources.set(phys, source);
     return plan.words.length;
+  }
+
+  /** At a first visit of word k of a frame: install the block compiled there before, if any; returns the entry's length (COLD without one). */
+  private jitInstallKnown(page: CodePage, frame: number, k: number): number {
+    const { cache, costs } = JIT_STATES.get(this)!;
+    const phys = (frame << 12) + 4 * k;
+    const known = knownBlock(phys, costs, this.jitHotThreshold, this.mem.i32);
+    if (known === undefined) return COLD;
+    for (let i = 0; i < known.indices.length; i++) cache.uses(frame, known.indices[i]!);
+    page.blocks[k] = known.fn;
+    page.lengths[k] = known.words.length;
+    cache.added(page, known.source.length);
+    cache.stats.blocksReused++;
+    if (this.jitKeepSource) this.jitSources.set(phys, known.source);
+    return known.words.length;
   }
 
   /**
@@ -282,9 +314,11 @@ export abstract class JitEngine extends CpuState {
         S.sUsed = instret;
         S.sHits++;
       }
-      mem.dirty[pa >>> 12] = 1;
-      S.sKey = S.sVpn;
-      if (pa >>> 12 === S.curPage) S.brk = 1;
+      if (this.jitCodeStore(pa) !== 0) {
+        // It wrote a translated word: the slot takes the fast path until the page is translated again.
+        S.sKey = S.sVpn;
+        if (pa >>> 12 === S.curPage) S.brk = 1;
+      }
       return pa;
     }
     let pa = -1;
@@ -316,10 +350,10 @@ export abstract class JitEngine extends CpuState {
       } else if (S.sIdx === filled) S.sVpn = S.sKey = -1;
     }
     if (isStore) {
-      S.sVpn = S.sKey = va >>> 12;
+      S.sVpn = va >>> 12;
       S.sBase = pa & ~0xfff;
       S.sIdx = mmu.lastIndex;
-      mem.dirty[pa >>> 12] = 1;
+      S.sKey = this.jitCodeStore(pa) !== 0 ? S.sVpn : -1;
     } else {
       S.lVpn = va >>> 12;
       S.lBase = pa & ~0xfff;
@@ -327,6 +361,24 @@ export abstract class JitEngine extends CpuState {
     }
     if (S.fVpn === -1 || (mem.dirty[S.curPage]! & CODE) === 0) S.brk = 1;
     return pa;
+  }
+
+  /**
+   * A CPU store (aligned, so within one word) at physical `pa`, marked in PhysicalMemory.dirty:
+   * into a page holding translations that depend on the word written, it invalidates them (the
+   * mark becomes 1, which clears CODE_BIT) and returns 1; into such a page elsewhere (data beside
+   * code) the translations stay valid (the page is marked written, CODE_BIT kept) and it returns
+   * 0, so the store slot stays checked (FastPath.sKey -1). A page with no translations: 1.
+   */
+  protected jitCodeStore(pa: number): number {
+    const frame = pa >>> 12;
+    const dirty = this.mem.dirty;
+    if ((dirty[frame]! & CODE) !== 0 && !JIT_STATES.get(this)!.cache.usesWord(frame, (pa >>> 2) & 1023)) {
+      dirty[frame] = dirty[frame]! | WRITTEN;
+      return 0;
+    }
+    dirty[frame] = WRITTEN;
+    return 1;
   }
 
   /**
@@ -372,6 +424,9 @@ export abstract class JitEngine extends CpuState {
     return 1;
   }
 }
+
+/** The shortest run the translating engine takes (JitEngine.jitMinBudget). */
+const DEFAULT_MIN_BUDGET = 16;
 
 let defaultEngine: Engine = 'interp';
 let defaultHotThreshold = HOT_THRESHOLD;

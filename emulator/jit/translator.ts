@@ -346,6 +346,43 @@ export function compilePlan(plan: BlockPlan, opCycles: Int32Array, takenCycles: 
   return known;
 }
 
+/**
+ * The blocks compiled in this process, by the physical address of their entry (the latest one
+ * there): a machine that meets the same code at the same address (every new machine booting the
+ * same kernel does) installs its block when the entry is first reached, instead of running it in
+ * the interpreter until it is hot again. The words are compared first, so it is only ever the same
+ * code; when a block ends is free (any block boundary is exact), so a block found here is as right
+ * as one planned again. Only a CPU with the same compile threshold reuses it (which entries get
+ * blocks depends on the threshold: with 1 every pass's first pc gets one). Bounded like BY_WORDS.
+ */
+export interface KnownBlock {
+  /** The cycle costs (cycleKey) and the hot threshold of the CPU that compiled it. */
+  readonly costs: string;
+  readonly hot: number;
+  /** The block's words and their indices in the page (BlockPlan's). */
+  readonly words: Int32Array;
+  readonly indices: Int16Array;
+  readonly fn: BlockFn;
+  readonly source: string;
+}
+const KNOWN = new Map<number, KnownBlock>();
+
+export function rememberBlock(phys: number, plan: BlockPlan, costs: string, hot: number, compiled: { fn: BlockFn; source: string }): void {
+  if (KNOWN.size >= MAX_KNOWN) KNOWN.clear();
+  KNOWN.set(phys, { costs, hot, words: Int32Array.from(plan.words), indices: Int16Array.from(plan.indices), fn: compiled.fn, source: compiled.source });
+}
+const MAX_KNOWN = 65536;
+
+/** The block compiled before at `phys` for these costs and threshold, if memory (m32) still holds its words there. */
+export function knownBlock(phys: number, costs: string, hot: number, m32: Int32Array): KnownBlock | undefined {
+  const known = KNOWN.get(phys);
+  if (known === undefined || known.costs !== costs || known.hot !== hot) return undefined;
+  const base = (phys >>> 2) & ~1023;
+  const { words, indices } = known;
+  for (let i = 0; i < words.length; i++) if (m32[base + indices[i]!] !== words[i]) return undefined;
+  return known;
+}
+
 /** Compile a block's source into a function of the runtime objects and pc. */
 export function compileBlock(source: string): BlockFn {
   return functionFor(source);

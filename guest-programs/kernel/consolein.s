@@ -134,3 +134,8 @@ kidle:
     LOAD t0, timer_slice
     mtcr timer, t0
     LEAVE
+
+; The balloon build's driver (-D BALLOON=1: balloon.inc), here so that it moves no address above.
+.ifdef BALLOON
+.include "balloon.s"
+.endif

@@ -88,7 +88,7 @@ usertrap:
 1:  li t0, CAUSE_TIMER
     bne s1, t0, 2f
     mv a0, s0
-    call yield
+    TIMER_TICK                              ; call yield (the balloon build first: balloon.inc)
     j 9f
 2:  li t0, CAUSE_DEVICE
     bne s1, t0, 3f

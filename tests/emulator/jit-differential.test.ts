@@ -39,7 +39,7 @@ function slices(seed: number): () => number {
 function nativeRun(c: CampaignCase, engine: Engine, mmu: MmuConfig | undefined, hot: number): string[] {
   const m = new Machine({ memoryBytes: c.settings.memoryBytes, ...(mmu ? { mmu } : {}) });
   m.cpu.engine = engine;
-  m.cpu.jitHotThreshold = hot;
+  m.cpu.jitHotThreshold = hot; m.cpu.jitMinBudget = 1;
   m.load(c.image);
   if (c.settings.consoleInput) m.devices.console.feed(c.settings.consoleInput);
   const next = slices(c.seed);
@@ -88,7 +88,7 @@ function vmRun(c: CampaignCase, engine: Engine, v: VmVariant, hot: number): stri
   const vms = v.modes.map((mode, i) => {
     const { vm } = host.addVm({ name: `g${i}`, mode, memoryBytes: c.settings.memoryBytes, kernel: c.image });
     vm.cpu.engine = engine;
-    vm.cpu.jitHotThreshold = hot;
+    vm.cpu.jitHotThreshold = hot; vm.cpu.jitMinBudget = 1;
     if (engine === 'jit') vmCpus.push(vm.cpu);
     if (c.settings.consoleInput) vm.devices.console.feed(c.settings.consoleInput);
     return vm;

@@ -33,7 +33,7 @@ function onBoth(body: string, options: SnippetOptions & { hot?: number }): Retur
       ...options,
       machine: { ...options.machine, engine },
       setup: (m, pt) => {
-        m.cpu.jitHotThreshold = options.hot ?? 1;
+        m.cpu.jitHotThreshold = options.hot ?? 1; m.cpu.jitMinBudget = 1;
         options.setup?.(m, pt);
       },
     });
@@ -78,6 +78,34 @@ describe('self-modifying code', () => {
     expect(r.reg('a0')).toBe(55);
   });
 
+  it.each(ENVS)('%s: stores to data beside the code (in its page) keep its blocks, and the page reads as written', (env: Env) => {
+    // A small program's variables share its code page: only a store to a word a translation
+    // depends on may drop the page's blocks (a word store and a byte store, through the fast path).
+    const body = `
+      li a0, 0
+      li t1, 50
+      la t0, counter
+loop: addi a0, a0, 3
+      sw a0, 0(t0)
+      sb t1, 5(t0)
+      addi t1, t1, -1
+      bne t1, zero, loop
+      lw a1, 0(t0)
+      lbu a2, 5(t0)
+      j past
+counter: .word 0, 0
+past:`;
+    const r = onBoth(body, { env });
+    expect(r.reg('a1')).toBe(150);
+    expect(r.reg('a2')).toBe(1);
+    expect(r.machine.cpu.jitStats!.pagesInvalidated).toBe(0);
+    if (env === 'bare') {
+      const frame = r.symbol('counter') >>> 12;
+      expect(r.machine.mem.dirty[frame]! & CODE_BIT, 'the page still holds translations').toBe(CODE_BIT);
+      expect(r.machine.mem.dirty[frame]! & 1, 'the page reads as written').toBe(1);
+    }
+  });
+
   it('a hot loop (compiled after a few passes) patched by a store from a later block', () => {
     const body = `
       li a0, 0
@@ -116,7 +144,7 @@ halt: j halt`;
     it(`${engine}: a word written into memory between two runs (a loader, the debugger) is executed`, () => {
       const image = assembleOrThrow(LOOP);
       const m = new Machine({ memoryBytes: 1 << 20, engine });
-      m.cpu.jitHotThreshold = 1;
+      m.cpu.jitHotThreshold = 1; m.cpu.jitMinBudget = 1;
       m.load(image);
       m.cpu.run(2 + 3 * 500);
       const patch = image.symbols.find((s) => s.name === 'patch')!.address;
@@ -130,7 +158,7 @@ halt: j halt`;
       const vmm = new Vmm({ hostMemoryBytes: 16 << 20 });
       const { vm } = vmm.addVm({ name: 'g', mode: 'ept', memoryBytes: 4 << 20, kernel: image });
       vm.cpu.engine = engine;
-      vm.cpu.jitHotThreshold = 1;
+      vm.cpu.jitHotThreshold = 1; vm.cpu.jitMinBudget = 1;
       vmm.runSlice(vm, 2 + 3 * 500);
       expect(vm.cpu.regs[3]).toBe(500);
       const patch = image.symbols.find((s) => s.name === 'patch')!.address;
@@ -148,7 +176,7 @@ halt: j halt`;
       const stats = new Stats();
       const cpu = new Cpu(mem, new Mmu(mem, stats, DEFAULT_PROFILE), new Devices(), stats, DEFAULT_PROFILE);
       cpu.engine = 'jit';
-      cpu.jitHotThreshold = 1;
+      cpu.jitHotThreshold = 1; cpu.jitMinBudget = 1;
       cpu.reset(image.entry, 1 << 20);
       return cpu;
     });
@@ -246,7 +274,7 @@ handler:
   it('every budget from 1 to 60, then every 5th to 150, stops both engines at the same instruction, timer interrupts included', () => {
     for (let budget = 1; budget <= 150; budget += budget < 60 ? 1 : 5) {
       const prints = ENGINES.map((engine) => {
-        const r = runSnippet(TIMER_LOOP, { env: 'paged-4k', machine: { engine }, maxInstructions: budget, setup: (m) => { m.cpu.jitHotThreshold = 1; m.cpu.regs[2] = 0x4000; } });
+        const r = runSnippet(TIMER_LOOP, { env: 'paged-4k', machine: { engine }, maxInstructions: budget, setup: (m) => { m.cpu.jitHotThreshold = 1; m.cpu.jitMinBudget = 1; m.cpu.regs[2] = 0x4000; } });
         return fingerprint(r.machine.cpu, r.machine.stats, r.machine.mmu, r.machine.mem, { run: r.run });
       });
       expect(prints[1], `budget ${budget}`).toBe(prints[0]);
@@ -276,7 +304,7 @@ describe('the code cache', () => {
 
   it('keeps each block printable: the source reads like the interpreter', () => {
     const m = new Machine({ memoryBytes: 1 << 20, engine: 'jit' });
-    m.cpu.jitHotThreshold = 1;
+    m.cpu.jitHotThreshold = 1; m.cpu.jitMinBudget = 1;
     m.cpu.jitKeepSource = true;
     m.load(assembleOrThrow('addi a0, zero, 5\n lw a1, 0x100(zero)\n add a2, a0, a1\nx: beq a0, a0, x'));
     m.cpu.run(50);
@@ -287,9 +315,29 @@ describe('the code cache', () => {
     expect(m.cpu.jitCacheSize.sourceBytes).toBeGreaterThan(0);
   });
 
+  it('a new machine meeting the same code at the same address installs its blocks at once; other code there does not', () => {
+    // A threshold no other test uses, so that only this test's blocks are known at it.
+    const hot = 37;
+    const loop = (step: number) => `li a0, 0\n      li t1, 200\nloop: addi a0, a0, ${step}\n      lw t2, 0x800(zero)\n      addi t1, t1, -1\n      bne t1, zero, loop`;
+    const run = (step: number, engine: Engine) => runSnippet(loop(step), { env: 'paged-4k', machine: { engine }, setup: (m) => { m.cpu.jitHotThreshold = hot; m.cpu.jitMinBudget = 1; } });
+    const print = (r: ReturnType<typeof runSnippet>) => fingerprint(r.machine.cpu, r.machine.stats, r.machine.mmu, r.machine.mem, { ended: r.ended, run: r.run });
+    const first = run(1, 'jit');
+    const second = run(1, 'jit');
+    const other = run(2, 'jit');
+    expect(print(first)).toBe(print(run(1, 'interp')));
+    expect(print(second)).toBe(print(first));
+    expect(print(other)).toBe(print(run(2, 'interp')));
+    expect(first.reg('a0')).toBe(200);
+    expect(other.reg('a0')).toBe(400);
+    expect(second.machine.cpu.jitStats!.blocksReused).toBeGreaterThan(0);
+    expect(second.machine.cpu.jitStats!.steppedInstructions, 'no warming up in the interpreter again').toBeLessThan(first.machine.cpu.jitStats!.steppedInstructions);
+    // The loop's words differ (addi a0, a0, 2): its block is compiled afresh, not reused.
+    expect(other.machine.cpu.jitStats!.steppedInstructions).toBe(first.machine.cpu.jitStats!.steppedInstructions);
+  });
+
   it('a clean code page reads as non-zero in the dirty map only through CODE_BIT', () => {
     const m = new Machine({ memoryBytes: 1 << 20, engine: 'jit' });
-    m.cpu.jitHotThreshold = 1;
+    m.cpu.jitHotThreshold = 1; m.cpu.jitMinBudget = 1;
     m.load(assembleOrThrow('x: j x'));
     m.mem.dirty.fill(0);
     m.cpu.run(10);
@@ -326,7 +374,7 @@ describe('the translating engine on the miss path and across a restore', () => {
   const jitRuns: Machine[] = [];
   const nativeStride = (engine: Engine, hot: number): string => {
     const m = new Machine({ memoryBytes: 8 << 20, engine });
-    m.cpu.jitHotThreshold = hot;
+    m.cpu.jitHotThreshold = hot; m.cpu.jitMinBudget = 1;
     m.load(stride());
     const prints: string[] = [];
     // In slices, so that passes end at many places inside the blocks.
@@ -359,7 +407,7 @@ describe('the translating engine on the miss path and across a restore', () => {
         const vmm = new Vmm({ hostMemoryBytes: 24 << 20 });
         const { vm } = vmm.addVm({ name: 'g', mode, memoryBytes: 8 << 20, kernel: stride() });
         vm.cpu.engine = engine;
-        vm.cpu.jitHotThreshold = 2;
+        vm.cpu.jitHotThreshold = 2; vm.cpu.jitMinBudget = 1;
         const results = vmm.run(200_000);
         return JSON.stringify(results) + fingerprint(vm.cpu, vm.stats, vm.cpu.mmu, vmm.host.mem);
       });
@@ -371,13 +419,13 @@ describe('the translating engine on the miss path and across a restore', () => {
     const LOOP = 'li t0, 0x8000\n li t1, 3000\nl: sw t1, 0(t0)\n lw t2, 0(t0)\n add a0, a0, t2\n addi t0, t0, 4\n addi t1, t1, -1\n bne t1, zero, l\nh: j h';
     const fresh = (engine: Engine, budget: number): Machine => {
       const m = new Machine({ memoryBytes: 1 << 20, engine });
-      m.cpu.jitHotThreshold = 2;
+      m.cpu.jitHotThreshold = 2; m.cpu.jitMinBudget = 1;
       m.load(assembleOrThrow(LOOP));
       m.cpu.run(budget);
       return m;
     };
     const m = new Machine({ memoryBytes: 1 << 20, engine: 'jit' });
-    m.cpu.jitHotThreshold = 2;
+    m.cpu.jitHotThreshold = 2; m.cpu.jitMinBudget = 1;
     m.load(assembleOrThrow(LOOP));
     const snaps = new Snapshots<number>(() => [m], [m.mem], 64 << 20);
     snaps.take(0, 0);

@@ -96,6 +96,10 @@ function expectSame(t: Tlb, r: ScanTlb, step: number): void {
   expect(Array.from(t.lastUse), where).toEqual(Array.from(r.lastUse));
   expect(t.evictions, where).toBe(r.evictions);
   expect(t.entries(), where).toEqual(r.entries());
+  // The page sizes a lookup probes are exactly those of the valid large entries, after every flush.
+  let shifts = 0;
+  for (const e of r.entries()) if (e.pageBytes > 4096) shifts |= e.pageBytes >= 2 ** 31 ? 1 << 31 : e.pageBytes;
+  expect(t.largePageShifts >>> 0, where).toBe(shifts >>> 0);
 }
 
 function runBoth(config: TlbConfig, sequence: readonly Op[], stamps: Stamps): void {

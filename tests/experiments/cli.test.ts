@@ -88,7 +88,19 @@ describe('vmmlab exp', () => {
     expect(json.finding).toBeUndefined();
   });
 
+  it('--engine jit gives the same result as the interpreter, inline and on worker threads', async () => {
+    const flags = ['--workload', 'ctx=ctxswitch.s:20', '--workload', 'primes.s:200', '--mode', 'native,shadow,ept', '--memory', '2M', '--no-progress', '--quiet'];
+    expect(await main(['exp', ...flags, '--jobs', '1', '--json', file('interp.json')])).toBe(0);
+    expect(await main(['exp', ...flags, '--jobs', '1', '--engine', 'jit', '--json', file('jit-1.json')])).toBe(0);
+    expect(await main(['exp', ...flags, '--jobs', '2', '--engine', 'jit', '--json', file('jit-2.json')])).toBe(0);
+    const interp = stripTiming(fs.readFileSync(file('interp.json'), 'utf8'));
+    expect(stripTiming(fs.readFileSync(file('jit-1.json'), 'utf8'))).toBe(interp);
+    expect(stripTiming(fs.readFileSync(file('jit-2.json'), 'utf8'))).toBe(interp);
+  });
+
   it.each([
+    [['exp', '--workload', 'primes.s', '--engine', 'fast'], 2, /--engine takes interp or jit \(got 'fast'\)/],
+    [['exp', 'merge', 'part.json', '--engine', 'jit'], 2, /exp merge takes result files and output options, not --engine/],
     [['exp'], 2, /needs a study file or --workload/],
     [['exp', '--workload', 'primes.s', '--param', 'tlb=4'], 2, /--param takes NAME=V/],
     [['exp', '--workload', 'primes.s', '--param', 'eptLevels=9'], 2, /--param eptLevels=9: eptLevels must be a whole number from 1 to 4 \(got "9"\)/],

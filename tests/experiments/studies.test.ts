@@ -13,8 +13,8 @@ import { STUDIES_DIR } from './fixtures.ts';
 const studies = fs.readdirSync(STUDIES_DIR).filter((f) => f.endsWith('.json')).sort();
 
 describe('shipped studies', () => {
-  it('are the four classic findings, the VPID study, and the studies of issue 13 (dynamic switching, the paravirtual MMU)', () => {
-    expect(studies).toEqual(['compute-bound.json', 'dynamic-switch.json', 'ept-levels.json', 'mmu-intensive.json', 'pv-mmu.json', 'tlb-pressure.json', 'vm-switch.json']);
+  it('are the four classic findings, the VPID study, and the studies of issue 13 (dynamic switching, the paravirtual MMU, agile paging)', () => {
+    expect(studies).toEqual(['agile.json', 'compute-bound.json', 'dynamic-switch.json', 'ept-levels.json', 'mmu-intensive.json', 'page-sharing.json', 'pv-mmu.json', 'tlb-pressure.json', 'vm-switch.json']);
   });
 
   it.each(studies)('%s: every cell runs to the end and the finding holds', async (file) => {

@@ -22,7 +22,7 @@ describe('parseStudy', () => {
     ['an unknown key', { ...base, grdi: {} }, /^study: error: \/grdi: unknown key 'grdi'; did you mean 'grid'\?$/],
     ['no workloads', { workloads: [] }, /\/workloads: must not be empty/],
     ['an unknown parameter', { ...base, grid: { tlbSize: [1] } }, /\/grid\/tlbSize: unknown key 'tlbSize'/],
-    ['a bad mode', { ...base, grid: { mode: ['kvm'] } }, /\/grid\/mode\/0: must be native, shadow, ept, pv or dynamic \(got "kvm"\)/],
+    ['a bad mode', { ...base, grid: { mode: ['kvm'] } }, /\/grid\/mode\/0: must be native, shadow, ept, pv, dynamic or agile \(got "kvm"\)/],
     ['EPT levels out of range', { ...base, grid: { eptLevels: [5] } }, /\/grid\/eptLevels\/0: must be a whole number from 1 to 4 \(got 5\)/],
     ['a TLB size not a power of two', { ...base, grid: { tlbEntries: [48] } }, /power of two from 1 to 65536 \(got 48\)/],
     ['a bad memory size', { ...base, memory: '3K' }, /\/memory: must be a multiple of 4 KiB/],

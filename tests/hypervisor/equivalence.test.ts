@@ -139,6 +139,43 @@ describe.each(GUESTS.filter((g) => g.n <= 4))('guest $n ($name) under the paravi
   });
 });
 
+// ---------------------------------------------------------------- host memory: page sharing
+
+/**
+ * Content-based page sharing (hypervisor/sharing.ts) scanning the whole of guest memory every
+ * 1,000 guest instructions: frames merge (zero pages and copies alike), every store to one is a
+ * copy-on-write break, and the guest must not see any of it. Dynamic VMs switch at random too.
+ */
+const SHARING_GUESTS = GUESTS.filter((g) => [3, 5, 6, 7, 10, 11].includes(g.n));
+describe.each(SHARING_GUESTS)('guest $n ($name) with page sharing on', (g) => {
+  it.each(['shadow', 'ept', 'dynamic'] as const)('%s: the guest sees what it sees natively', (env) => {
+    const outcome = runIn(env, guestImage(g.file), runOptions(g, { sharing: { pages: 512, every: 1000 } }));
+    g.expect(outcome.visible);
+    expect(outcome.visible).toEqual(native(g).visible);
+    expect(outcome.host!.audit()).toEqual([]);
+    if (outcome.visible.instructions > 20_000) expect(outcome.vmm!.sharing!.merged).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * Host swapping (hypervisor/swap.ts) on a host of 64 KiB (16 frames, the VMM's tables included;
+ * 112 KiB with shadow tables), less than the paging kernel touches: frames go to the swap device and come back, under both
+ * victim policies, with sharing on as well. (The other guests touch fewer frames than the smallest
+ * host they can run on at all: the frames of the last few exits are never evicted, swap.ts.)
+ */
+describe.each(GUESTS.filter((g) => g.n === 5))('guest $n ($name) on a host too small for it (host swapping)', (g) => {
+  it.each([['shadow', 'fifo', false], ['shadow', 'random', true], ['ept', 'random', false], ['ept', 'fifo', true], ['dynamic', 'fifo', true]] as const)('%s, %s, sharing %s: the guest sees what it sees natively', (env, policy, sharing) => {
+    const outcome = runIn(env, guestImage(g.file), runOptions(g, {
+      // Shadow tables (a root per address space) take frames the guest's memory cannot have.
+      hostMemoryBytes: (env === 'ept' ? 64 : 112) * 1024, swap: { policy, seed: 3, reserve: 2 }, ...(sharing ? { sharing: { pages: 512, every: 5000 } } : {}),
+    }));
+    g.expect(outcome.visible);
+    expect(outcome.visible).toEqual(native(g).visible);
+    expect(outcome.host!.audit()).toEqual([]);
+    expect(outcome.vmm!.swap!.pagesOut).toBeGreaterThan(0);
+  });
+});
+
 // ---------------------------------------------------------------- dynamic mode's switch points
 
 /**

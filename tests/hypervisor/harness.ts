@@ -19,9 +19,12 @@ import type { Image } from '../../isa/image.ts';
 import { Machine } from '../../emulator/machine.ts';
 import type { MmuConfig } from '../../emulator/mmu.ts';
 import type { Stats } from '../../emulator/stats.ts';
+import { DEFAULT_AGILE, type AgileOptions } from '../../hypervisor/agile.ts';
 import { DEFAULT_DYNAMIC, type DynamicOptions } from '../../hypervisor/dynamic.ts';
 import type { EptOptions } from '../../hypervisor/ept.ts';
 import type { ShadowOptions } from '../../hypervisor/shadow.ts';
+import type { SharingOptions } from '../../hypervisor/sharing.ts';
+import type { SwapOptions } from '../../hypervisor/swap.ts';
 import { hashFrames, type Vm } from '../../hypervisor/vm.ts';
 import { Vmm } from '../../hypervisor/vmm.ts';
 import type { VmmStats } from '../../hypervisor/vmstats.ts';
@@ -34,8 +37,8 @@ export const DEFAULT_GUEST_MEMORY = 2 * MiB;
 export const DEFAULT_HOST_MEMORY = 8 * MiB;
 
 /** 'pv' runs only PV-aware guests (tests/hypervisor/pv.test.ts), so it is not one of ENVS. */
-export type Env = 'native' | 'shadow' | 'ept' | 'dynamic' | 'pv';
-export const ENVS: readonly Env[] = ['native', 'shadow', 'ept', 'dynamic'];
+export type Env = 'native' | 'shadow' | 'ept' | 'dynamic' | 'pv' | 'agile';
+export const ENVS: readonly Env[] = ['native', 'shadow', 'ept', 'dynamic', 'agile'];
 
 /**
  * Dynamic mode as the suites run it: the cost policy on short windows, and on top switches forced
@@ -43,6 +46,13 @@ export const ENVS: readonly Env[] = ['native', 'shadow', 'ept', 'dynamic'];
  * between shadow paging and EPT many times at points nobody chose.
  */
 export const TEST_DYNAMIC: DynamicOptions = { ...DEFAULT_DYNAMIC, window: 2000, hysteresis: 1, randomEvery: 1500, seed: 13 };
+
+/**
+ * Agile mode as the suites run it: the policy on short windows with a low write threshold, and
+ * on top a random half of the leaf tables moved between shadow and nested mode at random
+ * instruction counts (seeded), so that every guest runs on mixed walks that nobody chose.
+ */
+export const TEST_AGILE: AgileOptions = { ...DEFAULT_AGILE, writes: 2, window: 2000, switchEvery: 1500, seed: 13 };
 
 export const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -91,6 +101,12 @@ export interface RunOptions {
   readonly ept?: EptOptions;
   /** Dynamic mode's options (default TEST_DYNAMIC). */
   readonly dynamic?: DynamicOptions;
+  /** Agile mode's options (default TEST_AGILE). */
+  readonly agile?: AgileOptions;
+  /** Content-based page sharing (hypervisor/sharing.ts); default off. */
+  readonly sharing?: SharingOptions;
+  /** Host swapping (hypervisor/swap.ts); default off. */
+  readonly swap?: SwapOptions;
   readonly vpid?: boolean;
   /** The MMU (TLB geometry, page-walk cache, ASID tagging): the VMM's, or the native machine's. */
   readonly mmu?: MmuConfig;
@@ -181,6 +197,9 @@ export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome
     ...(options.ept === undefined ? {} : { ept: options.ept }),
     ...(options.mmu === undefined ? {} : { mmu: options.mmu }),
     dynamic: options.dynamic ?? TEST_DYNAMIC,
+    agile: options.agile ?? TEST_AGILE,
+    ...(options.sharing === undefined ? {} : { sharing: options.sharing }),
+    ...(options.swap === undefined ? {} : { swap: options.swap }),
   });
   const { vm } = host.addVm({ name: 'guest', mode: env, memoryBytes, kernel: image });
   if (options.consoleInput !== undefined) vm.devices.console.feed(options.consoleInput);

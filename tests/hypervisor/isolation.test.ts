@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import type { Vm } from '../../hypervisor/vm.ts';
 import { Vmm, type VmmOptions } from '../../hypervisor/vmm.ts';
 import { DEFAULT_MMU } from '../../emulator/mmu.ts';
-import { MiB, TEST_DYNAMIC, guestImage, installWatchdog } from './harness.ts';
+import { MiB, TEST_AGILE, TEST_DYNAMIC, guestImage, installWatchdog } from './harness.ts';
 
 const HOLDER = guestImage('tests/hypervisor/guests/holder.s');
 const SNOOP = guestImage('tests/hypervisor/guests/snoop.s');
@@ -29,7 +29,7 @@ const MAX_INSTRUCTIONS = 10_000_000;
 /** Audit every this many rounds of the scheduler (an audit walks every shadow and EPT table). */
 const AUDIT_EVERY = 4;
 
-type Mode = 'shadow' | 'ept' | 'dynamic' | 'pv';
+type Mode = 'shadow' | 'ept' | 'dynamic' | 'pv' | 'agile';
 interface Config {
   readonly holder: Mode;
   readonly snoop: Mode;
@@ -54,6 +54,15 @@ const CONFIGS: readonly Config[] = [
     holder, snoop, vpid, extra: { name: 'random switches', options: { dynamic: { ...TEST_DYNAMIC, randomEvery: 20_000 } } },
   }))),
   { holder: 'dynamic', snoop: 'dynamic', vpid: true, extra: { name: 'starting under shadow, a page-walk cache', options: { dynamic: { ...TEST_DYNAMIC, start: 'shadow', randomEvery: 7_000, seed: 5 }, mmu: { ...DEFAULT_MMU, pwcEntries: 16 } } } },
+  // Agile VMs: leaf tables moved between shadow and nested mode at random points on top of the policy.
+  ...([['agile', 'agile'], ['shadow', 'agile'], ['agile', 'ept']] as const).flatMap(([holder, snoop]) => [false, true].map((vpid) => ({
+    holder, snoop, vpid, extra: { name: 'random moves', options: { agile: { ...TEST_AGILE, switchEvery: 5_000 } } },
+  }))),
+  // Sharing host memory (hypervisor/sharing.ts, swap.ts): frames merged across the VMs, evicted and read back.
+  { holder: 'ept', snoop: 'shadow', vpid: true, extra: { name: 'page sharing', options: { sharing: { pages: 256, every: 2000 } } } },
+  { holder: 'shadow', snoop: 'ept', vpid: true, extra: { name: 'page sharing and host swapping on a host smaller than the VMs', options: { sharing: { pages: 256, every: 2000 }, swap: { policy: 'random', seed: 5, reserve: 8 }, hostMemoryBytes: 80 * 1024 } } },
+  { holder: 'dynamic', snoop: 'dynamic', vpid: false, extra: { name: 'host swapping (fifo), random switches', options: { swap: { policy: 'fifo', seed: 1, reserve: 8 }, hostMemoryBytes: 128 * 1024, dynamic: { ...TEST_DYNAMIC, randomEvery: 20_000 } } } },
+  { holder: 'agile', snoop: 'agile', vpid: true, extra: { name: 'tables starting nested, a page-walk cache', options: { agile: { ...TEST_AGILE, start: 'nested', switchEvery: 3_000, seed: 5 }, mmu: { ...DEFAULT_MMU, pwcEntries: 16 } } } },
 ];
 
 /** TLB entries tagged with a VM's VPID must map host frames that VM owns (VPIDs only). */
@@ -65,7 +74,8 @@ function tlbProblems(vmm: Vmm): string[] {
       const vm = vmm.vms.find((v) => v.id === e.vpid);
       if (!vm) continue;
       const owner = vmm.host.ownerOf(e.pa);
-      if (owner !== vm.id) problems.push(`TLB entry of ${vm.name} (VPID ${e.vpid}) maps va 0x${e.va.toString(16)} to host 0x${e.pa.toString(16)}, owned by ${owner}`);
+      // (A frame shared read-only by page sharing is the VM's to map too, when its guest frames use it.)
+      if (!vmm.host.mappableBy(e.pa, vm.id)) problems.push(`TLB entry of ${vm.name} (VPID ${e.vpid}) maps va 0x${e.va.toString(16)} to host 0x${e.pa.toString(16)}, owned by ${owner}`);
     }
   }
   return problems;
@@ -112,6 +122,17 @@ describe.each(CONFIGS.map((c) => ({ ...c, with: c.extra ? `, ${c.extra.name}` : 
     for (const vm of [holder, snoop].filter((v) => v.mode === 'dynamic')) {
       expect(vm.vmm.dynamic!.toShadow, vm.name).toBeGreaterThan(10);
       expect(vm.vmm.dynamic!.toNested, vm.name).toBeGreaterThan(10);
+    }
+    // Sharing host memory really merged frames, and really swapped them out and in.
+    if (config.extra?.options.sharing) expect(holder.vmm.sharing!.merged + snoop.vmm.sharing!.merged).toBeGreaterThan(0);
+    if (config.extra?.options.swap) {
+      expect(holder.vmm.swap!.pagesOut + snoop.vmm.swap!.pagesOut).toBeGreaterThan(0);
+      expect(holder.vmm.swap!.pagesIn + snoop.vmm.swap!.pagesIn).toBeGreaterThan(0);
+    }
+    // An agile snooper really moved its leaf tables both ways (the holder runs with paging off: it has none).
+    for (const vm of [snoop].filter((v) => v.mode === 'agile')) {
+      expect(vm.vmm.agile!.toShadow, vm.name).toBeGreaterThan(0);
+      expect(vm.vmm.agile!.toNested, vm.name).toBeGreaterThan(0);
     }
   });
 });

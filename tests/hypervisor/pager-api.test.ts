@@ -280,7 +280,7 @@ describe('loading a pager module (node/pager-loader.ts)', () => {
     await expect(loadPager(write('nofactory.mjs', 'export const x = 1;\n'))).rejects.toThrow(/exports no factory: export default function createPager\(vmm\).*\(it exports x\)/);
     await expect(loadPager(write('syntax.mjs', 'export default function (vmm) {\n  return {\n'))).rejects.toThrow(/^pager '.*syntax\.mjs' does not load/);
     await expect(loadPager(write('throws.mjs', 'export default () => { throw new Error("no pager today"); };\n'))).rejects.toThrow(/^pager '.*throws\.mjs' threw on create \(making the pager for VM probe\): Error: no pager today/);
-    await expect(loadPager(write('bad-shape.mjs', 'export default () => ({ translation: "sideways" });\n'))).rejects.toThrow(/the pager's translation is "sideways"; it is 'shadow' or 'nested'/);
+    await expect(loadPager(write('bad-shape.mjs', 'export default () => ({ translation: "sideways" });\n'))).rejects.toThrow(/the pager's translation is "sideways"; it is 'shadow', 'nested' or 'agile'/);
     await expect(loadPager(write('pager.txt', ''))).rejects.toThrow(/a pager is a \.js, \.mjs or \.ts file/);
   });
 });

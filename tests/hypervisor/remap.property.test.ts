@@ -28,7 +28,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../../isa/image.ts';
 import { DEFAULT_MMU } from '../../emulator/mmu.ts';
-import { MiB, TEST_DYNAMIC, assembleGuest, hex, runIn, type Env, type Outcome, type RunOptions } from './harness.ts';
+import { MiB, TEST_AGILE, TEST_DYNAMIC, assembleGuest, hex, runIn, type Env, type Outcome, type RunOptions } from './harness.ts';
 
 const RUNS = Math.max(1, Math.round(Number(process.env.VMMLAB_PROPERTY_RUNS ?? 40) * Number(process.env.VMMLAB_CAMPAIGN_SCALE ?? 1)));
 const SEED = Number(process.env.VMMLAB_PROPERTY_SEED ?? 0x5e9a);
@@ -187,6 +187,8 @@ const CONFIGS: readonly Config[] = [
   // Switched between shadow paging and EPT every hundred or so instructions, at seeded random points.
   { name: 'dynamic, random switches', env: 'dynamic', options: { dynamic: { ...TEST_DYNAMIC, policy: 'off', randomEvery: 100 } } },
   { name: 'dynamic, random switches, EPT large pages, PWC', env: 'dynamic', options: { dynamic: { ...TEST_DYNAMIC, start: 'shadow', policy: 'off', randomEvery: 100, seed: 2 }, ept: { levels: 2, largePages: true }, mmu: { ...DEFAULT_MMU, pwcEntries: 16 } } },
+  // Agile: leaf tables moved between shadow and nested mode every few hundred instructions.
+  { name: 'agile, tables starting nested, random moves, 3-level EPT, PWC', env: 'agile', options: { agile: { ...TEST_AGILE, start: 'nested', writes: 1, window: 1000, switchEvery: 300, seed: 2 }, ept: { levels: 3, largePages: false }, mmu: { ...DEFAULT_MMU, pwcEntries: 16 } } },
 ];
 
 interface Result {

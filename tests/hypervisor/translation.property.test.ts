@@ -24,7 +24,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PTE } from '../../isa/arch.ts';
 import type { Image } from '../../isa/image.ts';
-import { GUESTS_DIR, TEST_DYNAMIC, assembleGuest, hex, runIn, type Env, type Outcome, type RunOptions } from './harness.ts';
+import { GUESTS_DIR, TEST_AGILE, TEST_DYNAMIC, assembleGuest, hex, runIn, type Env, type Outcome, type RunOptions } from './harness.ts';
 
 const RUNS = Math.max(1, Math.round(Number(process.env.VMMLAB_PROPERTY_RUNS ?? 1000) * Number(process.env.VMMLAB_CAMPAIGN_SCALE ?? 1)));
 const SEED = Number(process.env.VMMLAB_PROPERTY_SEED ?? 0x7e32);
@@ -435,6 +435,8 @@ const VARIANTS: readonly { label: string; env: Env; options?: RunOptions }[] = [
   { label: 'EPT', env: 'ept' },
   // Switched between shadow paging and EPT every few dozen instructions, at seeded random points.
   { label: 'dynamic (random switches)', env: 'dynamic', options: { dynamic: { ...TEST_DYNAMIC, policy: 'off', randomEvery: 25 } } },
+  // Agile: leaf tables moved between shadow and nested mode every few dozen instructions, at seeded random points.
+  { label: 'agile (random moves)', env: 'agile', options: { agile: { ...TEST_AGILE, writes: 1, window: 1000, switchEvery: 25 } } },
 ];
 
 /** Run one case in every environment; throws (with the logs side by side) when they differ. */

@@ -19,6 +19,7 @@ import { Machine } from '../../../emulator/machine.ts';
 import { TlbRuleChecker, type TlbRuleViolation } from '../../../emulator/tlb-rules.ts';
 import { DEFAULT_MMU, type MmuConfig } from '../../../emulator/mmu.ts';
 import type { Vm, VmMode } from '../../../hypervisor/vm.ts';
+import { DEFAULT_AGILE } from '../../../hypervisor/agile.ts';
 import { DEFAULT_DYNAMIC } from '../../../hypervisor/dynamic.ts';
 import { Vmm, type VmmOptions } from '../../../hypervisor/vmm.ts';
 import { MiB, WATCHDOG_REASON, installWatchdog } from '../harness.ts';
@@ -109,6 +110,9 @@ export const VARIANTS: readonly Variant[] = [
   // Dynamic mode (hypervisor/dynamic.ts), switched between shadow paging and EPT at seeded random points.
   { label: 'dynamic, random switches every ~50 instructions', kind: 'vm', mode: 'dynamic', vmm: { dynamic: { ...DEFAULT_DYNAMIC, policy: 'off', randomEvery: 50, seed: 9 } } },
   { label: 'two VMs on one host (dynamic from shadow, EPT large pages; dynamic), quantum 11, VPIDs', kind: 'pair', mode: 'dynamic', partner: 'dynamic', vmm: { vpid: true, quantum: 11, ept: { levels: 2, largePages: true }, dynamic: { ...DEFAULT_DYNAMIC, start: 'shadow', window: 1000, hysteresis: 1, randomEvery: 70, seed: 3 } } },
+  // Agile paging (hypervisor/agile.ts): leaf tables moved between shadow and nested mode at seeded random points.
+  { label: 'agile, random moves every ~50 instructions, writes 1', kind: 'vm', mode: 'agile', vmm: { agile: { ...DEFAULT_AGILE, writes: 1, window: 1000, switchEvery: 50, seed: 9 } } },
+  { label: 'two VMs on one host (agile, tables starting nested, 3-level EPT, page-walk cache; shadow), quantum 9, VPIDs', kind: 'pair', mode: 'agile', partner: 'shadow', vmm: { vpid: true, quantum: 9, ept: { levels: 3, largePages: false }, mmu: { ...DEFAULT_MMU, pwcEntries: 16 }, agile: { ...DEFAULT_AGILE, start: 'nested', window: 1000, switchEvery: 70, seed: 3 } } },
 ];
 
 export interface RunSettings {
