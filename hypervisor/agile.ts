@@ -35,6 +35,7 @@ import type { EptViolation, NestedServices, PageFault, Pager, PagerModule, Pager
 import type { PagerHost } from './pager-host.ts';
 import type { ShadowOptions } from './shadow.ts';
 import type { Vm } from './vm.ts';
+import { xorshift32 } from './xorshift.ts';
 
 export interface AgileOptions {
   /**
@@ -748,14 +749,7 @@ export class AgilePager implements Pager {
   // ------------------------------------------------------------------ the test hook's generator
 
   private random(): number {
-    let x = this.rng;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    this.rng = x;
-    return x;
+    return (this.rng = xorshift32(this.rng));
   }
 
   /** The next forced toggle after `from`: uniform in [1, 2 * switchEvery] instructions later. */

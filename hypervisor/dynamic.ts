@@ -43,6 +43,7 @@ import { PagerHost, type PagerHostContext } from './pager-host.ts';
 import { SHADOW_PAGER } from './shadow.ts';
 import type { Vm } from './vm.ts';
 import { emptyDynamicStats, type DynamicStats } from './vmstats.ts';
+import { xorshift32 } from './xorshift.ts';
 
 export interface DynamicOptions {
   /** The design the VM starts in. */
@@ -382,13 +383,7 @@ export class DynamicPaging {
 
   /** The next random switch after `from`: uniform in [1, 2 * randomEvery] instructions later (xorshift32). */
   private randomStep(from: number): number {
-    let x = this.rng;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    this.rng = x;
+    const x = (this.rng = xorshift32(this.rng));
     return from + 1 + (x % (2 * this.options.randomEvery));
   }
 }

@@ -31,6 +31,7 @@ import type { HostMemory } from './host.ts';
 import { ZAP } from './pager-tables.ts';
 import type { PagerHost } from './pager-host.ts';
 import type { Vm } from './vm.ts';
+import { xorshift32 } from './xorshift.ts';
 
 export type SwapPolicy = 'fifo' | 'random';
 export const SWAP_POLICIES: readonly SwapPolicy[] = ['fifo', 'random'];
@@ -192,13 +193,6 @@ export class HostSwap {
   }
 
   private next(): number {
-    let x = this.rng;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    this.rng = x;
-    return x;
+    return (this.rng = xorshift32(this.rng));
   }
 }

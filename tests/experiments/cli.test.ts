@@ -4,23 +4,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
-import { REPO, xmlProblem } from './fixtures.ts';
+import { captureOutput, REPO, xmlProblem } from './fixtures.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmmlab-exp-cli-'));
 const file = (name: string) => path.join(dir, name);
-let stdout = '';
-let stderr = '';
+const io = captureOutput();
 
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { stdout += String(chunk); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { stderr += String(chunk); return true; });
-  vi.spyOn(console, 'log').mockImplementation((text) => { stdout += `${String(text)}\n`; });
-});
-afterEach(() => vi.restoreAllMocks());
 afterAll(() => fs.rmSync(dir, { recursive: true }));
 
 const FLAGS = ['--workload', 'ctx=ctxswitch.s:20', '--workload', 'primes.s:200', '--mode', 'native,shadow,ept', '--param', 'asid=true,false',
@@ -30,10 +21,10 @@ const stripTiming = (text: string) => JSON.stringify({ ...JSON.parse(text), timi
 describe('vmmlab exp', () => {
   it('runs a study given by flags and writes JSON, CSV and SVG', async () => {
     const code = await main(['exp', ...FLAGS, '--jobs', '2', '--json', file('all.json'), '--csv', file('all.csv'), '--svg', file('all.svg')]);
-    expect(stderr).toBe('');
+    expect(io.stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^study cli: 12 of 12 cells/);
-    expect(stdout).toMatch(/\n\s*#\s+workload\s+mode\s+asid\s+instructions/);
+    expect(io.stdout).toMatch(/^study cli: 12 of 12 cells/);
+    expect(io.stdout).toMatch(/\n\s*#\s+workload\s+mode\s+asid\s+instructions/);
     const json = JSON.parse(fs.readFileSync(file('all.json'), 'utf8'));
     expect(json.cells).toHaveLength(12);
     expect(json.study.workloads.map((w: { name: string }) => w.name)).toEqual(['ctx', 'primes']);
@@ -43,8 +34,8 @@ describe('vmmlab exp', () => {
 
   it('prints Markdown with --markdown', async () => {
     expect(await main(['exp', ...FLAGS, '--jobs', '1', '--markdown', '--shard', '1/4'])).toBe(0);
-    expect(stdout).toMatch(/^### cli\n/);
-    expect(stdout).toMatch(/\n\| # \| workload \| mode \| asid \|/);
+    expect(io.stdout).toMatch(/^### cli\n/);
+    expect(io.stdout).toMatch(/\n\| # \| workload \| mode \| asid \|/);
   });
 
   it('merges shards into the same outputs as one run', async () => {
@@ -60,11 +51,11 @@ describe('vmmlab exp', () => {
 
   it('refuses a merge that lacks shards (exit 1, nothing written), unless --partial', async () => {
     expect(await main(['exp', 'merge', file('part-1.json'), '--json', file('lacking.json'), '--quiet'])).toBe(1);
-    expect(stderr).toBe('vmmlab: error: shards 2/3, 3/3 missing (8 of 12 cells); nothing merged (--partial merges what there is)\n');
+    expect(io.stderr).toBe('vmmlab: error: shards 2/3, 3/3 missing (8 of 12 cells); nothing merged (--partial merges what there is)\n');
     expect(fs.existsSync(file('lacking.json'))).toBe(false);
-    stderr = '';
+    io.stderr = '';
     expect(await main(['exp', 'merge', file('part-1.json'), '--partial', '--json', file('lacking.json'), '--quiet'])).toBe(0);
-    expect(stderr).toMatch(/warning: partial merge: shards 2\/3, 3\/3 missing \(8 of 12 cells\)/);
+    expect(io.stderr).toMatch(/warning: partial merge: shards 2\/3, 3\/3 missing \(8 of 12 cells\)/);
     expect(JSON.parse(fs.readFileSync(file('lacking.json'), 'utf8')).cells).toHaveLength(4);
   });
 
@@ -75,14 +66,14 @@ describe('vmmlab exp', () => {
     };
     fs.writeFileSync(file('free.json'), JSON.stringify(study));
     expect(await main(['exp', file('free.json'), '--jobs', '1', '--check', '--no-progress'])).toBe(3);
-    expect(stdout).toMatch(/finding DOES NOT HOLD: EPT is free/);
-    expect(stdout).toMatch(/FAIL cycles\{p, ept\} < cycles\{p, native\}/);
+    expect(io.stdout).toMatch(/finding DOES NOT HOLD: EPT is free/);
+    expect(io.stdout).toMatch(/FAIL cycles\{p, ept\} < cycles\{p, native\}/);
   });
 
   it('runs a shipped study on a changed grid without the finding that no longer fits', async () => {
     const study = path.join(REPO, 'guest-programs/studies/compute-bound.json');
     expect(await main(['exp', study, '--param', 'exitLatency=2000', '--mode', 'native,ept', '--jobs', '1', '--no-progress', '--json', file('regrid.json')])).toBe(0);
-    expect(stderr).toMatch(/warning: the study's finding does not fit the grid changed on the command line/);
+    expect(io.stderr).toMatch(/warning: the study's finding does not fit the grid changed on the command line/);
     const json = JSON.parse(fs.readFileSync(file('regrid.json'), 'utf8'));
     expect(json.cells.map((c: { mode: string }) => c.mode)).toEqual(['native', 'ept']);
     expect(json.finding).toBeUndefined();
@@ -110,13 +101,13 @@ describe('vmmlab exp', () => {
     [['exp', 'merge'], 2, /needs the result files/],
   ])('%j fails with exit code %i', async (argv, code, message) => {
     expect(await main(argv as string[])).toBe(code);
-    expect(stderr).toMatch(message);
+    expect(io.stderr).toMatch(message);
   });
 
   it('has help that lists every parameter', async () => {
     expect(await main(['exp', '--help'])).toBe(0);
     for (const name of ['tlbEntries', 'tlbWays', 'asid', 'vpid', 'shadowCache', 'shadowSync', 'eptLevels', 'eptLargePages', 'pwc', 'exitLatency', 'timerInterval']) {
-      expect(stdout).toContain(name);
+      expect(io.stdout).toContain(name);
     }
   });
 });

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { loadModule } from '../../cli/load.ts';
 import { Machine } from '../../emulator/machine.ts';
@@ -14,7 +14,7 @@ import { DEFAULT_DYNAMIC } from '../../hypervisor/dynamic.ts';
 import { Vmm } from '../../hypervisor/vmm.ts';
 import { loadStudy } from '../../experiments/study.ts';
 import { assembleFile } from '../../node/files.ts';
-import { REPO, STUDIES_DIR } from './fixtures.ts';
+import { captureOutput, REPO, STUDIES_DIR } from './fixtures.ts';
 
 const MiB = 1024 * 1024;
 const KERNEL = assembleFile(path.join(REPO, 'guest-programs/kernel/kernel.s')).image!;
@@ -62,23 +62,14 @@ describe('the dynamic-switch study', () => {
 
 describe('vmmlab exp with dynamic mode', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmmlab-dynamic-'));
-  let stdout = '';
-  let stderr = '';
-  beforeEach(() => {
-    stdout = '';
-    stderr = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { stdout += String(chunk); return true; });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { stderr += String(chunk); return true; });
-    vi.spyOn(console, 'log').mockImplementation((text) => { stdout += `${String(text)}\n`; });
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const io = captureOutput();
   afterAll(() => fs.rmSync(dir, { recursive: true }));
 
   it('case 2: the policy\'s parameters sweep, and apply to dynamic cells only', async () => {
     const json = path.join(dir, 'sweep.json');
     const code = await main(['exp', '--workload', 'ctx=ctxswitch.s:300', '--mode', 'shadow,dynamic', '--param', 'dynamicStart=shadow',
       '--param', 'dynamicWindow=5000,500000', '--memory', '4M', '--jobs', '1', '--no-progress', '--json', json]);
-    expect(stderr).toBe('');
+    expect(io.stderr).toBe('');
     expect(code).toBe(0);
     const cells = JSON.parse(fs.readFileSync(json, 'utf8')).cells as { mode: string; params: Record<string, unknown>; stats: { dynamic?: { toNested: number; switches: number } } }[];
     expect(cells.map((c) => [c.mode, c.params.dynamicWindow ?? '-'])).toEqual([['shadow', '-'], ['dynamic', 5000], ['dynamic', 500000]]);
@@ -90,6 +81,6 @@ describe('vmmlab exp with dynamic mode', () => {
 
   it('case 3: a bad value of a policy parameter is refused in words', async () => {
     expect(await main(['exp', '--workload', 'primes.s:10', '--mode', 'dynamic', '--param', 'dynamicMargin=150', '--no-progress'])).toBe(2);
-    expect(stderr).toMatch(/dynamicMargin must be a whole number from 0 to 100 \(got "150"\)/);
+    expect(io.stderr).toMatch(/dynamicMargin must be a whole number from 0 to 100 \(got "150"\)/);
   });
 });

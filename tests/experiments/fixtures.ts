@@ -4,6 +4,7 @@
 
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { parseStudy, type Study } from '../../experiments/study.ts';
 import type { StudyResult } from '../../experiments/runner.ts';
 
@@ -65,4 +66,22 @@ export function xmlProblem(text: string): string | undefined {
   if (stack.length > 0) return `unclosed <${stack[stack.length - 1]}>`;
   if (roots !== 1) return `${roots} root elements`;
   return undefined;
+}
+
+/**
+ * What the code under test prints, captured per test (process.stdout/stderr writes and
+ * console.log; call at the top of a file or a describe). Reset before each test; tests may also
+ * clear a field between two commands.
+ */
+export function captureOutput(): { stdout: string; stderr: string } {
+  const io = { stdout: '', stderr: '' };
+  beforeEach(() => {
+    io.stdout = '';
+    io.stderr = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { io.stdout += String(chunk); return true; });
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { io.stderr += String(chunk); return true; });
+    vi.spyOn(console, 'log').mockImplementation((text) => { io.stdout += `${String(text)}\n`; });
+  });
+  afterEach(() => vi.restoreAllMocks());
+  return io;
 }

@@ -7,18 +7,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { BUNDLED_DIR, BUNDLED_INCLUDE_DIRS, BUNDLED_KERNEL, BUNDLED_LIB_DIR, BUNDLED_USER_DIR } from '../../config/bundled.ts';
 import { bundledPaths } from '../../config/bundled-layout.ts';
 import { finishStudy, mapFileSource, planStudy, runPlannedCell, StudyError, type FileSource } from '../../experiments/in-memory.ts';
-import { REPO } from './fixtures.ts';
+import { captureOutput, REPO } from './fixtures.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmmlab-in-memory-'));
 const file = (name: string) => path.join(dir, name);
 const STUDY = 'guest-programs/studies/vm-switch.json';
-let stdout = '';
-let stderr = '';
+const io = captureOutput();
 
 /** Every file of the checkout's guest-programs/, under 'guest-programs/…', as a web page would hand them to its worker. */
 function guestPrograms(): Map<string, string> {
@@ -35,22 +34,14 @@ let source: FileSource;
 beforeAll(() => {
   source = mapFileSource(guestPrograms());
 });
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { stdout += String(chunk); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { stderr += String(chunk); return true; });
-  vi.spyOn(console, 'log').mockImplementation((text) => { stdout += `${String(text)}\n`; });
-});
-afterEach(() => vi.restoreAllMocks());
 afterAll(() => fs.rmSync(dir, { recursive: true }));
 
 describe('experiments/in-memory.ts', () => {
   it('case 1: runs a shipped study into the same JSON, CSV, SVG, report and Markdown as vmmlab exp', async () => {
     const outputs = ['--json', file('cli.json'), '--csv', file('cli.csv'), '--svg', file('cli.svg')];
     expect(await main(['exp', path.join(REPO, STUDY), '--jobs', '2', '--no-progress', ...outputs])).toBe(0);
-    expect(stderr).toBe('');
-    const printed = stdout;
+    expect(io.stderr).toBe('');
+    const printed = io.stdout;
     const cliJson = fs.readFileSync(file('cli.json'), 'utf8');
 
     const plan = planStudy(source.readText(STUDY)!, STUDY, source);
@@ -70,9 +61,9 @@ describe('experiments/in-memory.ts', () => {
     expect(out.report).toContain(out.findingText);
 
     // --markdown (through exp merge, which prints the result of the file as it is).
-    stdout = '';
+    io.stdout = '';
     expect(await main(['exp', 'merge', file('cli.json'), '--markdown'])).toBe(0);
-    expect(out.markdown).toBe(stdout);
+    expect(out.markdown).toBe(io.stdout);
   });
 
   it('case 2: a partial set of cells is a result without the finding; a cell given twice or not in the study is an error; the TLB-rule checker', () => {
@@ -107,7 +98,7 @@ describe('experiments/in-memory.ts', () => {
     expect(error).toBeInstanceOf(StudyError);
     const issues = (error as StudyError).issues;
     expect(issues.map((i) => i.path)).toEqual(['/grid/tlbEntries/0', '/grid/eptLevel', '/repetitions']);
-    expect(stderr).toBe(`${(error as StudyError).message}\nvmmlab: error: ${file('bad.json')}: 3 errors; nothing run\n`);
+    expect(io.stderr).toBe(`${(error as StudyError).message}\nvmmlab: error: ${file('bad.json')}: 3 errors; nothing run\n`);
     // A syntax error, with its line and column.
     expect(() => planStudy('{\n  "workloads": [],\n}', 'trailing.json', source)).toThrow(/^trailing\.json:3:1: error: a comma before '}'/);
   });
