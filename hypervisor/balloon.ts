@@ -18,10 +18,7 @@ import type { HostMemory } from './host.ts';
 import { HC, HC_ERR } from './pv-abi.ts';
 import { ZAP } from './pager-tables.ts';
 import type { PagerHost } from './pager-host.ts';
-import type { Vm } from './vm.ts';
-
-/** Marks a guest frame the guest gave to the VMM, in Vm.p2m (SWAPPED is -1). */
-export const BALLOONED = -2;
+import { BALLOONED, type Vm } from './vm.ts';
 
 export interface BalloonOptions {
   /** Frames the balloon of each VM should hold (0: none; undefined: ballooning off). */

@@ -30,7 +30,7 @@ import type { MachineProfile } from '../emulator/profile.ts';
 import type { HostMemory } from './host.ts';
 import { ZAP } from './pager-tables.ts';
 import type { PagerHost } from './pager-host.ts';
-import type { Vm } from './vm.ts';
+import { SWAPPED, type Vm } from './vm.ts';
 import { xorshift32 } from './xorshift.ts';
 
 export type SwapPolicy = 'fifo' | 'random';
@@ -63,8 +63,6 @@ export const SWAP_BATCH = 16;
  */
 export const RECENT_EXITS = 8;
 
-/** Marks a swapped-out guest frame in Vm.p2m (a host address is never negative). */
-export const SWAPPED = -1;
 
 export class SwapStats {
   pagesOut = 0;

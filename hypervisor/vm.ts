@@ -33,8 +33,10 @@ export interface ExitRecord {
   detail: string;
 }
 
-/** A guest frame the guest gave to the VMM (balloon.ts BALLOONED; swap.ts SWAPPED is -1). */
-const BALLOONED_FRAME = -2;
+/** Marks in Vm.p2m (a host address is never negative): a guest frame swapped out by the host (swap.ts)... */
+export const SWAPPED = -1;
+/** ...and one the guest gave to the VMM (balloon.ts). */
+export const BALLOONED = -2;
 
 /** How many recent exits a VM remembers. */
 export const EXIT_LOG_SIZE = 256;
@@ -98,7 +100,7 @@ export class Vm implements GuestPhysicalWriter {
     let host = this.p2m[frame]!;
     if (this.touchedAt !== undefined) this.touchedAt[frame] = this.host.serial;
     if (host <= 0) {
-      if (host === BALLOONED_FRAME) this.balloonTouch!(this, frame);
+      if (host === BALLOONED) this.balloonTouch!(this, frame);
       if (this.p2m[frame] === 0) this.backGranule(frame);
       else if (this.p2m[frame]! < 0) this.pageIn!(this, frame);
       host = this.p2m[frame]!;
@@ -156,7 +158,7 @@ export class Vm implements GuestPhysicalWriter {
   peekWord(guestPhys: number): number | undefined {
     if (!this.isGuestRam(guestPhys)) return undefined;
     const frame = this.p2m[guestPhys >>> 12]!;
-    if (frame === BALLOONED_FRAME) return 0;
+    if (frame === BALLOONED) return 0;
     if (frame < 0) return new Int32Array(this.swapStore.get(guestPhys >>> 12)!.buffer)[(guestPhys & 0xfff) >>> 2]!;
     return frame === 0 ? 0 : this.host.mem.i32[(frame + (guestPhys & 0xfff)) >>> 2]!;
   }

@@ -23,10 +23,10 @@ import type { Pager, PagerModule, Translation } from './pager.ts';
 import { PagerHost, type PagerError } from './pager-host.ts';
 import { PV_PAGER, type PvPager } from './pv.ts';
 import { Balloon, BalloonStats, DEFAULT_BALLOON, type BalloonOptions } from './balloon.ts';
-import { DEFAULT_SWAP, HostSwap, SWAPPED, SwapStats, type SwapOptions } from './swap.ts';
+import { DEFAULT_SWAP, HostSwap, SwapStats, type SwapOptions } from './swap.ts';
 import { DEFAULT_SHARING, PageSharing, SharingStats, guestPhysOf, type MemorySample, type SharingOptions } from './sharing.ts';
 import { DEFAULT_SHADOW, SHADOW_PAGER, type ShadowOptions } from './shadow.ts';
-import { Vm, type ExitRecord, type VmMode } from './vm.ts';
+import { SWAPPED, Vm, type ExitRecord, type VmMode } from './vm.ts';
 
 export interface VmSpec {
   readonly name: string;

@@ -9,7 +9,7 @@ import { assembleFile } from '../../node/files.ts';
 import { USER_ORIGIN, type BootModule } from '../../emulator/boot.ts';
 import type { Image } from '../../isa/image.ts';
 import { Vmm } from '../../hypervisor/vmm.ts';
-import { BALLOONED } from '../../hypervisor/balloon.ts';
+import { BALLOONED } from '../../hypervisor/vm.ts';
 import { PAGE_SIZE } from '../../isa/arch.ts';
 import { MiB, REPO } from './harness.ts';
 
