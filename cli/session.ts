@@ -11,6 +11,7 @@ import { DEFAULT_EPT } from '../hypervisor/ept.ts';
 import { DEFAULT_DYNAMIC } from '../hypervisor/dynamic.ts';
 import { DEFAULT_AGILE } from '../hypervisor/agile.ts';
 import { DEFAULT_SHARING } from '../hypervisor/sharing.ts';
+import { DEFAULT_DIRTY_LOG, DEFAULT_MIGRATION } from '../hypervisor/migration.ts';
 import { DEFAULT_SWAP } from '../hypervisor/swap.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import type { VmMode } from '../hypervisor/vm.ts';
@@ -51,6 +52,7 @@ export const HYPERVISOR_OPTIONS = {
   'dynamic-switch-every': { type: 'string' },
   'dynamic-seed': { type: 'string' },
   'agile-start': { type: 'string' },
+  'agile-root': { type: 'string' },
   'agile-writes': { type: 'string' },
   'agile-window': { type: 'string' },
   'agile-switch-every': { type: 'string' },
@@ -61,6 +63,14 @@ export const HYPERVISOR_OPTIONS = {
   'swap-seed': { type: 'string' },
   'swap-reserve': { type: 'string' },
   'balloon-target': { type: 'string' },
+  reclaim: { type: 'string' },
+  'dirty-log': { type: 'string' },
+  'dirty-log-every': { type: 'string' },
+  'pml-size': { type: 'string' },
+  'migrate-at': { type: 'string' },
+  'migrate-bandwidth': { type: 'string' },
+  'migrate-max-rounds': { type: 'string' },
+  'migrate-stop-pages': { type: 'string' },
   pager: { type: 'string' },
 } as const;
 
@@ -98,6 +108,9 @@ export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
   --dynamic-seed N          the seed of those random counts (default ${DEFAULT_DYNAMIC.seed})
   --agile-start shadow|nested
                             the mode an agile VM's leaf tables start in (default ${DEFAULT_AGILE.start})
+  --agile-root cost|shadow  the switch at the root: cost lets the policy walk the guest's PTBR fully
+                            nested (its PTBR writes and page faults not exiting) while shadowing the
+                            root costs more; shadow keeps the root shadowed (default ${DEFAULT_AGILE.root})
   --agile-writes N          emulated writes to one leaf table within a window that move it to nested
                             mode (default ${DEFAULT_AGILE.writes}; 0: never by policy)
   --agile-window N          guest instructions per agile policy window; a nested table not written for
@@ -112,16 +125,37 @@ export const HYPERVISOR_OPTIONS_HELP = `Hypervisor options:
   --host-swap fifo|random   host swapping: the VMs' memory may exceed --host-memory; when the host runs
                             short the VMM evicts guest frames (the oldest backed, or random ones) to a
                             simulated swap device and reads them back on the guest's next touch
-                            (default: off, overcommit refused; not with --mode pv or --ept-large-pages)
+                            (default: off, and overcommit refused unless --reclaim is given; not
+                            with --mode pv or --ept-large-pages)
   --swap-seed N             the seed of --host-swap random (default ${DEFAULT_SWAP.seed})
   --swap-reserve N          host frames swapping keeps free before each VM turn (default ${DEFAULT_SWAP.reserve})
   --balloon-target N|SIZE   ballooning: the kernel is assembled with -D BALLOON=1 and its driver gives
                             the VMM N guest frames (or SIZE, e.g. 2M, in frames) at its timer ticks;
                             the VMM frees the host frames behind them (default: off; not with
                             --mode pv or agile, or --ept-large-pages; docs/host-memory.md)
+  --reclaim swap|balloon|balloon-swap
+                            the reclaim policy under overcommit (the VMs' memory may exceed
+                            --host-memory): host swapping alone, ballooning alone (each VM's balloon
+                            target set from the host's free memory, a proportional share; the kernel
+                            is assembled with -D BALLOON=1), or the balloon first and host swapping
+                            when it cannot reclaim enough (ESX's way; docs/host-memory.md)
+  --dirty-log wp|pml        dirty logging: write-protection (the first store to each frame exits) or,
+                            for EPT VMs, page-modification logging (EPT dirty bits and a log that
+                            exits when full); with --migrate-at the method of the migration (default
+                            pml for EPT, wp otherwise), alone on from the start (not with --mode pv
+                            or agile, or --ept-large-pages; docs/host-memory.md)
+  --dirty-log-every N       dirty logging alone: guest instructions between harvests (default ${DEFAULT_DIRTY_LOG.every.toLocaleString('en-US')})
+  --pml-size N              entries of the page-modification log (default ${DEFAULT_DIRTY_LOG.pmlSize}, as on Intel)
+  --migrate-at N            pre-copy live migration of every VM once it retired N guest instructions:
+                            rounds of copying dirty pages while it runs, then stop-and-copy; the VM
+                            continues on the copy (not with swapping, ballooning or page sharing)
+  --migrate-bandwidth N     the link's bandwidth in 4 KiB pages per million cycles (default ${DEFAULT_MIGRATION.bandwidth})
+  --migrate-max-rounds N    rounds at most, the full copy included, before stop-and-copy (default ${DEFAULT_MIGRATION.maxRounds})
+  --migrate-stop-pages N    stop-and-copy once a round leaves at most N dirty pages (default ${DEFAULT_MIGRATION.stopPages})
   --pager FILE.js|FILE.ts   a pager of your own (docs/pager-api.md) in place of the built-in one of
                             its mode: a 'shadow' pager serves the shadow VMs, a 'nested' one the ept
-                            VMs; --mode defaults to its mode. 'vmmlab check-pager FILE' grades it`;
+                            VMs, an 'agile' one the agile VMs; --mode defaults to its mode.
+                            'vmmlab check-pager FILE' grades it`;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -290,7 +324,7 @@ function planVmsOf(values: Values, mode: Mode, program: string | undefined, memo
   const includeDirs = includeDirsOf(values);
   const defines = definesOf(values);
   // A PV VM runs the kernel's paravirtual build (-D PV=1: guest-programs/kernel/pv.inc).
-  const kernelImage = (file: string, vmMode?: VmMode) => loadProgram(file, color, includeDirs, vmMode === 'pv' ? { ...defines, PV: 1 } : values['balloon-target'] !== undefined ? { ...defines, BALLOON: 1 } : defines);
+  const kernelImage = (file: string, vmMode?: VmMode) => loadProgram(file, color, includeDirs, vmMode === 'pv' ? { ...defines, PV: 1 } : values['balloon-target'] !== undefined || String(values.reclaim ?? '').startsWith('balloon') ? { ...defines, BALLOON: 1 } : defines);
   const bootModule = (spec: string) => loadModule(spec, color, includeDirs);
   const defaultModules = () => ((values.module as string[] | undefined) ?? []).map(bootModule);
   const vmMode = (m: string | undefined, where: string): VmMode => {

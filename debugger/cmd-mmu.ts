@@ -40,8 +40,9 @@ function translate(dbg: Debugger, args: string[]): void {
   const t = inspectTranslate(dbg.target, view, address.addr, accessName as AccessName);
   const native = view.mode === 'native';
   dbg.print(`translate ${dbg.describe(view, t.va)} for ${accessName} (${view.mode}${dbg.multiple ? `, ${view.name}` : ''}, ${t.supervisor ? 'supervisor' : 'user'} mode)`);
-  const agile = view.mode === 'agile';
-  if (view.mode === 'shadow' || agile) {
+  const agile = view.mode === 'agile' && t.agileRootNested !== true;
+  if (t.agileRootNested) dbg.print('agile, switched at the root: the hardware walks the guest\'s own tables from its PTBR, every guest-physical address through the EPT (as under EPT)');
+  else if (view.mode === 'shadow' || agile) {
     dbg.print('the guest\'s own walk (its tables, guest-physical addresses; the VMM reads them in software):');
     printGuestWalk(dbg, t);
     dbg.print(agile

@@ -227,6 +227,13 @@ export class Target implements InspectTarget {
     return pager instanceof ShadowPager ? pager : undefined;
   }
 
+  /** An agile VM switched at the root: its hardware walks the guest's PTBR fully nested, as under EPT. */
+  agileRootNested(view: CpuView): boolean {
+    if (!view.vm) return false;
+    const pager = this.session.vmm!.pagerOf(view.vm);
+    return pager instanceof AgilePager && pager.rootIsNested;
+  }
+
   /** The shadow directory (host-physical) a shadow-mode VM runs on, whether or not the MMU holds it now. */
   shadowRoot(view: CpuView): number | undefined {
     if (!view.vm) return undefined;

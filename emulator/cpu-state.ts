@@ -217,8 +217,9 @@ export abstract class CpuState {
   /** After mmu.translate returned -1: an EPT-violation exit, or a trap (maybe a page-fault exit). */
   private translationFault(): void {
     const mmu = this.mmu;
-    if (mmu.faultCause === -1) {
-      const e = this.beginExit(EXIT.EPT_VIOLATION);
+    if (mmu.faultCause < 0) {
+      // -1: an EPT violation; -2: the page-modification log was full (mmu.ts PML_FULL_CAUSE).
+      const e = this.beginExit(mmu.faultCause === -1 ? EXIT.EPT_VIOLATION : EXIT.PML_FULL);
       e.address = mmu.faultAddr;
       e.guestPhys = mmu.faultGuestPhys;
       e.inTableWalk = mmu.faultInTable;

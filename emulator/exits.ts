@@ -18,6 +18,12 @@ export const EXIT = {
   WFI: 7,
   /** Qualification: the hcall code. */
   HCALL: 8,
+  /**
+   * Page-modification logging (pml.ts, isa/README.md 6.7): a write needed an EPT D bit set while
+   * the log was full. Nothing was set; the access is retried once the VMM drained the log.
+   * Qualification: guest-physical address, access, virtual address.
+   */
+  PML_FULL: 9,
 } as const;
 
 export type ExitReason = (typeof EXIT)[keyof typeof EXIT];

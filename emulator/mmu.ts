@@ -13,6 +13,7 @@ import { AGILE_PAGING, TV32_PAGING } from './paging-mode.ts';
 import type { MachineProfile } from './profile.ts';
 import type { Stats } from './stats.ts';
 import { PageWalkCache } from './pwc.ts';
+import type { PmlLog } from './pml.ts';
 import { DEFAULT_TLB, Tlb, type TlbConfig } from './tlb.ts';
 import {
   StageResult, WALK_BAD_LARGE, WALK_BUS_ERROR, WALK_EPT_VIOLATION, WALK_NOT_PRESENT, WALK_OK, Walker, type NestedStage, type WalkStep,
@@ -66,6 +67,9 @@ const P_U = PTE.U;
 const P_W = PTE.W;
 const P_X = PTE.X;
 const P_D = PTE.D;
+const P_A = PTE.A;
+/** Mmu.faultCause of a page-modification-log-full event (pml.ts); -1 is an EPT violation. */
+export const PML_FULL_CAUSE = -2;
 
 /** Step 6 of the walk: may this access use a leaf with these bits? */
 export function permits(bits: number, access: AccessType, userMode: boolean): boolean {
@@ -98,6 +102,13 @@ export class Mmu {
    * whatever the EPT says (what the other designs were built against).
    */
   adWritesCheckEpt = false;
+  /**
+   * The running VM's Page Modification Log (pml.ts, isa/README.md 6.7), loaded at VM entry; null
+   * when PML is off, and then EPT A/D bits are ignored, as before. With one, the EPT walk sets A
+   * and D in EPT leaves and logs each D it sets; a TLB entry filled without the EPT's D carries
+   * no D, so a store through it walks again, exactly as for the guest's own D bit.
+   */
+  pml: PmlLog | null = null;
 
   /**
    * The tag of the TLB entries filled now: the context, plus PAGING_OFF_TAG when the guest's own
@@ -138,7 +149,7 @@ export class Mmu {
   faultAddr = 0;
   /** ...or an EPT violation: the guest-physical address with no mapping (faultCause is then -1)... */
   faultGuestPhys = 0;
-  /** ...met while reading a guest page table (true) or for the final address (false). */
+  /** ...met while reading a guest page table (true) or for the final address (false). faultCause -2 (PML_FULL_CAUSE): the PML log was full. */
   faultInTable = false;
   /**
    * Agile paging: the fault came from a guest entry below a switch bit, so it is the guest's own
@@ -269,9 +280,16 @@ export class Mmu {
       if (status !== WALK_OK) return this.walkFault(status, va, access, s1.faultGuestPhys);
       if (!permits(s1.leaf, access, this.userMode)) return this.fault(PROTECTION_CAUSE[access]!, va);
       // With adWritesCheckEpt, an A/D update writes the guest's table as on VT-x: the EPT must allow it, else an EPT violation.
-      if (this.adWritesCheckEpt && this.nested !== null && !s1.leafWritable) {
+      // (An agile walk reads its guest table at the host frame the VMM keeps the VM's own: nothing to check.)
+      if (this.adWritesCheckEpt && !agile && this.nested !== null && !s1.leafWritable) {
         const ad = PTE.A | (access === A_STORE ? P_D : 0);
         if ((s1.leaf & ad) !== ad) return this.walkFault(WALK_EPT_VIOLATION, va, access, s1.leafGuestAddr);
+      }
+      // PML: the walk's A/D write to a guest table is a write to its frame, and logs it first (the log full: exit, nothing written).
+      const pml = this.pml;
+      if (pml !== null && this.nested !== null && !this.dryRun) {
+        const ad = P_A | (access === A_STORE ? P_D : 0);
+        if ((s1.leaf & ad) !== ad && !this.eptDirty(pml, s1.leafEptHostAddr, s1.leafGuestAddr)) return this.pmlFull(va, s1.leafGuestAddr);
       }
       if (!this.dryRun && walker.setAccessedDirty(s1, access === A_STORE)) this.stats.adUpdates++;
       guestPhys = s1.output;
@@ -288,6 +306,20 @@ export class Mmu {
         return this.walkFault(status === WALK_BUS_ERROR ? WALK_BUS_ERROR : WALK_EPT_VIOLATION, va, access, guestPhys);
       }
       hostPhys = s2.output;
+      // PML: A on use, D (logged) on a store; without D in the EPT leaf the TLB entry gets no D.
+      const pml = this.pml;
+      if (pml !== null && !this.dryRun) {
+        if (access === A_STORE) {
+          if (!(s2.leaf & P_D)) {
+            if (!this.eptDirty(pml, s2.leafHostAddr, guestPhys)) return this.pmlFull(va, guestPhys);
+            s2.leaf |= P_A | P_D;
+          }
+        } else if (!(s2.leaf & P_A)) {
+          s2.leaf |= P_A;
+          walker.writeEptLeaf(s2.leafHostAddr, s2.leaf);
+        }
+        if (!(s2.leaf & P_D)) bits &= ~P_D;
+      }
       if (s2.pageShift < shift) shift = s2.pageShift;
       // The TLB caches the rights of both stages: an EPT leaf without W or X takes them away.
       bits &= s2.leaf | ~(P_W | P_X);
@@ -297,6 +329,27 @@ export class Mmu {
     // With the first stage off, each entry is its own page (invlpg has nothing larger to drop).
     this.guestPageShift = this.stage1On ? this.stage1.pageShift : this.combinedShift;
     return hostPhys;
+  }
+
+  /**
+   * Set A and D in the EPT leaf at `leafHostAddr` (mapping guest-physical `guestPhys`), logging the
+   * page if D was clear. False when it was clear and the log is full: a PML-full event, nothing set.
+   */
+  private eptDirty(pml: PmlLog, leafHostAddr: number, guestPhys: number): boolean {
+    const leaf = this.walker.readEntry(leafHostAddr);
+    if (leaf & P_D) return true;
+    if (pml.count >= pml.size) return false;
+    pml.entries[pml.count++] = (guestPhys & ~0xfff) | 0;
+    this.walker.writeEptLeaf(leafHostAddr, leaf | P_A | P_D);
+    return true;
+  }
+
+  private pmlFull(va: number, guestPhys: number): number {
+    this.faultCause = PML_FULL_CAUSE;
+    this.faultAddr = va;
+    this.faultGuestPhys = guestPhys;
+    this.faultInTable = guestPhys !== this.finalGuestPhys;
+    return -1;
   }
 
   private walkFault(status: number, va: number, access: AccessType, guestPhys: number): number {

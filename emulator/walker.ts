@@ -63,6 +63,8 @@ export class StageResult {
   /** Nested guest walks: whether the EPT lets the leaf entry be written (A/D updates are writes), and its guest-physical address. */
   leafWritable = true;
   leafGuestAddr = 0;
+  /** Nested guest walks: host address of the EPT leaf that maps the leaf entry's table (page-modification logging, pml.ts). */
+  leafEptHostAddr = 0;
 }
 
 export interface NestedStage {
@@ -130,6 +132,7 @@ export class Walker {
         hostAddr = this.eptScratch.output;
         out.leafWritable = (this.eptScratch.leaf & PTE.W) !== 0;
         out.leafGuestAddr = entryAddr;
+        out.leafEptHostAddr = this.eptScratch.leafHostAddr;
       }
       const last = level === levels - 1;
       // Upper-level entries may come from the page-walk cache instead of memory.
@@ -205,6 +208,18 @@ export class Walker {
   /** The walk just made faulted (or is about to start): forget what it read. */
   dropPwc(): void {
     this.pendingCount = 0;
+  }
+
+  /** An entry of a table in host memory (the MMU's EPT A/D work, pml.ts). */
+  readEntry(hostAddr: number): number {
+    return this.mem.i32[hostAddr >>> 2]!;
+  }
+
+  /** Write back an EPT leaf's A/D bits (page-modification logging, pml.ts): one more EPT reference. */
+  writeEptLeaf(hostAddr: number, value: number): void {
+    this.mem.i32[hostAddr >>> 2] = value;
+    this.mem.dirty[hostAddr >>> 12] = 1;
+    this.eptRefs++;
   }
 
   /** Step 7: write back Accessed (and Dirty for a store) into the leaf. Returns the new value. */

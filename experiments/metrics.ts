@@ -18,10 +18,13 @@ interface StatsView {
   ept?: { pages: number };
   pv?: { batches: number; updates: number; failures: Record<string, number> };
   dynamic?: { switches: number; toShadow: number; toNested: number; instructionsShadow: number };
-  agile?: { toNested: number; toShadow: number; windows: number; dirtySamples: number };
+  agile?: { toNested: number; toShadow: number; windows: number; dirtySamples: number; rootToNested?: number; rootToShadow?: number; instructionsRootNested?: number };
   guestFrames?: number;
   sharing?: { scanned: number; merged: number; cowBreaks: number; cowExits: number; sharedNow: number; savedFrames: number; scanCycles: number; cowCycles: number };
-  swap?: { pagesOut: number; pagesIn: number; pageInsOnStore: number };
+  swap?: { pagesOut: number; pagesIn: number; pageInsOnStore: number; outCycles: number; inCycles: number };
+  dirtyLog?: { pagesLogged: number; wpExits: number; pmlFullExits: number; harvests: number; cycles: number };
+  migration?: { started: boolean | number; completed: boolean | number; converged: boolean | number; rounds: number; stopCopyPages: number; pagesSent: number; totalCycles: number; downtimeCycles: number; loggingCycles: number; slowdown: number };
+  balloon?: { ballooned: number; peakBallooned: number; framesInflated: number; framesDeflated: number; pressureDeflates: number; touches: number; hostFramesFreed: number; cycles: number; targetCalls: number; inflates: number; deflates: number };
 }
 
 const view = (stats: Json) => stats as unknown as StatsView;
@@ -62,6 +65,9 @@ export const METRICS: Record<string, { help: string; of: (s: StatsView, nativeCy
   switchesToEpt: { help: 'dynamic mode: switches into EPT', of: (s) => s.dynamic?.toNested ?? 0 },
   agileToNested: { help: 'agile mode: leaf tables moved to nested mode', of: (s) => s.agile?.toNested ?? 0 },
   agileToShadow: { help: 'agile mode: leaf tables moved back to shadow mode', of: (s) => s.agile?.toShadow ?? 0 },
+  agileRootToNested: { help: 'agile mode: switches at the root to a fully nested walk', of: (s) => s.agile?.rootToNested ?? 0 },
+  agileRootToShadow: { help: 'agile mode: switches at the root back to a shadowed root', of: (s) => s.agile?.rootToShadow ?? 0 },
+  agileRootNestedShare: { help: 'agile mode: share of guest instructions retired with the root nested', of: (s) => (s.instructions > 0 ? (s.agile?.instructionsRootNested ?? 0) / s.instructions : 0) },
   guestFrames: { help: 'host frames backing guest memory privately (not shared)', of: (s) => s.guestFrames ?? 0 },
   sharedGuestFrames: { help: 'page sharing: guest frames backed by a shared frame', of: (s) => s.sharing?.sharedNow ?? 0 },
   savedFrames: { help: 'page sharing: host frames saved (guest frames on shared frames less the shared frames)', of: (s) => s.sharing?.savedFrames ?? 0 },
@@ -70,6 +76,29 @@ export const METRICS: Record<string, { help: string; of: (s: StatsView, nativeCy
   scanCycles: { help: 'page sharing: cycles of scanning (hashing, comparing, revoking mappings)', of: (s) => s.sharing?.scanCycles ?? 0 },
   swapOuts: { help: 'host swapping: pages written to the swap device', of: (s) => s.swap?.pagesOut ?? 0 },
   swapIns: { help: 'host swapping: pages read back', of: (s) => s.swap?.pagesIn ?? 0 },
+  swapInsOnStore: { help: 'host swapping: page-ins the guest caused with a store (double paging: it rewrites what the host paid to read)', of: (s) => s.swap?.pageInsOnStore ?? 0 },
+  swapCycles: { help: 'host swapping: cycles of page-outs and page-ins', of: (s) => (s.swap?.outCycles ?? 0) + (s.swap?.inCycles ?? 0) },
+  balloonFrames: { help: 'ballooning: guest frames in the balloon at the end', of: (s) => s.balloon?.ballooned ?? 0 },
+  balloonPeak: { help: 'ballooning: guest frames in the balloon at the peak', of: (s) => s.balloon?.peakBallooned ?? 0 },
+  balloonInflated: { help: 'ballooning: frames given to the VMM, in all', of: (s) => s.balloon?.framesInflated ?? 0 },
+  balloonDeflated: { help: 'ballooning: frames given back to the guest, in all', of: (s) => s.balloon?.framesDeflated ?? 0 },
+  balloonHostFreed: { help: 'ballooning: host frames freed by inflating', of: (s) => s.balloon?.hostFramesFreed ?? 0 },
+  balloonCalls: { help: 'ballooning: hypercalls (target, inflate, deflate)', of: (s) => (s.balloon ? s.balloon.targetCalls + s.balloon.inflates + s.balloon.deflates : 0) },
+  balloonCycles: { help: "ballooning: cycles of its hypercalls' exits and the VMM's work", of: (s) => s.balloon?.cycles ?? 0 },
+  pagesLogged: { help: 'dirty logging: guest frames logged dirty (once per frame between two harvests)', of: (s) => s.dirtyLog?.pagesLogged ?? 0 },
+  wpExits: { help: 'dirty logging: write-protection exits (the first store to a protected frame)', of: (s) => s.dirtyLog?.wpExits ?? 0 },
+  pmlFullExits: { help: 'dirty logging: exits on a full page-modification log', of: (s) => s.dirtyLog?.pmlFullExits ?? 0 },
+  harvests: { help: 'dirty logging: harvests of the dirty set', of: (s) => s.dirtyLog?.harvests ?? 0 },
+  loggingCycles: { help: 'dirty logging: cycles charged to it (its exits, arming, harvests, TLB flushes)', of: (s) => s.dirtyLog?.cycles ?? 0 },
+  loggingShare: { help: "dirty logging: its cycles / the run's cycles", of: (s) => ratio(s.dirtyLog?.cycles ?? 0, s.cycles.total) },
+  migrated: { help: 'migration: 1 if the VM finished on the destination, else 0', of: (s) => (s.migration ? Number(s.migration.completed) : undefined) },
+  converged: { help: 'migration: 1 if a round left at most migrateStopPages dirty pages (else the round limit stopped it)', of: (s) => (s.migration ? Number(s.migration.converged) : undefined) },
+  migrationRounds: { help: 'migration: rounds made, the full copy included', of: (s) => s.migration?.rounds },
+  pagesSent: { help: 'migration: pages sent in all (rounds and stop-and-copy)', of: (s) => s.migration?.pagesSent },
+  stopCopyPages: { help: 'migration: pages sent while the VM was paused', of: (s) => s.migration?.stopCopyPages },
+  migrationCycles: { help: 'migration: cycles from its start to the resume on the destination', of: (s) => s.migration?.totalCycles },
+  downtimeCycles: { help: 'migration: cycles the VM was paused (stop-and-copy and switch)', of: (s) => s.migration?.downtimeCycles },
+  migrationSlowdown: { help: "migration: logging's cycles over the VM's other cycles while it ran logged", of: (s) => s.migration?.slowdown },
   shadowShare: { help: 'dynamic mode: share of guest instructions run under shadow paging', of: (s) => (s.dynamic ? ratio(s.dynamic.instructionsShadow, s.instructions) : undefined) },
 };
 

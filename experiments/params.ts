@@ -12,6 +12,7 @@ import { DEFAULT_PROFILE, MAX_COST_CYCLES } from '../emulator/profile.ts';
 import { DEFAULT_AGILE, MAX_AGILE_WINDOW } from '../hypervisor/agile.ts';
 import { DEFAULT_DYNAMIC, MAX_DYNAMIC_WINDOW } from '../hypervisor/dynamic.ts';
 import { DEFAULT_SHARING } from '../hypervisor/sharing.ts';
+import { DEFAULT_DIRTY_LOG, DEFAULT_MIGRATION } from '../hypervisor/migration.ts';
 import { DEFAULT_EPT } from '../hypervisor/ept.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import { DEFAULT_QUANTUM } from '../hypervisor/vmm.ts';
@@ -76,8 +77,20 @@ export const PARAMS: readonly ParamSpec[] = [
   // Sharing host memory (hypervisor/sharing.ts, docs/host-memory.md).
   { name: 'sharePages', short: 'share', kind: 'int', min: 0, max: 1 << 20, default: DEFAULT_SHARING.pages, modes: ['shadow', 'ept', 'dynamic'], help: 'content-based page sharing: guest frames scanned per scan (0: off)' },
   { name: 'shareEvery', short: 'every', kind: 'int', min: 1000, max: MAX_STUDY_INSTRUCTIONS, default: DEFAULT_SHARING.every, modes: ['shadow', 'ept', 'dynamic'], help: 'guest instructions of a VM between its page-sharing scans' },
+  // Overcommit and reclaim (hypervisor/reclaim.ts, swap.ts, balloon.ts; docs/host-memory.md).
+  { name: 'hostMemory', short: 'host', kind: 'int', min: 0, max: 1000, default: 0, modes: ['shadow', 'ept', 'dynamic'], help: "the host's memory as a percentage of the VMs' guest memory together (below 100: overcommit, which needs a reclaim policy; 0: a roomy host, the VMs' memory and more)" },
+  { name: 'reclaim', short: 'reclaim', kind: 'enum', choices: ['none', 'swap', 'balloon', 'balloon-swap'], default: 'none', modes: ['shadow', 'ept', 'dynamic'], help: 'the reclaim policy: host swapping, ballooning (the kernel\'s balloon build, targets from host free memory), or both' },
+  // Dirty logging and pre-copy live migration (hypervisor/dirty-log.ts, migration.ts; docs/host-memory.md).
+  { name: 'dirtyLog', short: 'log', kind: 'enum', choices: ['none', 'wp', 'pml'], default: 'none', modes: ['shadow', 'ept', 'dynamic'], help: 'dirty logging: write protection, or page-modification logging (EPT only); with migrateAt the migration\'s method (none: pml for EPT, wp otherwise), alone on from the start' },
+  { name: 'dirtyLogEvery', short: 'harvest', kind: 'int', min: 1000, max: MAX_STUDY_INSTRUCTIONS, default: DEFAULT_DIRTY_LOG.every, modes: ['shadow', 'ept', 'dynamic'], help: 'dirty logging alone: guest instructions between harvests' },
+  { name: 'pmlSize', short: 'pml', kind: 'int', min: 1, max: 65536, default: DEFAULT_DIRTY_LOG.pmlSize, modes: ['ept'], help: 'entries of the page-modification log' },
+  { name: 'migrateAt', short: 'mig', kind: 'int', min: 0, max: MAX_STUDY_INSTRUCTIONS, default: 0, modes: ['shadow', 'ept', 'dynamic'], help: 'pre-copy live migration of each VM once it retired this many guest instructions (0: no migration)' },
+  { name: 'migrateBandwidth', short: 'bw', kind: 'int', min: 1, max: 1_000_000, default: DEFAULT_MIGRATION.bandwidth, modes: ['shadow', 'ept', 'dynamic'], help: 'migration link bandwidth, 4 KiB pages per million cycles' },
+  { name: 'migrateMaxRounds', short: 'rounds', kind: 'int', min: 1, max: 1000, default: DEFAULT_MIGRATION.maxRounds, modes: ['shadow', 'ept', 'dynamic'], help: 'migration rounds at most (the full copy included) before stop-and-copy' },
+  { name: 'migrateStopPages', short: 'stop', kind: 'int', min: 0, max: 1 << 20, default: DEFAULT_MIGRATION.stopPages, modes: ['shadow', 'ept', 'dynamic'], help: 'stop-and-copy once a round leaves at most this many dirty pages' },
   // Agile paging (hypervisor/agile.ts): its policy.
   { name: 'agileWrites', short: 'writes', kind: 'int', min: 0, max: 1024, default: DEFAULT_AGILE.writes, modes: ['agile'], help: 'emulated writes to a leaf table within a window that move it to nested mode (0: never)' },
+  { name: 'agileRoot', short: 'root', kind: 'enum', choices: ['cost', 'shadow'], default: DEFAULT_AGILE.root, modes: ['agile'], help: 'the switch at the root: cost lets the policy walk the guest PTBR fully nested; shadow keeps the root shadowed' },
   { name: 'agileWindow', short: 'awin', kind: 'int', min: 1000, max: MAX_AGILE_WINDOW, default: DEFAULT_AGILE.window, modes: ['agile'], help: 'guest instructions per agile window; a nested table not written for one goes back to shadow' },
 ];
 

@@ -114,6 +114,23 @@ export function csv(result: StudyResult): string {
   return [header.join(','), ...lines].join('\n') + '\n';
 }
 
+/**
+ * Host memory over time (CellResult.memorySeries: cells with page sharing, host swapping or
+ * ballooning on), one row per sample: the cell, its swept parameters, the guest instructions of
+ * all its VMs, host frames in use, shared, ballooned and swapped out, and each VM's private frames.
+ */
+export function seriesCsv(result: StudyResult): string {
+  const swept = sweptKeys(result.study).filter((k) => k !== 'mode');
+  const vms = Math.max(0, ...result.cells.map((c) => c.memorySeries?.[0]?.perVm.length ?? 0));
+  const header = ['index', 'workload', 'mode', 'rep', ...swept, 'instructions', 'hostFrames', 'sharedFrames', 'ballooned', 'swapped', ...Array.from({ length: vms }, (_, i) => `vm${i}Frames`)];
+  const lines = result.cells.flatMap((c) => (c.memorySeries ?? []).map((s) => [
+    String(c.index), c.workload, c.mode, String(c.rep), ...swept.map((k) => (c.params[k] === undefined ? '' : String(c.params[k]))),
+    String(s.instructions), String(s.hostFrames), String(s.sharedFrames), String(s.ballooned), String(s.swapped),
+    ...Array.from({ length: vms }, (_, i) => (s.perVm[i] === undefined ? '' : String(s.perVm[i]))),
+  ].join(',')));
+  return [header.join(','), ...lines].join('\n') + '\n';
+}
+
 /** The lines above the table: what was run, on what. */
 export function summary(result: StudyResult): string {
   const s = result.study;

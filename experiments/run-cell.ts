@@ -16,12 +16,16 @@ import type { MmuConfig } from '../emulator/mmu.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
 import type { PagerModule } from '../hypervisor/pager.ts';
 import { PagerError } from '../hypervisor/pager-host.ts';
+import { OutOfHostMemory } from '../hypervisor/host.ts';
+import type { MemorySeriesSample } from '../hypervisor/memory-series.ts';
 import { mergeStats, sumStats, vmStatsJson } from '../hypervisor/report.ts';
 import { DEFAULT_AGILE } from '../hypervisor/agile.ts';
 import { DEFAULT_DYNAMIC } from '../hypervisor/dynamic.ts';
 import { DEFAULT_SHADOW } from '../hypervisor/shadow.ts';
 import type { VmMode } from '../hypervisor/vm.ts';
-import { Vmm } from '../hypervisor/vmm.ts';
+import { Vmm, type VmmOptions } from '../hypervisor/vmm.ts';
+import { DEFAULT_DIRTY_LOG } from '../hypervisor/migration.ts';
+import { reclaimBalloons, type ReclaimPolicy } from '../hypervisor/reclaim.ts';
 import { bootModule, findFile, imageOf, parseModuleSpec } from './images.ts';
 import { cellHostBytes } from './limits.ts';
 import { StudyError, withDefaults, type ParamValue } from './params.ts';
@@ -85,6 +89,11 @@ export interface CellResult extends Cell {
   readonly stats: Json;
   /** With checkTlbRules: what the checker said, per machine or VM that used a stale translation. */
   readonly tlbRules?: { readonly violations: number; readonly report: readonly string[] };
+  /**
+   * Host memory over time (hypervisor/memory-series.ts), when page sharing, host swapping or
+   * ballooning was on: host frames in use in all and per VM, ballooned and swapped-out frames.
+   */
+  readonly memorySeries?: readonly MemorySeriesSample[];
 }
 
 /** The profile of a cell: the study's, with an exit latency split like the profile's own exit:entry ratio. */
@@ -125,6 +134,8 @@ export interface WorkloadImages {
   readonly kernel: Image;
   /** The kernel's paravirtual build (-D PV=1), for the pv cells: only when the grid has some. */
   readonly pvKernel?: Image;
+  /** The kernel's balloon build (-D BALLOON=1), for cells whose reclaim policy balloons: only when the grid has some. */
+  readonly balloonKernel?: Image;
   readonly modules: readonly BootModule[];
 }
 
@@ -132,9 +143,11 @@ export interface WorkloadImages {
 export function workloadImages(files: StudyFiles, study: Study, baseDir: string, workload: Workload, includeDirs: readonly string[] = []): WorkloadImages {
   const kernelFile = study.kernel ? findFile(files, study.kernel, baseDir, files.bundled.kernelDir) : files.bundled.kernel;
   const pv = (study.grid.mode ?? []).includes('pv');
+  const balloon = (study.grid.reclaim ?? []).some((r) => String(r).startsWith('balloon'));
   return {
     kernel: imageOf(files, kernelFile, undefined, includeDirs),
     ...(pv ? { pvKernel: imageOf(files, kernelFile, undefined, includeDirs, { PV: 1 }) } : {}),
+    ...(balloon ? { balloonKernel: imageOf(files, kernelFile, undefined, includeDirs, { BALLOON: 1 }) } : {}),
     modules: workload.modules.map((spec) => bootModule(files, parseModuleSpec(files, spec, baseDir), includeDirs)),
   };
 }
@@ -154,8 +167,21 @@ export function runCell(job: CellJob, files: StudyFiles, pager?: CellPagerModule
   } catch (e) {
     // A pager of one's own that fails is the study's input at fault, in the pager's words.
     if (e instanceof PagerError) throw new StudyError(`cell ${cell.index} (${cell.workload}, ${cell.mode}): ${e.message}`);
+    // So is a host too small for its VMs under the cell's reclaim policy (hostMemory, reclaim).
+    if (e instanceof OutOfHostMemory) throw new StudyError(`cell ${cell.index} (${cell.workload}, ${cell.mode}): ${e.message} (raise hostMemory, or use a reclaim policy that swaps)`);
     throw e;
   }
+}
+
+/** A cell's dirty logging and migration (the parameters dirtyLog … migrateStopPages; migrateAt 0: none). */
+function dirtyLogOf(p: Record<string, unknown>): Pick<VmmOptions, 'dirtyLog' | 'migration'> {
+  const method = p.dirtyLog === 'none' ? undefined : (p.dirtyLog as 'wp' | 'pml');
+  const at = p.migrateAt as number;
+  if (method === undefined && at === 0) return {};
+  return {
+    dirtyLog: { method, pmlSize: (p.pmlSize as number | undefined) ?? DEFAULT_DIRTY_LOG.pmlSize, every: p.dirtyLogEvery as number },
+    migration: { at: at === 0 ? undefined : at, bandwidth: p.migrateBandwidth as number, maxRounds: p.migrateMaxRounds as number, stopPages: p.migrateStopPages as number },
+  };
 }
 
 /**
@@ -169,8 +195,10 @@ export function runCellOn(
   const { config: base, profile } = cellConfig(study, cell);
   const config: CellConfig = served ? { ...base, pager: pager.name } : base;
   const { modules } = images;
-  const kernel = cell.mode === 'pv' ? images.pvKernel ?? noPvKernel(cell) : images.kernel;
   const p = config.params;
+  const reclaim = cell.mode === 'shadow' || cell.mode === 'ept' || cell.mode === 'dynamic' ? (p.reclaim as 'none' | ReclaimPolicy) : 'none';
+  const kernel = cell.mode === 'pv' ? images.pvKernel ?? noPvKernel(cell)
+    : reclaimBalloons(reclaim === 'none' ? undefined : reclaim) ? images.balloonKernel ?? noBuild(cell, 'balloon (-D BALLOON=1)') : images.kernel;
   const boot = { timerInterval: p.timerInterval as number };
   // `vms` copies of the workload: in VMs sharing one host, or natively one machine after another.
   const copies = p.vms as number;
@@ -185,8 +213,12 @@ export function runCellOn(
     });
     return { ...cell, config, ...combine(runs), ...tlbRulesOf(checkTlbRules, checked) };
   }
+  // hostMemory: a percentage of the VMs' memory together, in whole frames (0: the roomy default).
+  const hostPercent = cell.mode === 'shadow' || cell.mode === 'ept' || cell.mode === 'dynamic' ? p.hostMemory as number : 0;
+  const hostBytes = hostPercent === 0 ? cellHostBytes(config.memoryBytes, copies) : Math.floor((config.memoryBytes * copies * hostPercent) / 100 / 4096) * 4096;
   const vmm = new Vmm({
-    hostMemoryBytes: cellHostBytes(config.memoryBytes, copies),
+    hostMemoryBytes: hostBytes,
+    ...(reclaim !== 'none' ? { reclaim: { policy: reclaim } } : {}),
     profile,
     mmu: config.mmu,
     vpid: p.vpid as boolean,
@@ -201,7 +233,8 @@ export function runCellOn(
       hysteresis: p.dynamicHysteresis as number,
     },
     ...(cell.mode === 'shadow' || cell.mode === 'ept' || cell.mode === 'dynamic' ? { sharing: { pages: p.sharePages as number, every: p.shareEvery as number } } : {}),
-    ...(cell.mode === 'agile' ? { agile: { ...DEFAULT_AGILE, writes: p.agileWrites as number, window: p.agileWindow as number } } : {}),
+    ...(cell.mode === 'shadow' || cell.mode === 'ept' || cell.mode === 'dynamic' ? dirtyLogOf(p) : {}),
+    ...(cell.mode === 'agile' ? { agile: { ...DEFAULT_AGILE, writes: p.agileWrites as number, window: p.agileWindow as number, root: p.agileRoot as 'cost' | 'shadow' } } : {}),
   });
   const vms = Array.from({ length: copies }, (_, i) => vmm.addVm({
     name: copies === 1 ? cell.workload : `${cell.workload}${i}`, mode: cell.mode as VmMode, memoryBytes: config.memoryBytes, kernel, modules, boot,
@@ -214,11 +247,16 @@ export function runCellOn(
     ...cell, config,
     ...combine(vms.map((vm, i) => ({ reason: results[i]!.reason, exitCode: results[i]!.exitCode, console: vm.devices.console.drainText(), stats: vmStatsJson(vm) }))),
     ...tlbRulesOf(checkTlbRules, checked),
+    ...(vmm.memorySeries.length > 0 ? { memorySeries: vmm.memorySeries } : {}),
   };
 }
 
 function noPvKernel(cell: Cell): never {
   throw new StudyError(`cell ${cell.index} (${cell.workload}, pv): no PV build of the kernel was assembled`);
+}
+
+function noBuild(cell: Cell, what: string): never {
+  throw new StudyError(`cell ${cell.index} (${cell.workload}, ${cell.mode}): no ${what} build of the kernel was assembled`);
 }
 
 /** The checker's findings, as plain data: every stale use counted, the first one of each CPU described. */

@@ -13,7 +13,7 @@ import { appliesTo, paramSpec, showValue } from './params.ts';
 import { nativeCycles, type StudyResult } from './result.ts';
 import { sweptKeys } from './plan.ts';
 
-const MODE_COLOURS: Record<string, string> = { native: '#7f7f7f', shadow: '#d95f02', ept: '#1b9e77' };
+const MODE_COLOURS: Record<string, string> = { native: '#7f7f7f', shadow: '#d95f02', ept: '#1b9e77', dynamic: '#7570b3', pv: '#e7298a', agile: '#66a61e' };
 const PART_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#b07aa1', '#bab0ac'];
 
 const BAR = 18;
@@ -94,9 +94,13 @@ export function studySvg(result: StudyResult): string {
     `${result.study.name}: ${relative ? 'slowdown against native' : 'cycles'} by workload and mode`,
     `${result.study.name}: where the cycles went`,
   ];
-  const width = Math.ceil(Math.max(left + plotWidth + LEGEND, titles[0]!.length * 9 + 40));
+  const withSeries = result.cells.filter((c) => (c.memorySeries?.length ?? 0) > 0);
+  // The memory chart wants a plot of SERIES_PLOT pixels and room for its legend's cell labels.
+  const seriesLegend = Math.max(0, ...withSeries.map((c) => seriesLabel(c, swept).length)) * SERIES_CHAR + 40;
+  const width = Math.ceil(Math.max(left + plotWidth + LEGEND, titles[0]!.length * 9 + 40, withSeries.length > 0 ? left + SERIES_PLOT + seriesLegend : 0));
   const chartHeight = TOP + PLOT_HEIGHT + labels;
-  const total = chartHeight * 2 + 16;
+  const seriesHeight = withSeries.length > 0 ? TOP + PLOT_HEIGHT + 48 + 16 : 0;
+  const total = chartHeight * 2 + 16 + seriesHeight;
   const max = Math.max(...result.cells.map(height), relative ? 1 : 0);
   const axis = ticks(max);
   const yMax = axis[axis.length - 1]!;
@@ -163,6 +167,57 @@ export function studySvg(result: StudyResult): string {
   };
   chart(0);
   chart(1);
+  if (withSeries.length > 0) out.push(...memoryChart(withSeries, swept, `${result.study.name}: host frames in use over time`, chartHeight * 2 + 32, left, seriesLegend, width));
   out.push('</svg>');
   return out.join('\n') + '\n';
+}
+
+/** The memory chart's plot width at the least, and the width of a legend character at 10 px. */
+const SERIES_PLOT = 480;
+const SERIES_CHAR = 5.6;
+
+/** A cell's line in the memory chart: its index, workload, mode and every swept parameter. */
+function seriesLabel(c: CellResult, swept: readonly string[]): string {
+  return [`#${c.index}`, c.workload, c.mode, ...swept.filter((k) => k !== 'mode' && c.params[k] !== undefined).map((k) => `${paramSpec(k)!.short}=${showValue(c.params[k])}`)].join(' ');
+}
+
+const LINE_COLOURS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666', '#1f78b4', '#b2df8a'];
+
+/**
+ * The third chart, when cells sampled host memory over time (page sharing, swapping or
+ * ballooning on: CellResult.memorySeries): host frames in use against guest instructions retired,
+ * one line per cell, from `y0` down.
+ */
+function memoryChart(cells: readonly CellResult[], swept: readonly string[], title: string, y0: number, left: number, legendWidth: number, width: number): string[] {
+  const plotWidth = width - left - legendWidth;
+  const base = y0 + TOP + PLOT_HEIGHT;
+  const xMax = ticks(Math.max(...cells.map((c) => c.memorySeries![c.memorySeries!.length - 1]!.instructions)) / 1e6);
+  const yMax = ticks(Math.max(...cells.flatMap((c) => c.memorySeries!.map((s) => s.hostFrames))));
+  const xTop = xMax[xMax.length - 1]!;
+  const yTop = yMax[yMax.length - 1]!;
+  const x = (v: number) => left + (v / 1e6 / xTop) * plotWidth;
+  const y = (v: number) => base - (v / yTop) * PLOT_HEIGHT;
+  const out = [`<g class="chart" data-chart="memory">`, `<text class="title" x="${width / 2}" y="${y0 + 22}" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>`];
+  for (const t of yMax) {
+    out.push(`<line x1="${left}" x2="${left + plotWidth}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e0e0e0"/>`);
+    out.push(`<text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${tickText(t)}</text>`);
+  }
+  for (const t of xMax) out.push(`<text x="${x(t * 1e6).toFixed(1)}" y="${base + 16}" text-anchor="middle">${tickText(t)}</text>`);
+  out.push(`<line x1="${left}" x2="${left}" y1="${y0 + TOP}" y2="${base}" stroke="#333"/>`);
+  out.push(`<line x1="${left}" x2="${left + plotWidth}" y1="${base}" y2="${base}" stroke="#333"/>`);
+  out.push(`<text class="axis-label" x="${left + plotWidth / 2}" y="${base + 34}" text-anchor="middle">guest instructions retired, all VMs (millions)</text>`);
+  const midY = y0 + TOP + PLOT_HEIGHT / 2;
+  out.push(`<text class="axis-label" x="${left - 50}" y="${midY}" text-anchor="middle" transform="rotate(-90 ${left - 50} ${midY})">host frames in use</text>`);
+  out.push(`<g class="legend">`);
+  cells.forEach((c, i) => {
+    const colour = LINE_COLOURS[i % LINE_COLOURS.length]!;
+    const points = c.memorySeries!.map((s) => `${x(s.instructions).toFixed(1)},${y(s.hostFrames).toFixed(1)}`).join(' ');
+    const label = seriesLabel(c, swept);
+    out.push(`<polyline class="series" data-cell="${c.index}" points="${points}" fill="none" stroke="${colour}" stroke-width="1.5"><title>${esc(label)}</title></polyline>`);
+    const ly = y0 + TOP + i * 16;
+    const lx = left + plotWidth + 16;
+    out.push(`<rect x="${lx}" y="${ly}" width="12" height="3" fill="${colour}"/>`, `<text x="${lx + 18}" y="${ly + 5}" font-size="10">${esc(label)}</text>`);
+  });
+  out.push('</g>', '</g>');
+  return out;
 }

@@ -61,6 +61,10 @@ export function statsTable(stats: Stats, vmm?: VmmStats): string {
       const a = vmm.agile;
       rows.push(['agile moves', `${fmtInt(a.toNested)} leaf tables to nested, ${fmtInt(a.toShadow)} back to shadow${a.forced > 0 ? ` (${fmtInt(a.forced)} forced)` : ''}; ${fmtInt(a.nestedTables)} nested now, ${fmtInt(a.nestedPeak)} at peak`]);
       rows.push(['agile sampling', `${fmtInt(a.windows)} policy windows, ${fmtInt(a.dirtySamples)} dirty samples, ${fmtInt(a.entriesRebuilt)} shadow entries rebuilt`]);
+      if (a.rootToNested > 0 || a.rootToShadow > 0 || a.rootWindows > 0) {
+        const share = stats.instructions > 0 ? ` (${((100 * a.instructionsRootNested) / stats.instructions).toFixed(1)}% of instructions)` : '';
+        rows.push(['agile root', `${fmtInt(a.rootToNested)} switches to nested, ${fmtInt(a.rootToShadow)} back to shadow; ${a.rootNested ? 'nested' : 'shadowed'} now${share}; ${fmtInt(a.rootWindows)} periods judged, ${fmtInt(a.rootSwitchCycles)} switch cycles`]);
+      }
     }
     if (vmm.pv) {
       const pv = vmm.pv;
@@ -75,9 +79,24 @@ export function statsTable(stats: Stats, vmm?: VmmStats): string {
       const sw = vmm.swap;
       rows.push(['host swapping', `${fmtInt(sw.pagesOut)} pages out, ${fmtInt(sw.pagesIn)} in (${fmtInt(sw.pageInsOnStore)} on guest stores), ${fmtInt(sw.swappedNow)} out now; ${fmtInt(sw.outCycles + sw.inCycles)} cycles`]);
     }
+    if (vmm.balloon) {
+      const b = vmm.balloon;
+      rows.push(['ballooning', `${fmtInt(b.ballooned)} frames in the balloon now (target ${fmtInt(b.target)}, peak ${fmtInt(b.peakBallooned)}); ${fmtInt(b.framesInflated)} inflated, ${fmtInt(b.framesDeflated)} deflated (${fmtInt(b.pressureDeflates)} on guest memory pressure), ${fmtInt(b.hostFramesFreed)} host frames freed`]);
+      rows.push(['balloon calls', `${fmtInt(b.targetCalls + b.inflates + b.deflates)} hypercalls (target ${fmtInt(b.targetCalls)}, inflate ${fmtInt(b.inflates)}, deflate ${fmtInt(b.deflates)}), ${fmtInt(b.refused)} refused, ${fmtInt(b.touches)} touches of given frames; ${fmtInt(b.cycles)} cycles`]);
+    }
     if (vmm.sharing) {
       const sh = vmm.sharing;
       rows.push(['page sharing', `${fmtInt(sh.scanned)} frames scanned, ${fmtInt(sh.merged)} merged, ${fmtInt(sh.cowBreaks)} copy-on-write breaks (${fmtInt(sh.cowExits)} on guest stores); scan ${fmtInt(sh.scanCycles)} cycles, copies ${fmtInt(sh.cowCycles)} cycles`]);
+    }
+    if (vmm.dirtyLog) {
+      const d = vmm.dirtyLog;
+      rows.push(['dirty logging', `${d.method}: ${fmtInt(d.pagesLogged)} pages logged, ${fmtInt(d.wpExits)} write-protection exits, ${fmtInt(d.pmlFullExits)} PML-full exits, ${fmtInt(d.harvests)} harvests; ${fmtInt(d.cycles)} cycles`]);
+    }
+    if (vmm.migration) {
+      const m = vmm.migration;
+      const rounds = m.pagesPerRound.length > 12 ? `${m.pagesPerRound.slice(0, 12).join(' ')} …` : m.pagesPerRound.join(' ');
+      rows.push(['migration', !m.started ? 'not started' : !m.completed ? `not finished when the VM stopped (${fmtInt(m.rounds)} rounds: ${rounds})` : `${m.converged ? 'converged' : 'did not converge'} in ${fmtInt(m.rounds)} rounds (pages ${rounds}), stop-and-copy ${fmtInt(m.stopCopyPages)} pages; ${fmtInt(m.pagesSent)} pages sent`]);
+      if (m.completed) rows.push(['migration time', `${fmtInt(m.totalCycles)} cycles, downtime ${fmtInt(m.downtimeCycles)}; logging ${fmtInt(m.loggingCycles)} cycles, a slowdown of ${(m.slowdown * 100).toFixed(2)}%`]);
     }
     if (vmm.refusedAccesses > 0) rows.push(['refused accesses', fmtInt(vmm.refusedAccesses)]);
   }

@@ -31,10 +31,11 @@
 import { ACCESS, CAUSE, CR, PAGE_SIZE, PTBR_KEEP, PTBR_ROOT_MASK, PTE, STATUS } from '../isa/arch.ts';
 import { AGILE_SWITCH, levelShift, type PagingMode } from '../emulator/paging-mode.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
-import type { EptViolation, NestedServices, PageFault, Pager, PagerModule, PagerServices, PtbrWrite } from './pager.ts';
+import type { EptViolation, NestedServices, PageFault, Pager, PagerModule, PagerServices, PagingChange, PtbrRead, PtbrWrite } from './pager.ts';
 import type { PagerHost } from './pager-host.ts';
 import type { ShadowOptions } from './shadow.ts';
 import type { Vm } from './vm.ts';
+import { pagingCost, readPagingCounters, type PagingCounters } from './paging-counters.ts';
 import { xorshift32 } from './xorshift.ts';
 
 export interface AgileOptions {
@@ -51,9 +52,27 @@ export interface AgileOptions {
   readonly switchEvery: number;
   /** The seed of the test hook. */
   readonly seed: number;
+  /**
+   * The switch at the root: 'cost' lets the policy make the whole walk nested (the guest's PTBR
+   * walked through the EPT, its PTBR writes and page faults not exiting) while shadowing the root
+   * costs more than the longer walks would, and back; 'shadow' keeps the root shadowed always.
+   */
+  readonly root: 'cost' | 'shadow';
 }
 
-export const DEFAULT_AGILE: AgileOptions = { start: 'shadow', writes: 2, window: 50_000, switchEvery: 0, seed: 1 };
+export const DEFAULT_AGILE: AgileOptions = { start: 'shadow', writes: 2, window: 50_000, switchEvery: 0, seed: 1, root: 'cost' };
+
+/**
+ * The root policy's constants (as dynamic mode's defaults, dynamic.ts): the other state must
+ * look cheaper by this many percent, in this many judged windows in a row; a shadowed root is
+ * judged only in windows with at least ROOT_SCREEN_EXITS paging exits (the timer stays off in
+ * the others).
+ */
+export const ROOT_MARGIN = 20;
+export const ROOT_HYSTERESIS = 2;
+export const ROOT_PERIOD_EXITS = 8;
+export const ROOT_MAX_INTERVAL = 8;
+export const ROOT_MIN_EVENTS = 1;
 
 /** The largest window and random interval accepted. */
 export const MAX_AGILE_WINDOW = 1_000_000_000;
@@ -66,6 +85,7 @@ export function checkAgileOptions(o: AgileOptions): { readonly option: keyof Agi
   if (!Number.isSafeInteger(o.window) || o.window < 1000 || o.window > MAX_AGILE_WINDOW) return bad('window', `takes 1000 to ${MAX_AGILE_WINDOW} guest instructions (got ${o.window})`);
   if (!Number.isSafeInteger(o.switchEvery) || o.switchEvery < 0 || o.switchEvery > MAX_AGILE_WINDOW) return bad('switchEvery', `takes 1 to ${MAX_AGILE_WINDOW} instructions, or 0 for no forced switches (got ${o.switchEvery})`);
   if (!Number.isSafeInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) return bad('seed', `takes 0 to 4294967295 (got ${o.seed})`);
+  if (o.root !== 'cost' && o.root !== 'shadow') return bad('root', `takes cost or shadow (got '${String(o.root)}')`);
   return undefined;
 }
 
@@ -84,10 +104,29 @@ export interface AgileStats {
   /** Leaf tables in nested mode now, and at the peak. */
   nestedTables: number;
   nestedPeak: number;
+  /** Switches at the root: to a fully nested walk, and back to a shadowed root; whether the root is nested now (0 or 1). */
+  rootToNested: number;
+  rootToShadow: number;
+  rootNested: number;
+  /** Windows the root policy judged; guest instructions retired with the root nested. */
+  rootWindows: number;
+  instructionsRootNested: number;
+  /** Cycles the root switches cost (shadow tables zapped, EPT entries made writable again). */
+  rootSwitchCycles: number;
 }
 
 export function emptyAgileStats(): AgileStats {
-  return { toNested: 0, toShadow: 0, forced: 0, windows: 0, dirtySamples: 0, entriesRebuilt: 0, nestedTables: 0, nestedPeak: 0 };
+  return {
+    toNested: 0, toShadow: 0, forced: 0, windows: 0, dirtySamples: 0, entriesRebuilt: 0, nestedTables: 0, nestedPeak: 0,
+    rootToNested: 0, rootToShadow: 0, rootNested: 0, rootWindows: 0, instructionsRootNested: 0, rootSwitchCycles: 0,
+  };
+}
+
+/** What the VMM lets the built-in agile pager read to judge its root: the VM's counters now, and the machine's costs. */
+export interface AgileRootContext {
+  readonly counters: () => PagingCounters;
+  readonly profile: MachineProfile;
+  readonly eptLevels: number;
 }
 
 /** The built-in agile pager with these options, as the VMM is given it. */
@@ -161,7 +200,12 @@ export class AgilePager implements Pager {
   // ------------------------------------------------------------------ what the debugger reads
 
   get currentRootAddress(): number | undefined {
-    return this.current?.pd;
+    return this.rootNested ? undefined : this.current?.pd;
+  }
+
+  /** Switched at the root: the hardware walks the guest's PTBR fully nested through the EPT. */
+  get rootIsNested(): boolean {
+    return this.rootNested;
   }
 
   get eptRootAddress(): number {
@@ -181,21 +225,28 @@ export class AgilePager implements Pager {
   // ------------------------------------------------------------------ guest events
 
   vmEntry(): void {
+    this.nested.loadRoot(this.eptRoot);
+    if (this.rootNested) {
+      this.nested.loadGuestRoot();
+      return;
+    }
     const root = this.rootForGuestState();
     this.current = root;
-    this.nested.loadRoot(this.eptRoot);
     this.vmm.loadRoot(root.pd, { pagingOff: root.key === PAGING_OFF });
   }
 
-  ptbrRead(): number {
+  ptbrRead(e: PtbrRead): number {
+    this.noteExit(e.instret);
     return this.vmm.readGuestCr(CR.PTBR);
   }
 
   ptbrWrite(e: PtbrWrite): void {
+    this.noteExit(e.instret, true);
     this.switchShadow((e.value & PTBR_KEEP) !== 0);
   }
 
-  pagingChange(): void {
+  pagingChange(e: PagingChange): void {
+    this.noteExit(e.instret, true);
     this.switchShadow(true);
   }
 
@@ -213,6 +264,7 @@ export class AgilePager implements Pager {
 
   /** A fault of the shadow level: hidden, true, a device, or a write to a protected frame. */
   pageFault(e: PageFault): string {
+    this.noteExit(e.instret);
     const vmm = this.vmm;
     const va = e.va;
     const access = e.access;
@@ -241,6 +293,7 @@ export class AgilePager implements Pager {
    * store to a frame protected in the EPT (a guest page table the VMM shadows, or an armed one).
    */
   eptViolation(e: EptViolation): string {
+    this.noteExit(e.instret);
     const vmm = this.vmm;
     const gpa = e.guestPhys;
     if (vmm.isMmio(gpa)) {
@@ -306,9 +359,25 @@ export class AgilePager implements Pager {
       forced = true;
     }
     if (forced) this.forceToggle(instructions);
-    if (instructions >= this.windowEnd) this.endWindow(instructions);
+    let reason = forced ? 'agile-switch' : 'agile-sample';
+    if (this.rootSwitchDue) {
+      this.rootSwitchDue = false;
+      if (!this.rootNested) this.toNestedRoot(instructions, false);
+      reason = 'agile-root';
+    }
+    if (instructions >= this.windowEnd) {
+      this.endWindow(instructions);
+      if (this.rootNested && this.judgeRoot(instructions)) {
+        this.toShadowRoot(instructions, false);
+        reason = 'agile-root';
+      } else if (this.rootNested && this.nestedUsers.size === 0) {
+        // Back-off: while the shadowed root looks far dearer, judge every 2, 4, then 8 windows.
+        this.rootInterval = this.rootClearlyNested ? Math.min(ROOT_MAX_INTERVAL, this.rootInterval * 2) : 1;
+        this.windowEnd += (this.rootInterval - 1) * this.options.window;
+      }
+    }
     this.plan();
-    return forced ? 'agile-switch' : 'agile-sample';
+    return reason;
   }
 
   /**
@@ -323,17 +392,48 @@ export class AgilePager implements Pager {
   private rng = 1;
   private started = false;
 
-  /** Set up the test hook's generator (the VMM calls this once, when the VM is made). */
-  start(): void {
+  // The switch at the root.
+  /** The hardware walks the guest's PTBR fully nested (vmm.nested.loadGuestRoot); no shadow root exists. */
+  private rootNested = false;
+  /** The policy decided to switch the root: done at the timer exit it asked for at once. */
+  private rootSwitchDue = false;
+  private rootContext: AgileRootContext | undefined;
+  /** The counters the root policy's current period is measured from. */
+  private rootStart: PagingCounters | undefined;
+  /** With the root shadowed: paging exits, and of those PTBR writes and paging switches, in this period. */
+  private periodExits = 0;
+  private periodRootEvents = 0;
+  private rootVotes = 0;
+  /** With the root nested: windows between judgements, and whether the last one found the shadowed root far dearer. */
+  private rootInterval = 1;
+  private rootClearlyNested = false;
+  /** Periods ending before this instruction count are not judged: the warm-up after a root switch. */
+  private rootWarmUntil = 0;
+  private rootSince = 0;
+  // Calibration, cumulative over the periods measured in each state (as dynamic.ts's).
+  private shadowRootCycles = 0;
+  private shadowRootEvents = 0;
+  private shadowRootEptCycles = 0;
+  private shadowRootMisses = 0;
+  private nestedRootCycles = 0;
+  private nestedRootMisses = 0;
+
+  /**
+   * Set up the test hook's generator (the VMM calls this once, when the VM is made), and give
+   * the root policy what it reads (`root` 'cost': without a context the root stays shadowed).
+   */
+  start(rootContext?: AgileRootContext): void {
     if (this.started) return;
     this.started = true;
+    if (this.options.root === 'cost') this.rootContext = rootContext;
     this.rng = (this.options.seed ^ 0x9e3779b9) >>> 0 || 1;
     if (this.options.switchEvery > 0) this.nextRandom = this.randomStep(0);
     this.plan();
   }
 
   private plan(): void {
-    this.nextAt = Math.min(this.nestedUsers.size > 0 ? this.windowEnd : Infinity, this.nextRandom);
+    const watching = this.nestedUsers.size > 0 || this.rootNested;
+    this.nextAt = Math.min(watching ? this.windowEnd : Infinity, this.nextRandom, this.rootSwitchDue ? 0 : Infinity);
   }
 
   /** The timer starts when a first table goes nested: at the end of the window `instret` is in. */
@@ -341,6 +441,168 @@ export class AgilePager implements Pager {
     if (this.nestedUsers.size === 0) return;
     if (this.windowEnd <= instret) this.windowEnd = (Math.floor(instret / this.options.window) + 1) * this.options.window;
     this.plan();
+  }
+
+  // ------------------------------------------------------------------ the switch at the root
+
+  /**
+   * A paging exit at `instret` with the root shadowed (`rootEvent`: a PTBR write or paging switch,
+   * the exits a shadowed root costs that no leaf-table switch can spare). Every ROOT_PERIOD_EXITS
+   * of them end a period, judged in the exit itself: no timer runs while the root is shadowed.
+   */
+  private noteExit(instret: number, rootEvent = false): void {
+    const context = this.rootContext;
+    if (context === undefined || this.rootNested || this.rootSwitchDue) return;
+    if (this.rootStart === undefined) this.rootStart = context.counters();
+    if (rootEvent) this.periodRootEvents++;
+    if (++this.periodExits < ROOT_PERIOD_EXITS) return;
+    if (this.judgeRoot(instret)) {
+      // Switched at the timer exit asked for now, once this exit is handled (a switch inside a pager event would change the walk it is handling).
+      this.rootSwitchDue = true;
+      this.plan();
+    }
+  }
+
+  /**
+   * A period ended: measure what the root's state cost in it, estimate what the other would
+   * have, and vote for a switch when the other is cheaper by `ROOT_MARGIN` percent and by more
+   * than the switch's fixed cost (as dynamic mode judges its windows, dynamic.ts); with the root
+   * shadowed, a period votes only if at least ROOT_MIN_EVENTS of its exits were the root's own.
+   * Returns whether `ROOT_HYSTERESIS` periods in a row voted.
+   */
+  private judgeRoot(instructions: number): boolean {
+    const context = this.rootContext!;
+    const end = context.counters();
+    const { exitCycles, eptCycles, misses, ptbrWrites } = pagingCost(this.rootStart ?? end, end, context.profile);
+    const rootEvents = this.periodRootEvents;
+    this.rootStart = end;
+    this.periodExits = 0;
+    this.periodRootEvents = 0;
+    this.stats.rootWindows++;
+    const warmingUp = instructions < this.rootWarmUntil;
+    // What the current state cost: its paging exits and its walks' EPT references.
+    const measured = exitCycles + eptCycles;
+    let estimate: number;
+    if (!this.rootNested) {
+      estimate = misses * this.nestedRootCyclesPerMiss(context);
+      if (!warmingUp) {
+        this.shadowRootCycles += exitCycles;
+        this.shadowRootEvents += rootEvents;
+        this.shadowRootEptCycles += eptCycles;
+        this.shadowRootMisses += misses;
+      }
+    } else {
+      estimate = ptbrWrites * this.shadowRootCyclesPerEvent(context) + misses * this.shadowRootEptCyclesPerMiss();
+      if (!warmingUp) {
+        this.nestedRootCycles += measured;
+        this.nestedRootMisses += misses;
+      }
+    }
+    const p = context.profile;
+    const fixed = p.vmExitCycles + p.vmEntryCycles + 2 * p.vmmHandlerCycles + p.tlbMaintenanceCycles;
+    const vote = !warmingUp && (this.rootNested || rootEvents >= ROOT_MIN_EVENTS)
+      && estimate < measured * (1 - ROOT_MARGIN / 100) && measured - estimate > fixed;
+    this.rootVotes = vote ? this.rootVotes + 1 : 0;
+    this.rootClearlyNested = this.rootNested && !warmingUp && estimate > 4 * measured + fixed;
+    return this.rootVotes >= ROOT_HYSTERESIS;
+  }
+
+  /**
+   * What a shadowed root costs per PTBR write, as measured: the paging exits' cycles of the
+   * periods judged with the root shadowed, over the PTBR writes (and paging switches) in them,
+   * so that it carries the fills of the address spaces switched to; before 16 of them, four
+   * exits' worth.
+   */
+  private shadowRootCyclesPerEvent(context: AgileRootContext): number {
+    if (this.shadowRootEvents >= 16) return this.shadowRootCycles / this.shadowRootEvents;
+    const p = context.profile;
+    return 4 * (p.vmExitCycles + p.vmEntryCycles + p.vmmHandlerCycles);
+  }
+
+  /** EPT cycles per TLB miss with the root shadowed (switched leaf tables' walks), as measured. */
+  private shadowRootEptCyclesPerMiss(): number {
+    return this.shadowRootMisses >= 16 ? this.shadowRootEptCycles / this.shadowRootMisses : 0;
+  }
+
+  /** EPT cycles per TLB miss with the root nested, as measured; before 16 misses, the 2-D walk's (guest levels + 1) x m references. */
+  private nestedRootCyclesPerMiss(context: AgileRootContext): number {
+    if (this.nestedRootMisses >= 16) return this.nestedRootCycles / this.nestedRootMisses;
+    return 3 * context.eptLevels * context.profile.walkRefCycles;
+  }
+
+  /**
+   * The whole walk goes nested: every shadow root and table goes back to the host (each entry
+   * zapped is charged, as dynamic mode's switch into EPT is), every guest page table the VMM
+   * protected is writable again in the EPT, and the hardware walks the guest's PTBR through the
+   * EPT: the guest's PTBR writes, paging switches and page faults stop exiting.
+   */
+  private toNestedRoot(instructions: number, forced: boolean): void {
+    const vmm = this.vmm;
+    const protectedFrames = new Set<number>([...this.pdUsers.keys(), ...this.ptUsers.keys(), ...this.armed]);
+    // The hardware leaves the shadow root first: then every shadow table can go.
+    this.nested.loadGuestRoot();
+    let cycles = vmm.costs.pteWrite * this.zapAllRoots();
+    this.armed.clear();
+    this.windowWrites.clear();
+    this.floodCount.clear();
+    this.writableMaps.clear();
+    for (const frame of protectedFrames) if (this.eptSetWritable(frame, true)) cycles += vmm.costs.pteWrite;
+    vmm.chargeVmm(cycles);
+    this.stats.rootSwitchCycles += cycles;
+    this.current = undefined;
+    this.rootNested = true;
+    this.rootSince = instructions;
+    vmm.flushTlbVm();
+    this.noteRootSwitch(instructions, forced);
+    this.stats.rootToNested++;
+    // The nested root is judged at window ends: the timer runs.
+    if (this.windowEnd <= instructions) this.windowEnd = (Math.floor(instructions / this.options.window) + 1) * this.options.window;
+  }
+
+  /** Back to a shadowed root: a shadow root for the guest's PTBR now, filled lazily as at the start (hidden faults). */
+  private toShadowRoot(instructions: number, forced: boolean): void {
+    this.account(instructions);
+    this.rootNested = false;
+    const root = this.rootForGuestState();
+    this.current = root;
+    this.vmm.loadRoot(root.pd, { pagingOff: root.key === PAGING_OFF });
+    this.vmm.flushTlbVm();
+    this.noteRootSwitch(instructions, forced);
+    this.stats.rootToShadow++;
+  }
+
+  /** After a switch either way: the new state's warm-up (a window) is not judged. */
+  private noteRootSwitch(instructions: number, forced: boolean): void {
+    this.stats.rootNested = this.rootNested ? 1 : 0;
+    if (forced) this.stats.forced++;
+    this.rootVotes = 0;
+    this.rootInterval = 1;
+    this.rootWarmUntil = instructions + this.options.window;
+    this.rootStart = this.rootContext?.counters();
+    this.periodExits = 0;
+    this.periodRootEvents = 0;
+    this.noteNestedCount();
+  }
+
+  /** Bring the instructions counted with the root nested up to date (the VMM calls this when a slice ends). */
+  account(instructions: number): void {
+    if (this.rootNested) this.stats.instructionsRootNested += instructions - this.rootSince;
+    this.rootSince = instructions;
+  }
+
+  /** Drop every shadow root (and so every shadow table and switched entry). Returns the valid entries zapped. */
+  private zapAllRoots(): number {
+    let entries = 0;
+    for (const root of [...this.roots.values()]) {
+      for (let i = 0; i < 1024; i++) {
+        const table = root.pts[i]!;
+        if (table === 0 && !root.switched[i]) continue;
+        entries++;
+        if (table !== 0) for (let j = 0; j < 1024; j++) if (this.vmm.readEntry(table, j) & PTE.V) entries++;
+      }
+      this.dropRoot(root);
+    }
+    return entries;
   }
 
   /** Back to shadow: switched tables not written since the last window end. Arm the others. */
@@ -360,8 +622,13 @@ export class AgilePager implements Pager {
     if (!wasProtected) this.writeProtect(frame);
   }
 
-  /** The test hook: each leaf table moves to the other mode with probability 1/2. */
+  /** The test hook: each leaf table moves to the other mode with probability 1/2, and the root (under `root` 'cost') with probability 1/4. */
   private forceToggle(instructions: number): void {
+    if (this.rootContext !== undefined && (this.random() & 3) === 0) {
+      if (this.rootNested) this.toShadowRoot(instructions, true);
+      else this.toNestedRoot(instructions, true);
+      return;
+    }
     for (const frame of [...this.nestedUsers.keys()]) if (this.random() & 1) this.toShadow(frame, true);
     for (const frame of [...this.ptUsers.keys()]) {
       if (this.pdUsers.has(frame) || this.nestedUsers.has(frame)) continue;
@@ -376,7 +643,8 @@ export class AgilePager implements Pager {
     const vmm = this.vmm;
     const users = [...(this.ptUsers.get(frame) ?? [])];
     if (users.length === 0 || this.pdUsers.has(frame)) return;
-    const host = vmm.backing(frame * PAGE_SIZE);
+    // The hardware will write A/D bits into the table: its own frame (writableBacking), never a shared one.
+    const host = vmm.writableBacking(frame * PAGE_SIZE);
     for (const u of users) {
       const root = this.rootsById.get(u >>> 10)!;
       const pdIndex = u & 1023;
@@ -485,13 +753,13 @@ export class AgilePager implements Pager {
     // A leaf table in nested mode: this directory entry switches to it too.
     // (Rewritten even if the books say it is switched already: a fault here means the hardware's entry is not.)
     if (walk.guestPt >= 0 && this.nestedUsers.has(walk.guestPt >>> 12)) {
-      this.switchEntry(root, pdIndex, walk.guestPt >>> 12, this.vmm.backing(walk.guestPt));
+      this.switchEntry(root, pdIndex, walk.guestPt >>> 12, this.vmm.writableBacking(walk.guestPt));
       return;
     }
     let table = root.pts[pdIndex]!;
     if (table === 0 && this.options.start === 'nested' && walk.guestPt >= 0 && !this.pdUsers.has(walk.guestPt >>> 12) && !this.ptUsers.has(walk.guestPt >>> 12)) {
       // A leaf table met for the first time starts nested: the guest's faults and writes in it do not exit.
-      this.switchEntry(root, pdIndex, walk.guestPt >>> 12, this.vmm.backing(walk.guestPt));
+      this.switchEntry(root, pdIndex, walk.guestPt >>> 12, this.vmm.writableBacking(walk.guestPt));
       this.stats.toNested++;
       this.noteNestedCount();
       this.startTimer(instret);
@@ -758,13 +1026,16 @@ export class AgilePager implements Pager {
   }
 }
 
+/** Exits every state of the root takes alike: devices, wfi, hypercalls and the policy's own timer. */
+const AGILE_COMMON_REASONS = ['mmio', 'wfi', 'hcall', 'agile-sample', 'agile-switch', 'agile-root'];
+
 /**
  * The VMM's side of an agile VM's timer: the VMX-preemption-timer exits that end the policy's
  * windows (and the test hook's forced moves), charged as an exit plus the handler and logged.
  */
 export class AgileTimer {
-  constructor(private readonly vm: Vm, private readonly host: PagerHost, private readonly pager: AgilePager, private readonly profile: MachineProfile) {
-    pager.start();
+  constructor(private readonly vm: Vm, private readonly host: PagerHost, private readonly pager: AgilePager, private readonly profile: MachineProfile, eptLevels: number) {
+    pager.start({ counters: () => readPagingCounters(vm, AGILE_COMMON_REASONS), profile, eptLevels });
     vm.vmm.agile = pager.stats;
   }
 
@@ -772,8 +1043,10 @@ export class AgileTimer {
     return this.pager.nextAt;
   }
 
-  /** Nothing to bring up to date (dynamic mode's `account`; the VMM calls both alike). */
-  account(): void {}
+  /** Bring the instructions counted with the root nested up to date (as dynamic mode's `account`; the VMM calls both alike). */
+  account(): void {
+    this.pager.account(this.vm.stats.instructions);
+  }
 
   checkpoint(_vpid = 0): void {
     const vm = this.vm;
@@ -781,13 +1054,16 @@ export class AgileTimer {
     const p = this.profile;
     vm.stats.cyclesExit += p.vmExitCycles + p.vmEntryCycles;
     vm.stats.cyclesVmm += p.vmmHandlerCycles;
-    const before = this.pager.stats.toShadow + this.pager.stats.toNested;
+    const stats = this.pager.stats;
+    const before = stats.toShadow + stats.toNested;
+    const rootBefore = stats.rootToNested + stats.rootToShadow;
     const reason = this.host.timer() ?? 'agile-sample';
     vm.vmm.countExit(reason);
-    const moved = this.pager.stats.toShadow + this.pager.stats.toNested - before;
+    const moved = stats.toShadow + stats.toNested - before;
+    const root = stats.rootToNested + stats.rootToShadow !== rootBefore ? (stats.rootNested ? '; the root switched to nested' : '; the root switched back to shadow') : stats.rootNested ? '; the root is nested' : '';
     vm.recordExit({
       instructions: vm.stats.instructions, pc: vm.cpu.pc >>> 0, hardware: 'preemption-timer', reason,
-      detail: `window ${this.pager.stats.windows}: ${moved} table${moved === 1 ? '' : 's'} moved, ${this.pager.stats.nestedTables} in nested mode`,
+      detail: `window ${stats.windows}: ${moved} table${moved === 1 ? '' : 's'} moved, ${stats.nestedTables} in nested mode${root}`,
     });
   }
 }

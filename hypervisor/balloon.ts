@@ -7,8 +7,9 @@
 // touch backs it fresh and zeroed, an ordinary first touch). A guest that touches a frame it gave
 // away (a buggy or hostile driver) is backed a fresh zeroed frame too, and the touch is counted.
 //
-// The target (frames the balloon should hold) is set per VM by --balloon-target; the driver asks
-// for the distance to it at each timer tick. Refused for pv VMs (no hidden faults to take a
+// The target (frames the balloon should hold) is set per VM by --balloon-target, or by the reclaim
+// policy from the host's free memory (reclaim.ts, --reclaim); the driver asks for the distance to
+// it at each timer tick, and takes a frame back when the kernel's allocator runs dry. Refused for pv VMs (no hidden faults to take a
 // mapping back through), agile VMs (as sharing and swapping are) and EPT large pages.
 
 import { PAGE_SIZE } from '../isa/arch.ts';
@@ -43,6 +44,13 @@ export class BalloonStats {
   hostFramesFreed = 0;
   /** The balloon's target now (frames). */
   target = 0;
+  /** Frames given to the VMM (inflates accepted) and given back (deflates that returned a frame), in all. */
+  framesInflated = 0;
+  framesDeflated = 0;
+  /** Of the frames given back, those the guest asked for while the balloon held no more than its target (its allocator ran dry: deflate on OOM). */
+  pressureDeflates = 0;
+  /** Cycles of ballooning: its hypercalls' exits and entries and VMM work (revocations, TLB flushes). */
+  cycles = 0;
 }
 
 export class Balloon {
@@ -70,6 +78,18 @@ export class Balloon {
   hypercall(vm: Vm, code: number): string | undefined {
     const regs = vm.cpu.regs;
     const st = vm.vmm.balloon!;
+    if (code !== HC.BALLOON_TARGET && code !== HC.BALLOON_INFLATE && code !== HC.BALLOON_DEFLATE) return undefined;
+    // The exit, the entry and the handler (Vmm.handleExit charges them), and the work below.
+    const vmmBefore = vm.stats.cyclesVmm;
+    st.cycles += this.profile.vmExitCycles + this.profile.vmEntryCycles + this.profile.vmmHandlerCycles;
+    try {
+      return this.dispatch(vm, code, regs, st);
+    } finally {
+      st.cycles += vm.stats.cyclesVmm - vmmBefore;
+    }
+  }
+
+  private dispatch(vm: Vm, code: number, regs: Int32Array, st: BalloonStats): string | undefined {
     switch (code) {
       case HC.BALLOON_TARGET:
         st.targetCalls++;
@@ -80,11 +100,18 @@ export class Balloon {
         st.inflates++;
         regs[3] = this.inflate(vm, regs[3]! >>> 0);
         if (regs[3] !== 0) st.refused++;
+        else st.framesInflated++;
         return 'hc-balloon-inflate';
-      case HC.BALLOON_DEFLATE:
+      case HC.BALLOON_DEFLATE: {
         st.deflates++;
+        const underTarget = st.ballooned <= st.target;
         regs[3] = this.deflate(vm);
+        if (regs[3] !== 0) {
+          st.framesDeflated++;
+          if (underTarget) st.pressureDeflates++;
+        }
         return 'hc-balloon-deflate';
+      }
       default:
         return undefined;
     }

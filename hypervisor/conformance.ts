@@ -109,7 +109,7 @@ export function checkVmm(g: GuestSpec, options: VmmOptions = {}): Vmm {
 }
 
 /** A VM of the guest under `pager` (default: the built-in pager of `mode`). A factory's failure throws PagerError. */
-export function guestVm(g: GuestSpec, mode: 'shadow' | 'ept', pager: PagerModule | undefined, options: VmmOptions = {}): { vm: Vm; vmm: Vmm } {
+export function guestVm(g: GuestSpec, mode: 'shadow' | 'ept' | 'agile', pager: PagerModule | undefined, options: VmmOptions = {}): { vm: Vm; vmm: Vmm } {
   const vmm = checkVmm(g, options);
   const { vm } = vmm.addVm({ name: 'guest', mode, memoryBytes: g.memoryBytes, kernel: g.kernel, modules: g.modules, ...(pager ? { pager } : {}) });
   return { vm, vmm };
@@ -119,7 +119,7 @@ export function guestVm(g: GuestSpec, mode: 'shadow' | 'ept', pager: PagerModule
  * Run the guest in a VM; a pager that fails while the guest runs stops it, and the failure is
  * part of the run. (A factory that fails throws its PagerError: nothing ran.)
  */
-export function runVm(g: GuestSpec, mode: 'shadow' | 'ept', pager: PagerModule | undefined, options: VmmOptions = {}): VmRun {
+export function runVm(g: GuestSpec, mode: 'shadow' | 'ept' | 'agile', pager: PagerModule | undefined, options: VmmOptions = {}): VmRun {
   const { vm, vmm } = guestVm(g, mode, pager, options);
   let failure: string | undefined;
   let reason: string;
@@ -216,7 +216,7 @@ function nativeWordAt(machine: Machine, pc: number): number | undefined {
  * difference: in the registers, pc and control registers, or (with `watch`, a guest-physical
  * word address) in that word. Undefined when the two agree to the end.
  */
-export function firstDivergence(g: GuestSpec, mode: 'shadow' | 'ept', pager: PagerModule | undefined, options: VmmOptions = {}, watch?: number): Divergence | undefined {
+export function firstDivergence(g: GuestSpec, mode: 'shadow' | 'ept' | 'agile', pager: PagerModule | undefined, options: VmmOptions = {}, watch?: number): Divergence | undefined {
   const machine = nativeMachine(g);
   let built: { vm: Vm; vmm: Vmm };
   try {

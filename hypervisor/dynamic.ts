@@ -40,6 +40,7 @@ import type { MachineProfile } from '../emulator/profile.ts';
 import { EPT_PAGER } from './ept.ts';
 import type { PagerSettings, Translation } from './pager.ts';
 import { PagerHost, type PagerHostContext } from './pager-host.ts';
+import { pagingCost, readPagingCounters, type PagingCounters } from './paging-counters.ts';
 import { SHADOW_PAGER } from './shadow.ts';
 import type { Vm } from './vm.ts';
 import { emptyDynamicStats, type DynamicStats } from './vmstats.ts';
@@ -96,18 +97,6 @@ export function checkDynamicOptions(o: DynamicOptions): { readonly option: keyof
   return undefined;
 }
 
-/** The counters a window is judged on, read at its start and its end. */
-interface Counters {
-  instructions: number;
-  vmCycles: number;
-  eptRefs: number;
-  misses: number;
-  events: number;
-  /** Exits every design takes alike (device, wfi, hypercall, and the policy's own). */
-  commonExits: number;
-  mmio: number;
-}
-
 /** One judged window, as the debugger's exit log and the tests see it. */
 export interface DynamicWindow {
   readonly design: Translation;
@@ -148,7 +137,7 @@ export class DynamicPaging {
   private forcedIndex = 0;
   private nextRandom = Infinity;
   private rng: number;
-  private start: Counters;
+  private start: PagingCounters;
   private votes = 0;
   /** The window after a switch measures the new design's warm-up: it is not judged. */
   private warmingUp = false;
@@ -233,13 +222,7 @@ export class DynamicPaging {
   // ------------------------------------------------------------------ the policy
 
   private judge(vpid: number): void {
-    const end = this.read();
-    const s = this.start;
-    const common = (end.commonExits - s.commonExits) * (this.profile.vmExitCycles + this.profile.vmEntryCycles + this.profile.vmmHandlerCycles)
-      + (end.mmio - s.mmio) * this.profile.vmmEmulateCycles;
-    const exitCycles = Math.max(0, end.vmCycles - s.vmCycles - common);
-    const misses = end.misses - s.misses;
-    const events = end.events - s.events;
+    const { exitCycles, eptCycles, misses, events } = pagingCost(this.start, this.read(), this.profile);
     const design = this.current.translation;
     let measured: number;
     let estimate: number;
@@ -251,7 +234,7 @@ export class DynamicPaging {
         this.shadowEvents += events;
       }
     } else {
-      measured = exitCycles + (end.eptRefs - s.eptRefs) * this.profile.walkRefCycles;
+      measured = exitCycles + eptCycles;
       estimate = events * this.shadowCyclesPerEvent();
       if (!this.warmingUp) {
         this.nestedCycles += measured;
@@ -295,20 +278,8 @@ export class DynamicPaging {
     return p.vmExitCycles + p.vmEntryCycles + 2 * p.vmmHandlerCycles + p.tlbMaintenanceCycles;
   }
 
-  private read(): Counters {
-    const st = this.vm.stats;
-    const reasons = this.vm.vmm.exitsByReason;
-    let commonExits = 0;
-    for (const r of COMMON_REASONS) commonExits += reasons.get(r) ?? 0;
-    return {
-      instructions: st.instructions,
-      vmCycles: st.cyclesExit + st.cyclesVmm,
-      eptRefs: st.walkEptRefs,
-      misses: st.tlbMisses[0]! + st.tlbMisses[1]! + st.tlbMisses[2]!,
-      events: st.ptbrWrites + st.invlpgs + st.tlbFlushes + st.pageFaults + st.adUpdates,
-      commonExits,
-      mmio: this.vm.vmm.mmioEmulated,
-    };
+  private read(): PagingCounters {
+    return readPagingCounters(this.vm, COMMON_REASONS);
   }
 
   // ------------------------------------------------------------------ switching

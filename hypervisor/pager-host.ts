@@ -34,6 +34,9 @@ import type { Vm } from './vm.ts';
 /** Exits every design takes, which the VMM handles itself: wfi (so the host may run someone else) and hypercalls. */
 export const VMM_EVENTS = EXIT_CONTROL.WFI | EXIT_CONTROL.HCALL;
 
+/** An agile VM switched at the root: nothing of the guest's paging exits (EPT violations always do). */
+const NESTED_ROOT_CONTROLS: ExitControls = { crReadExits: 0, crWriteExits: 0, statusWriteMask: 0, events: VMM_EVENTS };
+
 /** Exits in a row without an instruction retiring after which a pager is stopped (no design needs more than a few). */
 export const NO_PROGRESS_EXITS = 100_000;
 
@@ -103,6 +106,8 @@ export class PagerHost {
   /** The pager's tables, and who may point at what (pager-tables.ts). */
   private readonly tables: PagerTables;
   private nested: NestedStage | null = null;
+  /** An agile pager switched at the root (`vmm.nested.loadGuestRoot`): the hardware walks the guest's PTBR fully nested. */
+  private guestRootNested = false;
   /** The guest runs with paging off on the loaded (shadow) root. */
   private pagingOff = false;
   private vpid = 0;
@@ -161,6 +166,8 @@ export class PagerHost {
       const result = this.invoke(() => this.pager.vmEntry!());
       if (!this.rootLoaded && this.failure === undefined) this.violation('vmEntry loaded no root: call vmm.loadRoot(root) on every VM entry');
       this.endEvent(result, 'void');
+    } else if (this.guestRootNested) {
+      this.loadGuestRoot();
     } else {
       if (this.tables.root < 0) this.fail(EVENT_NAMES.vmEntry, 'the pager has no vmEntry handler and has loaded no root: load one (vmm.loadRoot) in vmEntry');
       this.loadRoot(this.tables.root, { pagingOff: this.pagingOff });
@@ -315,15 +322,23 @@ export class PagerHost {
       leaf = this.tables.leafFor(e.address >>> 0);
       const user = !(this.vm.cpu.cr[CR.STATUS]! & STATUS.MODE);
       if (user && !(leaf & PTE.U)) return -1;
-    } else if (e.reason === EXIT.EPT_VIOLATION && !this.shadowKind) {
-      leaf = this.tables.leafFor(e.guestPhys >>> 0);
+    } else if (e.reason === EXIT.EPT_VIOLATION && (!this.shadowKind || this.nestedTables !== null)) {
+      // An agile pager's EPT violations are its EPT's (nestedTables).
+      leaf = (this.nestedTables ?? this.tables).leafFor(e.guestPhys >>> 0);
     } else return -1;
     return leaf !== -1 && (leaf & PTE.V) !== 0 && (leaf & PTE.W) === 0 && (leaf & VMM_WRITE_PROTECT) !== 0 ? leaf : -1;
   }
 
   /** The VMM's revocation over this pager's tables (PagerTables.revoke); the caller flushes the TLB. */
   revoke(action: Uint8Array): { visited: number; changed: number } {
-    return this.tables.revoke(action);
+    const result = this.tables.revoke(action);
+    // An agile pager's EPT maps guest frames too.
+    if (this.nestedTables) {
+      const ept = this.nestedTables.revoke(action);
+      result.visited += ept.visited;
+      result.changed += ept.changed;
+    }
+    return result;
   }
 
   /**
@@ -335,9 +350,29 @@ export class PagerHost {
   dropMappings(gfn: number, frame: number, all: boolean, action: Uint8Array): { visited: number; changed: number } {
     if (!this.shadowKind && !all) return { visited: 1, changed: this.tables.zapLeafFor(gfn * PAGE_SIZE) ? 1 : 0 };
     action[frame] = ZAP;
-    const result = this.tables.revoke(action);
+    const result = this.revoke(action);
     action[frame] = 0;
     return result;
+  }
+
+  /** Whether this pager's tables are in the TV32 (shadow) format, not the EPT's. */
+  get shadowTables(): boolean {
+    return this.shadowKind;
+  }
+
+  /** Dirty logging (dirty-log.ts): give W back to the VMM-protected leaf met for `addr` (a va under shadow paging, a guest-physical address under EPT). */
+  unprotectLeafFor(addr: number): boolean {
+    return this.tables.unprotectLeafFor(addr);
+  }
+
+  /** Page-modification logging (dirty-log.ts): clear the EPT D bit for guest-physical `addr` (EPT tables only). */
+  cleanLeafFor(addr: number): boolean {
+    return !this.shadowKind && this.tables.cleanLeafFor(addr);
+  }
+
+  /** Page-modification logging starts: A and D cleared in every EPT leaf; returns the leaves visited (0 for shadow tables). */
+  cleanAll(): number {
+    return this.shadowKind ? 0 : this.tables.cleanAll();
   }
 
   /**
@@ -486,6 +521,12 @@ export class PagerHost {
       this.pagingOff = options?.pagingOff === true;
       // Agile: the nested stage (loaded first, vmm.nested.loadRoot) translates switched walks' output.
       if (this.agileKind && this.nested === null) this.violation('loadRoot: an agile pager loads its EPT root (vmm.nested.loadRoot) first');
+      if (this.guestRootNested) {
+        // Back from the switch at the root: the shadow level's exits again, and the VMM's translation.
+        this.guestRootNested = false;
+        this.vm.cpu.exitControls = this.exitControls;
+        this.vm.cpu.vmmOwnsTranslation = true;
+      }
       mmu.agile = this.agileKind;
       mmu.configure(true, r, (this.vpid << 8) | this.guestAsid(), this.agileKind ? this.nested : null);
       mmu.pagingOffSpace = this.pagingOff;
@@ -497,8 +538,33 @@ export class PagerHost {
     mmu.configure(mmu.stage1On, mmu.stage1Root, (this.vpid << 8) | this.guestAsid(), this.nested);
   }
 
+  /** `vmm.nested.loadGuestRoot()`: an agile pager's switch at the root (pager.ts NestedServices). */
+  private loadGuestRoot(): void {
+    this.guard();
+    if (this.nested === null) this.violation('loadGuestRoot: load the EPT root (vmm.nested.loadRoot) first');
+    this.rootLoaded = true;
+    this.guestRootNested = true;
+    this.pagingOff = false;
+    this.tables.clearRoot();
+    const cpu = this.vm.cpu;
+    // As a 'nested' pager's VM: only the VMM's own events exit (and EPT violations, always).
+    cpu.exitControls = NESTED_ROOT_CONTROLS;
+    cpu.vmmOwnsTranslation = false;
+    const mmu = this.mmu;
+    mmu.agile = false;
+    mmu.pagingOffSpace = false;
+    mmu.configure(mmu.stage1On, mmu.stage1Root, (this.vpid << 8) | this.guestAsid(), this.nested);
+    cpu.syncMmuMode();
+  }
+
+  /** Whether an agile pager has switched at the root (the hardware walks the guest's PTBR fully nested). */
+  get nestedAtRoot(): boolean {
+    return this.guestRootNested;
+  }
+
   private switchRoot(root: unknown, options: { readonly keep: boolean; readonly pagingOff?: boolean }): void {
     this.guard();
+    if (this.guestRootNested) this.violation('switchRoot: the pager switched at the root (loadGuestRoot); load a shadow root with loadRoot first');
     if (!this.shadowKind) this.violation("switchRoot is for 'shadow' pagers (a nested pager's guest writes its own PTBR)");
     if (options === null || typeof options !== 'object' || typeof options.keep !== 'boolean') this.violation('switchRoot(root, { keep }) needs keep: true or false');
     const r = this.tables.setRoot(root, 'switchRoot');
@@ -669,7 +735,12 @@ export class PagerHost {
       },
       backed(guestPhys) {
         host.guard();
-        return typeof guestPhys === 'number' ? vm.backed(guestPhys >>> 0) : -1;
+        // A frame the VMM swapped out is not backed now: a pager maps it through `backing` when the guest touches it.
+        return typeof guestPhys === 'number' ? vm.resident(guestPhys >>> 0) : -1;
+      },
+      writableBacking(guestPhys) {
+        host.guard();
+        return typeof guestPhys === 'number' && vm.isGuestRam(guestPhys >>> 0) ? vm.writableBacking(guestPhys >>> 0) : -1;
       },
       backGuestInRuns(frames) {
         host.guard();
@@ -768,6 +839,9 @@ export class PagerHost {
         const r = tables.setRoot(root, 'nested.loadRoot');
         // The walker gets the VMM's own descriptor (not the pager's frozen copy): one shape for every walk.
         if (host.nested?.root !== r) host.nested = { mode: f, root: r };
+      },
+      loadGuestRoot() {
+        host.loadGuestRoot();
       },
     });
   }

@@ -162,7 +162,10 @@ export class PagerTables {
         // Bit 11 of a leaf is the VMM's (host.ts VMM_WRITE_PROTECT): a shared frame is mapped
         // read-only whatever the pager asks, so that a store to it exits to the VMM (copy-on-write).
         entry &= ~VMM_WRITE_PROTECT;
-        if ((entry & PTE.W) && this.host.owner[frame >>> 12] === SHARED_OWNER) entry = (entry & ~PTE.W) | VMM_WRITE_PROTECT;
+        // So is a frame write-protection dirty logging waits for the first store to (dirty-log.ts).
+        if ((entry & PTE.W) && (this.host.owner[frame >>> 12] === SHARED_OWNER || this.vm.logTrap?.[frame >>> 12] === 1)) entry = (entry & ~PTE.W) | VMM_WRITE_PROTECT;
+        // With page-modification logging the EPT's A and D are the hardware's: a new leaf starts clean (pml.ts).
+        if (!this.shadowKind && this.vm.pmlLog !== undefined) entry &= ~(PTE.A | PTE.D);
       } else if (this.isSwitched(t.level, entry)) {
         // The guest leaf table the walk switches to: a frame this VM owns alone (the hardware writes A/D there).
         if (this.host.ownerOf(frame) !== this.vm.id) {
@@ -220,6 +223,13 @@ export class PagerTables {
       if (old >= 0) this.release(old);
     }
     return r;
+  }
+
+  /** The hardware's root register no longer holds one of these tables (an agile pager switched at the root). */
+  clearRoot(): void {
+    const old = this.root;
+    this.root = -1;
+    if (old >= 0) this.release(old);
   }
 
   /**
@@ -309,7 +319,19 @@ export class PagerTables {
       for (let i = 0; i < n; i++) {
         const at = (table + i * 4) >>> 2;
         const entry = mem[at]!;
-        if (!(entry & PTE.V) || !this.isLeaf(t.level, entry)) continue;
+        if (!(entry & PTE.V)) continue;
+        // An agile switched entry hands the hardware a guest table's frame, which the walk reads and
+        // writes A/D into: whatever the VMM does to that frame, the entry goes (the pager switches
+        // it again on the next fault there, to the frame backing the table then: pager.ts writableBacking).
+        if (this.isSwitched(t.level, entry)) {
+          visited++;
+          if (!action[((entry & PTE.FRAME_MASK) >>> 0) >>> 12]) continue;
+          mem[at] = 0;
+          this.host.mem.dirty[at >>> 10] = 1;
+          changed++;
+          continue;
+        }
+        if (!this.isLeaf(t.level, entry)) continue;
         visited++;
         const shift = levelShift(this.format, t.level);
         const base = ((entry & PTE.FRAME_MASK) >>> 0) >>> 12;
@@ -333,6 +355,50 @@ export class PagerTables {
   leafFor(addr: number): number {
     const at = this.leafAddress(addr);
     return at < 0 ? -1 : this.host.mem.i32[at >>> 2]!;
+  }
+
+  /**
+   * Write-protection dirty logging (dirty-log.ts): give back W to the leaf met for `addr` if the
+   * VMM took it (bit 11 set, W clear), clearing bit 11. Whether it did. No TLB flush is needed:
+   * a TLB entry without W is dropped and walked again by the store that needs it.
+   */
+  unprotectLeafFor(addr: number): boolean {
+    const at = this.leafAddress(addr);
+    if (at < 0) return false;
+    const entry = this.host.mem.i32[at >>> 2]!;
+    if ((entry & PTE.W) || !(entry & VMM_WRITE_PROTECT)) return false;
+    this.host.mem.i32[at >>> 2] = (entry | PTE.W) & ~VMM_WRITE_PROTECT;
+    this.host.mem.dirty[at >>> 12] = 1;
+    return true;
+  }
+
+  /** Page-modification logging: clear the EPT D bit of the leaf met for guest-physical `addr`; whether it was set. The caller flushes the TLB. */
+  cleanLeafFor(addr: number): boolean {
+    const at = this.leafAddress(addr);
+    if (at < 0) return false;
+    const entry = this.host.mem.i32[at >>> 2]!;
+    if (!(entry & PTE.D)) return false;
+    this.host.mem.i32[at >>> 2] = entry & ~PTE.D;
+    this.host.mem.dirty[at >>> 12] = 1;
+    return true;
+  }
+
+  /** Page-modification logging starts: clear A and D in every valid leaf; returns the leaves visited. The caller flushes the TLB. */
+  cleanAll(): number {
+    const mem = this.host.mem.i32;
+    let visited = 0;
+    for (const [table, t] of this.tables) {
+      const n = 1 << this.format.levelBits[t.level]!;
+      for (let i = 0; i < n; i++) {
+        const at = (table + i * 4) >>> 2;
+        const entry = mem[at]!;
+        if (!(entry & PTE.V) || !this.isLeaf(t.level, entry)) continue;
+        visited++;
+        mem[at] = entry & ~(PTE.A | PTE.D);
+        this.host.mem.dirty[at >>> 10] = 1;
+      }
+    }
+    return visited;
   }
 
   /** Drop the valid leaf the hardware meets for `addr` (as `revoke` would); whether there was one. */

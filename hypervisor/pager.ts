@@ -20,10 +20,11 @@ import type { EptOptions } from './ept.ts';
 import type { ShadowOptions } from './shadow.ts';
 
 /**
- * The pager API's version, `vmm.apiVersion`. 2 (docs/pager-api.md, "Versions"): the 'agile'
- * translation, its `vmm.nested` services and switched directory entries. 1: the first API.
+ * The pager API's version, `vmm.apiVersion` (docs/pager-api.md, "Versions"). 3: an agile pager
+ * may switch at the root (`vmm.nested.loadGuestRoot`). 2: the 'agile' translation, its
+ * `vmm.nested` services and switched directory entries. 1: the first API.
  */
-export const PAGER_API_VERSION = 2;
+export const PAGER_API_VERSION = 3;
 
 // ------------------------------------------------------------------ what a pager is
 
@@ -262,8 +263,14 @@ export interface PagerServices {
   // ---- host frames
   /** Host-physical address backing a guest-physical one, backing its frame on first use; -1 outside guest RAM. */
   backing(guestPhys: number): number;
-  /** The same without backing anything: -1 when the frame is not backed yet (or outside RAM). */
+  /** The same without backing anything: -1 when the frame is not backed (not yet, or swapped out by the VMM) or outside RAM. */
   backed(guestPhys: number): number;
+  /**
+   * As `backing`, for a frame the hardware will write on its own (API version 3): an agile
+   * pager's switched leaf table, into which the walk writes A/D bits. The frame is the VM's alone
+   * (a frame shared by page sharing is copied first) and read back if host swapping evicted it.
+   */
+  writableBacking(guestPhys: number): number;
   /** Back guest memory in aligned runs of `frames` frames from now on (a power of two; for large pages). */
   backGuestInRuns(frames: number): void;
 
@@ -342,6 +349,15 @@ export interface NestedServices {
   writeEntry(table: number, index: number, value: number): void;
   /** Point the hardware's nested stage at a root of this EPT (on VM entry, with loadRoot; no flush). */
   loadRoot(root: number): void;
+  /**
+   * The switch at the root (API version 3): the hardware walks the guest's own PTBR fully nested,
+   * every guest-physical address of the walk through this EPT, as a 'nested' pager's VM does
+   * (load the EPT root first). Until the pager loads a shadow root again (`vmm.loadRoot`, which
+   * also gives the pager its shadow-level exits back), the guest's PTBR reads and writes, paging
+   * switches and page faults do not exit; EPT violations do. No flush: call `flushTlbVm` when the
+   * translations change (each way).
+   */
+  loadGuestRoot(): void;
 }
 
 /** isa/arch.ts's constants, as `vmm.arch` hands them to a pager. */

@@ -11,6 +11,7 @@ import type { Mmu } from '../emulator/mmu.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
 import { Stats } from '../emulator/stats.ts';
 import type { GuestPhysicalWriter } from '../emulator/boot.ts';
+import type { PmlLog } from '../emulator/pml.ts';
 import { SHARED_OWNER, type HostMemory } from './host.ts';
 import { VmmStats } from './vmstats.ts';
 
@@ -127,7 +128,19 @@ export class Vm implements GuestPhysicalWriter {
     for (let i = 0; i < count; i++) this.p2m[first + i] = base + i * PAGE_SIZE;
     this.vmm.guestFrames += count;
     if (this.onBacked !== undefined) for (let i = 0; i < count; i++) this.onBacked(this, first + i);
+    if (this.dirtyLog !== undefined) for (let i = 0; i < count; i++) this.dirtyLog.noteWrite(first + i);
   }
+
+  /**
+   * Dirty logging (dirty-log.ts), while on: told of every guest frame the VMM writes on the
+   * guest's behalf or backs (a new frame is dirty: the destination has no copy of it). And, for
+   * write-protection logging, by host frame: 1 where every leaf a pager writes must be read-only
+   * with the VMM's bit (pager-tables.ts), so the frame's first store exits and is logged.
+   */
+  dirtyLog: { noteWrite(gfn: number): void } | undefined;
+  logTrap: Uint8Array | undefined;
+  /** Page-modification logging (pml.ts): the VM's log, loaded into the MMU at VM entry; undefined when off. */
+  pmlLog: PmlLog | undefined;
 
   /**
    * Host-physical address of a guest-physical one that is about to be written by the VMM (or a
@@ -137,8 +150,10 @@ export class Vm implements GuestPhysicalWriter {
     const h = this.backing(guestPhys);
     if (h >= 0 && this.cowBreak !== undefined && this.host.owner[h >>> 12] === SHARED_OWNER) {
       this.cowBreak(this, guestPhys >>> 12);
+      this.dirtyLog?.noteWrite(guestPhys >>> 12);
       return this.p2m[guestPhys >>> 12]! + (guestPhys & 0xfff);
     }
+    if (h >= 0) this.dirtyLog?.noteWrite(guestPhys >>> 12);
     return h;
   }
 
@@ -152,6 +167,13 @@ export class Vm implements GuestPhysicalWriter {
     // A swapped-out frame has contents: it is read back.
     if (host < 0) return this.backing(guestPhys);
     return host === 0 ? -1 : host + (guestPhys & 0xfff);
+  }
+
+  /** Host address of a guest frame in host memory now: -1 when not backed yet, swapped out or ballooned (nothing is read back). */
+  resident(guestPhys: number): number {
+    if (!this.isGuestRam(guestPhys)) return -1;
+    const host = this.p2m[guestPhys >>> 12]!;
+    return host <= 0 ? -1 : host + (guestPhys & 0xfff);
   }
 
   /** A guest word read without backing its frame (an unbacked frame reads 0); undefined outside guest RAM. */

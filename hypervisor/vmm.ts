@@ -20,13 +20,16 @@ import { DEFAULT_DYNAMIC, DynamicPaging, type DynamicOptions } from './dynamic.t
 import { DEFAULT_EPT, EPT_PAGER, type EptOptions } from './ept.ts';
 import { HostMemory } from './host.ts';
 import type { Pager, PagerModule, Translation } from './pager.ts';
-import { PagerHost, type PagerError } from './pager-host.ts';
+import { PagerError, PagerHost } from './pager-host.ts';
 import { PV_PAGER, type PvPager } from './pv.ts';
 import { Balloon, BalloonStats, DEFAULT_BALLOON, type BalloonOptions } from './balloon.ts';
 import { DEFAULT_SWAP, HostSwap, SwapStats, type SwapOptions } from './swap.ts';
-import { DEFAULT_SHARING, PageSharing, SharingStats, guestPhysOf, type MemorySample, type SharingOptions } from './sharing.ts';
+import { DEFAULT_RECLAIM, Reclaim, reclaimBalloons, reclaimSwaps, type ReclaimOptions } from './reclaim.ts';
+import { MemorySeries, type MemorySeriesSample } from './memory-series.ts';
+import { DEFAULT_SHARING, PageSharing, SharingStats, guestPhysOf, type SharingOptions } from './sharing.ts';
 import { DEFAULT_SHADOW, SHADOW_PAGER, type ShadowOptions } from './shadow.ts';
 import { SWAPPED, Vm, type ExitRecord, type VmMode } from './vm.ts';
+import { DEFAULT_DIRTY_LOG, DEFAULT_MIGRATION, LiveMigration, type DirtyLogOptions, type MigrationOptions } from './migration.ts';
 
 export interface VmSpec {
   readonly name: string;
@@ -63,6 +66,16 @@ export interface VmmOptions {
   readonly swap?: SwapOptions;
   /** Ballooning (balloon.ts): each VM's balloon target in frames (undefined: off). */
   readonly balloon?: BalloonOptions;
+  /**
+   * The reclaim policy under overcommit (reclaim.ts): 'swap', 'balloon' or 'balloon-swap' turn
+   * host swapping (fifo unless `swap` names a policy) and ballooning on, the balloon targets set
+   * from the host's free memory; undefined: only what `swap` and `balloon` turn on.
+   */
+  readonly reclaim?: ReclaimOptions;
+  /** Dirty logging (dirty-log.ts): the method (undefined: by mode, and only if migrating), PML log size, harvest period when logging alone. */
+  readonly dirtyLog?: DirtyLogOptions;
+  /** Pre-copy live migration of every VM (migration.ts): when it starts (undefined: never), bandwidth, round limit, stop threshold. */
+  readonly migration?: MigrationOptions;
   /**
    * How a pager's failure (a PagerError: it broke the API's rules, or threw) leaves `run`:
    * by default as the PagerError itself; the debugger makes it one of its command errors.
@@ -104,6 +117,12 @@ export class Vmm {
   readonly swap: HostSwap | undefined;
   /** Ballooning, when on (balloon.ts). */
   readonly balloon: Balloon | undefined;
+  /** The reclaim policy, when one is set (reclaim.ts). */
+  readonly reclaim: Reclaim | undefined;
+  /** Host memory over time, when sharing, swapping or ballooning is on (memory-series.ts). */
+  private readonly series: MemorySeries | undefined;
+  /** Dirty logging and live migration, when either is on (migration.ts). */
+  readonly migration: LiveMigration | undefined;
 
   constructor(options: VmmOptions = {}) {
     this.profile = options.profile ?? DEFAULT_PROFILE;
@@ -119,6 +138,9 @@ export class Vmm {
       sharing: options.sharing ?? DEFAULT_SHARING,
       swap: options.swap ?? DEFAULT_SWAP,
       balloon: options.balloon ?? DEFAULT_BALLOON,
+      reclaim: options.reclaim ?? DEFAULT_RECLAIM,
+      dirtyLog: options.dirtyLog ?? DEFAULT_DIRTY_LOG,
+      migration: options.migration ?? DEFAULT_MIGRATION,
     };
     this.pagerFailure = options.pagerFailure;
     if (this.options.sharing.pages > 0) {
@@ -126,11 +148,26 @@ export class Vmm {
       // A shared guest page table must not take the walk's A/D writes behind the EPT's back.
       this.mmu.adWritesCheckEpt = true;
     }
-    if (this.options.swap.policy !== undefined) {
-      this.swap = new HostSwap(this.host, this.mmu, this.profile, this.options.swap, (vm) => this.tablesOf(vm), this.vms);
+    const policy = this.options.reclaim.policy;
+    if (reclaimBalloons(policy) && this.options.balloon.targetFrames !== undefined) {
+      throw new RangeError(`a fixed balloon target (--balloon-target) and a reclaim policy that sets the targets (--reclaim ${policy}) exclude each other: use one or the other`);
     }
-    if (this.options.balloon.targetFrames !== undefined) {
-      this.balloon = new Balloon(this.host, this.mmu, this.profile, this.options.balloon, (vm) => this.tablesOf(vm));
+    if (this.options.swap.policy !== undefined || reclaimSwaps(policy)) {
+      const swap = { ...this.options.swap, policy: this.options.swap.policy ?? 'fifo' as const };
+      this.swap = new HostSwap(this.host, this.mmu, this.profile, swap, (vm) => this.tablesOf(vm), this.vms);
+    }
+    if (this.options.balloon.targetFrames !== undefined || reclaimBalloons(policy)) {
+      const balloon = { targetFrames: this.options.balloon.targetFrames ?? 0 };
+      this.balloon = new Balloon(this.host, this.mmu, this.profile, balloon, (vm) => this.tablesOf(vm));
+    }
+    if (policy !== undefined) this.reclaim = new Reclaim(this.host, this.vms, policy, this.balloon, this.options.swap.reserve);
+    if (this.sharing || this.swap || this.balloon) this.series = new MemorySeries(this.host, this.vms);
+    if (this.options.migration.at !== undefined || this.options.dirtyLog.method !== undefined) {
+      if (this.options.migration.at !== undefined && (this.swap || this.balloon)) throw new RangeError('live migration copies every backed guest frame: it is not offered with host swapping or ballooning (a swapped-out or ballooned frame has no host frame to send); use one or the other');
+      if (this.options.migration.at !== undefined && this.sharing) throw new RangeError('live migration is not offered with page sharing yet (a shared frame would need its sharers moved together); use one or the other');
+      this.migration = new LiveMigration(this.host, this.mmu, this.profile, this.options.migration, this.options.dirtyLog, (vm) => this.tablesOf(vm), this.sharing);
+      // Under EPT, the walk's A/D writes to guest tables are writes the logging must see (wp: as EPT violations).
+      this.mmu.adWritesCheckEpt = true;
     }
   }
 
@@ -139,18 +176,15 @@ export class Vmm {
     if (this.vms.length >= 255) throw new RangeError('at most 255 VMs');
     const vm = new Vm(this.vms.length + 1, spec.name, spec.mode, spec.memoryBytes, this.host, this.mmu, this.profile);
     if (spec.mode === 'pv' && this.sharing) throw new RangeError(`VM ${spec.name}: page sharing is not offered to pv VMs: direct paging writes each real entry with the guest's validated update and has no hidden faults for the VMM to take a mapping back through (Xen shares memory only of HVM guests); use --mode shadow, ept or dynamic`);
-    if ((spec.mode as string) === 'agile' && (this.sharing || this.swap)) throw new RangeError(`VM ${spec.name}: page sharing and host swapping are not offered to agile VMs yet (their guest tables are read in place, behind the EPT); use --mode shadow, ept or dynamic`);
     if (spec.mode === 'pv' && this.swap) throw new RangeError(`VM ${spec.name}: host swapping is not offered to pv VMs: direct paging has no hidden faults for the VMM to take a mapping back through; use --mode shadow, ept or dynamic`);
     if ((spec.mode === 'ept' || spec.mode === 'dynamic') && this.swap && this.options.ept.largePages) {
       throw new RangeError(`VM ${spec.name}: host swapping evicts 4 KiB guest frames, and EPT large pages back guest memory in large runs: use one or the other`);
     }
-    if (spec.mode === 'agile' && (this.sharing || this.swap)) throw new RangeError(`VM ${spec.name}: page sharing and host swapping are not offered to agile VMs yet: a switched directory entry hands the hardware a guest page-table frame (docs/agile-design.md); use --mode shadow, ept or dynamic`);
-    if ((spec.mode === 'pv' || spec.mode === 'agile') && this.balloon) throw new RangeError(`VM ${spec.name}: ballooning is not offered to ${spec.mode} VMs: the VMM takes a ballooned frame's mappings back through hidden faults, which ${spec.mode === 'pv' ? 'direct paging does not have' : 'agile paging\'s switched directory entries bypass'}; use --mode shadow, ept or dynamic`);
+    if (spec.mode === 'pv' && this.balloon) throw new RangeError(`VM ${spec.name}: ballooning is not offered to pv VMs: the VMM takes a ballooned frame's mappings back through hidden faults, which direct paging does not have; use --mode shadow, ept, dynamic or agile`);
     if ((spec.mode === 'ept' || spec.mode === 'dynamic') && this.balloon && this.options.ept.largePages) {
       throw new RangeError(`VM ${spec.name}: ballooning takes back 4 KiB guest frames, and EPT large pages back guest memory in large runs: use one or the other`);
     }
     if (spec.mode === 'pv' && spec.pager) throw new RangeError(`VM ${spec.name}: pv mode runs the built-in paravirtual MMU (pv.ts), not a pager of one's own`);
-    if (spec.mode === 'agile' && spec.pager) throw new RangeError(`VM ${spec.name}: agile mode runs the built-in agile pager (agile.ts), not a pager of one's own`);
     const module = spec.pager ?? (spec.mode === 'shadow' ? SHADOW_PAGER : spec.mode === 'pv' ? PV_PAGER : spec.mode === 'agile' ? agilePager(this.options.agile) : EPT_PAGER);
     const context = { host: this.host, mmu: this.mmu, profile: this.profile, ...(this.pagerFailure ? { failure: this.pagerFailure } : {}) };
     const settings = { shadow: this.options.shadow, ept: this.options.ept };
@@ -163,9 +197,10 @@ export class Vmm {
       this.pagerHosts.set(vm, new PagerHost(vm, context, module, settings));
       vm.pagerName = module.name;
       if (spec.mode === 'pv') vm.vmm.pv = (this.pagerHosts.get(vm)!.pager as PvPager).stats;
-      if (spec.mode === 'agile') {
+      if (spec.mode === 'agile' && module.builtIn) {
+        // The built-in agile pager's policy timer (a pager of one's own has no timer: pager.ts).
         const host = this.pagerHosts.get(vm)!;
-        this.agileTimers.set(vm, new AgileTimer(vm, host, host.pager as AgilePager, this.profile));
+        this.agileTimers.set(vm, new AgileTimer(vm, host, host.pager as AgilePager, this.profile, this.options.ept.levels));
       }
     }
     this.vms.push(vm);
@@ -174,10 +209,18 @@ export class Vmm {
       const sharing = this.sharing;
       vm.cowBreak = (v, gfn) => sharing.breakCow(v, gfn, false);
     }
+    if (this.migration) {
+      const what = this.migration.migrating ? 'live migration' : 'dirty logging';
+      if (spec.mode === 'pv' || spec.mode === 'agile') throw new RangeError(`VM ${spec.name}: ${what} is not offered to ${spec.mode} VMs: it write-protects or cleans the VM's mappings and takes them back through hidden faults, which ${spec.mode === 'pv' ? 'direct paging does not have' : 'agile paging\'s switched directory entries bypass'}; use --mode shadow, ept or dynamic`);
+      if (spec.mode !== 'shadow' && this.options.ept.largePages) throw new RangeError(`VM ${spec.name}: ${what} tracks 4 KiB guest frames, and EPT large pages map guest memory in large runs: use one or the other`);
+      const method = this.options.dirtyLog.method;
+      if (method === 'pml' && spec.mode !== 'ept') throw new RangeError(`VM ${spec.name}: --dirty-log pml needs EPT (page-modification logging is a feature of the EPT's A/D bits); ${spec.mode} VMs log with wp`);
+      this.migration.add(vm);
+    }
     if (this.balloon) {
       const balloon = this.balloon;
       vm.vmm.balloon = new BalloonStats();
-      balloon.setTarget(vm, this.options.balloon.targetFrames!);
+      balloon.setTarget(vm, balloon.options.targetFrames!);
       vm.balloonTouch = (v, gfn) => balloon.touch(v, gfn);
     }
     if (this.swap) {
@@ -217,9 +260,12 @@ export class Vmm {
     return one ? [one] : (this.dynamics.get(vm)?.hosts() ?? []);
   }
 
-  /** Host memory in use over time (sampled at the scans of page sharing); empty when sharing is off. */
-  get memorySeries(): readonly MemorySample[] {
-    return this.sharing?.series ?? [];
+  /**
+   * Host memory in use over time, sampled every so many guest instructions (memory-series.ts)
+   * when page sharing, host swapping or ballooning is on; empty otherwise.
+   */
+  get memorySeries(): readonly MemorySeriesSample[] {
+    return this.series?.samples ?? [];
   }
 
   /** VM entry: give the MMU this VM's translation and statistics. */
@@ -234,6 +280,8 @@ export class Vmm {
       this.loaded = vm;
     }
     this.mmu.stats = vm.stats;
+    // The VM's page-modification log, a VMCS field (pml.ts): null when it has none.
+    this.mmu.pml = vm.pmlLog ?? null;
     this.hostOf(vm).enter(vpid);
   }
 
@@ -246,6 +294,8 @@ export class Vmm {
       if (onSlice && onSlice() === false) this.stopAll();
     }
     this.sharing?.attribute();
+    this.series?.sample();
+    this.migration?.finish();
     return this.vms.map((vm) => this.result(vm));
   }
 
@@ -259,6 +309,7 @@ export class Vmm {
     for (const vm of this.vms) {
       if (vm.stopped !== undefined) continue;
       ran = true;
+      this.reclaim?.beforeTurn();
       this.swap?.balance();
       this.runSlice(vm, Math.min(quantum, maxInstructions - vm.stats.instructions));
       if (vm.stopped === undefined && vm.stats.instructions >= maxInstructions) vm.stopped = 'max-instructions';
@@ -288,18 +339,24 @@ export class Vmm {
     // An agile VM's policy timer stops it at window ends as dynamic mode's does (agile.ts).
     const dynamic = this.dynamics.get(vm) ?? this.agileTimers.get(vm);
     const sharing = this.sharing;
+    const series = this.series;
+    const migration = this.migration;
     while (vm.stopped === undefined && vm.stats.instructions < endAt) {
+      // Dirty logging's harvests and migration's rounds stop it too (migration.ts).
+      if (migration !== undefined && vm.stats.instructions >= migration.nextAt(vm)) migration.checkpoint(vm);
       // A dynamic VM stops at its policy's window ends and forced switches (dynamic.ts).
       if (dynamic !== undefined && vm.stats.instructions >= dynamic.nextAt) dynamic.checkpoint(this.options.vpid ? vm.id : 0);
       // So does page sharing at its scans (sharing.ts).
       if (sharing !== undefined && vm.stats.instructions >= sharing.nextAt(vm)) sharing.scanDue(vm);
-      const stopAt = Math.min(endAt, dynamic?.nextAt ?? Infinity, sharing?.nextAt(vm) ?? Infinity);
+      // And at the samples of host memory over time (memory-series.ts).
+      series?.maybeSample();
+      const stopAt = Math.min(endAt, dynamic?.nextAt ?? Infinity, sharing?.nextAt(vm) ?? Infinity, series?.nextAt(vm) ?? Infinity, migration?.nextAt(vm) ?? Infinity);
       const code = vm.cpu.run(stopAt - vm.stats.instructions);
       if (code === STOP.EXIT) {
         this.handleExit(vm, vm.cpu.exit);
         continue;
       }
-      if (code === STOP.BUDGET && (dynamic !== undefined || sharing !== undefined) && vm.stats.instructions < endAt) continue;
+      if (code === STOP.BUDGET && (dynamic !== undefined || sharing !== undefined || series !== undefined || migration !== undefined) && vm.stats.instructions < endAt) continue;
       if (code === STOP.TRAP) break; // the debugger's trap hook: not a stop of the VM
       if (code === STOP.WFI_DEADLOCK) vm.stopped = 'wfi-deadlock';
       else if (code === STOP.TRAP_LOOP) vm.stopped = 'trap-loop';
@@ -371,7 +428,22 @@ export class Vmm {
         cpu.retireEmulated(e.word);
         reason = 'hcall';
         break;
+      case EXIT.PML_FULL:
+        // Page-modification logging's log is full (pml.ts): drain it; the access is retried.
+        reason = this.migration!.logOf(vm)!.pmlFull();
+        break;
       default:
+        if (this.migration !== undefined && pagerHost.vmmProtected(e)) {
+          // Write-protection dirty logging's first store to a frame (dirty-log.ts), or a store to a shared frame of a logged VM.
+          const leaf = pagerHost.protectedLeaf(e);
+          const log = this.migration.logOf(vm)!;
+          if (log.owns(leaf)) reason = log.protectionFault(pagerHost, e, leaf);
+          else if (this.sharing !== undefined) {
+            log.sharedStore(e, leaf);
+            reason = 'cow-break';
+          }
+        }
+        if (reason !== undefined) break;
         if (this.sharing !== undefined && pagerHost.vmmProtected(e)) {
           // A write to a frame the VMM shares read-only: copy-on-write, then the access is retried.
           const leaf = pagerHost.protectedLeaf(e);
@@ -435,6 +507,7 @@ export function describeExit(e: ExitInfo): string {
     case EXIT.EPT_VIOLATION: return `guest-physical ${hex(e.guestPhys)}${e.inTableWalk ? ' (a guest page table)' : ''} for ${ACCESS_NAMES[e.access]} of ${hex(e.address)}`;
     case EXIT.WFI: return 'wfi';
     case EXIT.HCALL: return `hcall ${e.code}`;
+    case EXIT.PML_FULL: return `page-modification log full at guest-physical ${hex(e.guestPhys)} for ${ACCESS_NAMES[e.access]} of ${hex(e.address)}`;
     default: return '';
   }
 }
@@ -444,8 +517,22 @@ export function describeExit(e: ExitInfo): string {
  * one for a small VM of its own. Its factory's problems show here first, as a PagerError.
  */
 export function pagerTranslation(module: PagerModule, options: VmmOptions = {}): Translation {
-  const vmm = new Vmm({ ...options, hostMemoryBytes: 8 * 1024 * 1024 });
-  const vm = new Vm(1, 'probe', 'shadow', 64 * 1024, vmm.host, vmm.mmu, vmm.profile);
-  const settings = { shadow: vmm.options.shadow, ept: vmm.options.ept };
-  return new PagerHost(vm, { host: vmm.host, mmu: vmm.mmu, profile: vmm.profile }, module, settings, true).pager.translation;
+  const probe = (mode: 'shadow' | 'agile') => {
+    const vmm = new Vmm({ ...options, hostMemoryBytes: 8 * 1024 * 1024 });
+    const vm = new Vm(1, 'probe', mode, 64 * 1024, vmm.host, vmm.mmu, vmm.profile);
+    const settings = { shadow: vmm.options.shadow, ept: vmm.options.ept };
+    return new PagerHost(vm, { host: vmm.host, mmu: vmm.mmu, profile: vmm.profile }, module, settings, true).pager.translation;
+  };
+  try {
+    return probe('shadow');
+  } catch (e) {
+    // An agile pager's factory may need its EPT services (vmm.nested), which only an agile VM's pager is given.
+    if (!(e instanceof PagerError)) throw e;
+    try {
+      if (probe('agile') === 'agile') return 'agile';
+    } catch {
+      // Not an agile pager either: the first failure is the one to report.
+    }
+    throw e;
+  }
 }

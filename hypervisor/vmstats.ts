@@ -6,6 +6,8 @@ import type { PvStats } from './pv.ts';
 import type { SharingStats } from './sharing.ts';
 import type { SwapStats } from './swap.ts';
 import type { BalloonStats } from './balloon.ts';
+import type { DirtyLogStats } from './dirty-log.ts';
+import type { MigrationStats } from './migration.ts';
 
 export class VmmStats {
   exitsTotal = 0;
@@ -50,6 +52,10 @@ export class VmmStats {
   swap: SwapStats | null = null;
   /** Ballooning (balloon.ts): frames in the balloon, hypercalls, touches of given frames; null when it is off. */
   balloon: BalloonStats | null = null;
+  /** Dirty logging (dirty-log.ts): pages logged, its exits, harvests, cycles; null when it is off. */
+  dirtyLog: DirtyLogStats | null = null;
+  /** Pre-copy live migration (migration.ts): rounds, pages, time, downtime; null when it is off. */
+  migration: MigrationStats | null = null;
 
   countExit(reason: string): void {
     this.exitsTotal++;
@@ -85,6 +91,8 @@ export class VmmStats {
       ...(this.sharing ? { sharing: { ...this.sharing } } : {}),
       ...(this.swap ? { swap: { ...this.swap } } : {}),
       ...(this.balloon ? { balloon: { ...this.balloon } } : {}),
+      ...(this.dirtyLog ? { dirtyLog: { ...this.dirtyLog } } : {}),
+      ...(this.migration ? { migration: { ...this.migration, pagesPerRound: [...this.migration.pagesPerRound] } } : {}),
     };
   }
 }

@@ -63,6 +63,8 @@ export interface InspectTarget {
   shadow(view: CpuView): ShadowTables | undefined;
   /** The shadow directory (host-physical) a shadow-mode VM runs on, whether or not the MMU holds it now. */
   shadowRoot(view: CpuView): number | undefined;
+  /** An agile VM switched at the root: its hardware walks the guest's PTBR fully nested, as under EPT. */
+  agileRootNested?(view: CpuView): boolean;
   /** The guest's root table (guest-physical), its ASID and whether its paging is on. */
   guestPaging(view: CpuView): { on: boolean; root: number; asid: number };
   /** Host address of a guest-physical one, without backing anything: -1 outside RAM or unbacked. */

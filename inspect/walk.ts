@@ -217,6 +217,8 @@ export interface Translation {
    */
   readonly hardware: HardwareWalk | undefined;
   readonly loadedVm: string | undefined;
+  /** An agile VM switched at the root: the hardware walk is the full 2-D walk of EPT (its `grid`). */
+  readonly agileRootNested?: boolean;
 }
 
 const NOT_PRESENT = [CAUSE.FETCH_PAGE_FAULT, CAUSE.LOAD_PAGE_FAULT, CAUSE.STORE_PAGE_FAULT];
@@ -228,12 +230,17 @@ export function translate(target: InspectTarget, view: CpuView, va: number, acce
   const accessType = ACCESS_NAMES.indexOf(access) as AccessType;
   const guest = guestWalk(target, view, va);
   const holds = target.mmuHolds(view);
+  // Switched at the root, an agile VM's hardware walk is EPT's: it is shown as one.
+  const rootNested = view.mode === 'agile' && target.agileRootNested?.(view) === true;
+  const original = view;
+  if (rootNested) view = { ...view, mode: 'ept' };
   const probe = holds ? target.mmu.probe(va, accessType) : softwareProbe(target, view, va, accessType);
   const guestBacking = view.vm && guest.ok ? target.guestPhysToHost(view, guest.guestPhys) : undefined;
   const base = {
-    va, access, cpu: view.name, mode: view.mode, supervisor: view.cpu.supervisor, guest,
+    va, access, cpu: view.name, mode: original.mode, supervisor: view.cpu.supervisor, guest,
     ...(guestBacking === undefined ? {} : { guestBacking }),
     loadedVm: target.loadedVm?.name,
+    ...(rootNested ? { agileRootNested: true } : {}),
   };
   if (!probe) return { ...base, hardware: undefined };
   const eptMode = view.vm ? (target.ept(view)?.pagingMode ?? TV32_PAGING) : TV32_PAGING;

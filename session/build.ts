@@ -45,6 +45,8 @@ export function buildMachine(settings: MachineSettings, mode: Mode, plans: reado
   const checking = values['check-tlb-rules'] === true;
   const asids = settings.mmu.asidTagging !== false;
   if (mode === 'native' && plans.length === 1) {
+    // Dirty logging and migration are the VMM's (hypervisor/migration.ts): a bare machine has none.
+    for (const name of ['migrate-at', 'dirty-log']) if (values[name] !== undefined) throw new SettingsError(`--${name} needs a VM: add --mode shadow, ept or dynamic`);
     const plan = plans[0]!;
     const machine = new Machine({ memoryBytes: plan.memoryBytes, profile: settings.profile, mmu: settings.mmu, ...(settings.engine ? { engine: settings.engine } : {}) });
     if (plan.modules.length > 0) machine.boot(plan.kernel, plan.modules);
@@ -54,16 +56,16 @@ export function buildMachine(settings: MachineSettings, mode: Mode, plans: reado
   }
   const vmm = new Vmm({ ...vmmOptions(settings, values), ...(hooks.pagerFailure ? { pagerFailure: hooks.pagerFailure } : {}) });
   const guestTotal = plans.reduce((sum, p) => sum + p.memoryBytes, 0);
-  if (guestTotal > vmm.host.mem.sizeBytes && vmm.swap === undefined) {
-    throw new SettingsError(`the VMs' guest memory (${guestTotal / 2 ** 20} MiB in all) is more than the host's ${vmm.host.mem.sizeBytes / 2 ** 20} MiB (--host-memory); to overcommit, turn host swapping on (--host-swap fifo|random)`);
+  if (guestTotal > vmm.host.mem.sizeBytes && vmm.swap === undefined && vmm.reclaim === undefined) {
+    throw new SettingsError(`the VMs' guest memory (${guestTotal / 2 ** 20} MiB in all) is more than the host's ${vmm.host.mem.sizeBytes / 2 ** 20} MiB (--host-memory); to overcommit, set a reclaim policy (--reclaim swap|balloon|balloon-swap) or turn host swapping on (--host-swap fifo|random)`);
   }
   // Page sharing and host swapping take mappings back through hidden faults (docs/host-memory.md).
   for (const plan of plans) {
-    const what = vmm.sharing ? '--share-pages' : vmm.swap ? '--host-swap' : undefined;
+    const what = vmm.sharing ? '--share-pages' : vmm.swap ? (vmm.reclaim ? '--reclaim' : '--host-swap') : undefined;
     if (what && (plan.mode as string) === 'agile') throw new SettingsError(`VM ${plan.name}: ${what} is not offered to agile VMs yet (their switched guest tables are read in place, behind the EPT); use --mode shadow, ept or dynamic`);
     if (what && plan.mode === 'pv') throw new SettingsError(`VM ${plan.name}: ${what} is not offered to pv VMs (direct paging has no hidden faults for the VMM to take a mapping back through, as Xen shares and pages memory only of HVM guests); use --mode shadow, ept or dynamic`);
     if (what && plan.mode === 'agile') throw new SettingsError(`VM ${plan.name}: ${what} is not offered to agile VMs yet (a switched directory entry hands the hardware a guest page-table frame, which it writes A/D bits into: taking that frame back is not built, docs/agile-design.md); use --mode shadow, ept or dynamic`);
-    if (vmm.swap && vmm.options.ept.largePages && (plan.mode === 'ept' || plan.mode === 'dynamic')) throw new SettingsError(`VM ${plan.name}: --host-swap evicts 4 KiB guest frames and --ept-large-pages backs guest memory in large runs: use one or the other`);
+    if (vmm.swap && vmm.options.ept.largePages && (plan.mode === 'ept' || plan.mode === 'dynamic')) throw new SettingsError(`VM ${plan.name}: ${vmm.reclaim ? `--reclaim ${vmm.reclaim.policy}` : '--host-swap'} evicts 4 KiB guest frames and --ept-large-pages backs guest memory in large runs: use one or the other`);
   }
   for (const plan of plans) {
     const { vm } = vmm.addVm({ name: plan.name, mode: plan.mode, memoryBytes: plan.memoryBytes, kernel: plan.kernel, modules: plan.modules, ...(plan.pager ? { pager: plan.pager } : {}) });

@@ -25,6 +25,7 @@ import { bundledPaths, type BundledPaths } from '../config/bundled-layout.ts';
 import { USER_ORIGIN, type BootModule } from '../emulator/boot.ts';
 import { SymbolTable, shortLocation } from '../debugger/symbols.ts';
 import { bold, dim, fmtInt, paint, red } from '../format/text.ts';
+import { DEFAULT_AGILE, agilePager } from '../hypervisor/agile.ts';
 import { EPT_PAGER } from '../hypervisor/ept.ts';
 import type { PagerModule, Translation } from '../hypervisor/pager.ts';
 import { PagerError } from '../hypervisor/pager-host.ts';
@@ -88,12 +89,15 @@ export interface Scorecard {
   readonly pager: string;
   readonly translation: Translation;
   /** The mode its VMs run in, and the built-in pager it is compared with. */
-  readonly mode: 'shadow' | 'ept';
+  readonly mode: GradedMode;
   readonly checks: readonly CheckResult[];
   readonly costs: readonly CostRow[];
   readonly randomCases: number;
   readonly seed: number;
 }
+
+/** The modes a graded pager's VMs run in: its translation's (agile pagers' VMs run agile). */
+export type GradedMode = 'shadow' | 'ept' | 'agile';
 
 /** A pager to grade: its module, and how it translates (so which mode its VMs run in). */
 export interface GradedPager {
@@ -117,10 +121,13 @@ export interface CheckOptions extends SuiteOptions {
   readonly onResult?: (result: CheckResult) => void;
 }
 
+const AGILE_PAGER = agilePager(DEFAULT_AGILE);
+
 /** The built-in pagers by the names check-pager takes for them. */
 export const BUILT_IN_PAGERS: Readonly<Record<string, GradedPager>> = {
   shadow: { module: SHADOW_PAGER, translation: 'shadow' },
   ept: { module: EPT_PAGER, translation: 'nested' },
+  agile: { module: AGILE_PAGER, translation: 'agile' },
 };
 
 // ------------------------------------------------------------------ the guests
@@ -234,7 +241,7 @@ interface Step {
 function stepsOf(source: PagerSuiteFiles, pager: GradedPager, options: SuiteOptions): Step[] {
   const suite = suiteOf(source);
   const mode = modeOf(pager);
-  const builtIn = mode === 'shadow' ? SHADOW_PAGER : EPT_PAGER;
+  const builtIn = mode === 'shadow' ? SHADOW_PAGER : mode === 'agile' ? AGILE_PAGER : EPT_PAGER;
   const seed = options.seed ?? DEFAULT_SEED;
   const guests = guestChecks(suite).map((g): Step => ({
     name: g.name, group: 'equivalence',
@@ -251,7 +258,7 @@ function stepsOf(source: PagerSuiteFiles, pager: GradedPager, options: SuiteOpti
   return [...guests, random, ...isolation];
 }
 
-const modeOf = (pager: GradedPager): 'shadow' | 'ept' => (pager.translation === 'shadow' ? 'shadow' : 'ept');
+const modeOf = (pager: GradedPager): GradedMode => (pager.translation === 'shadow' ? 'shadow' : pager.translation === 'agile' ? 'agile' : 'ept');
 const randomCasesOf = (options: SuiteOptions): number => Math.max(1, Math.round(RANDOM_CASES * (options.scale ?? 1)));
 
 /** The checks' names, in the order they run (those `only` names, as checkPager picks them). */
@@ -303,11 +310,11 @@ export function checkPager(source: PagerSuiteFiles, pager: GradedPager, options:
 }
 
 function costsOf(vm: Vm): Costs {
-  return { cycles: vm.stats.cycles, exits: vm.vmm.exitsTotal, hiddenFaults: vm.vmm.faultsHidden, tablePages: vm.mode === 'shadow' ? vm.vmm.shadowPeakPages : vm.vmm.eptPages };
+  return { cycles: vm.stats.cycles, exits: vm.vmm.exitsTotal, hiddenFaults: vm.vmm.faultsHidden, tablePages: vm.mode === 'ept' ? vm.vmm.eptPages : vm.vmm.shadowPeakPages };
 }
 
 /** One guest natively and under the pager. */
-function checkGuest(spec: GuestSpec, g: GuestCheck, mode: 'shadow' | 'ept', pager: PagerModule): { check: Omit<CheckResult, 'ms'>; run?: VmRun } {
+function checkGuest(spec: GuestSpec, g: GuestCheck, mode: GradedMode, pager: PagerModule): { check: Omit<CheckResult, 'ms'>; run?: VmRun } {
   const base = { group: 'equivalence' as const, name: g.name, what: g.what };
   const native = runNative(spec);
   let run: VmRun;
@@ -325,7 +332,7 @@ function checkGuest(spec: GuestSpec, g: GuestCheck, mode: 'shadow' | 'ept', page
 }
 
 /** Why a run is not what the native one was, located: empty when it is. */
-function explain(spec: GuestSpec, mode: 'shadow' | 'ept', pager: PagerModule, native: NativeRun, run: VmRun): string[] {
+function explain(spec: GuestSpec, mode: GradedMode, pager: PagerModule, native: NativeRun, run: VmRun): string[] {
   if (run.failure) return [run.failure];
   const differing = differences(native.seen, run.seen);
   if (differing.length === 0) return run.audit.length > 0 ? [`isolation audit: ${run.audit.slice(0, 3).join('; ')}`] : [];
@@ -411,7 +418,7 @@ export function describeDivergence(d: Divergence, symbols: SymbolTable): string 
 
 // ------------------------------------------------------------------ random page tables
 
-function checkRandom(suite: Suite, mode: 'shadow' | 'ept', pager: PagerModule, count: number, seed: number): Omit<CheckResult, 'ms'> {
+function checkRandom(suite: Suite, mode: GradedMode, pager: PagerModule, count: number, seed: number): Omit<CheckResult, 'ms'> {
   const base = { group: 'random' as const, name: 'random', what: `${count} random page tables and access sequences (seed ${hex(seed)}; VMMLAB_CHECK_SCALE for more)` };
   for (let n = 1; n <= count; n++) {
     const c = translationCase(seed, n);
@@ -465,7 +472,7 @@ const ISOLATION: readonly IsolationCheck[] = [
 const GUEST_MEMORY = 1024 * 1024;
 const ISOLATION_BUDGET = 10_000_000;
 
-function checkIsolation(suite: Suite, c: IsolationCheck, mode: 'shadow' | 'ept', pager: PagerModule): Omit<CheckResult, 'ms'> {
+function checkIsolation(suite: Suite, c: IsolationCheck, mode: GradedMode, pager: PagerModule): Omit<CheckResult, 'ms'> {
   const base = { group: 'isolation' as const, name: c.name, what: c.what };
   const holderImage = assembled(suite, suite.source.files.join(suite.guestsDir, 'holder.s'));
   const snoopImage = assembled(suite, suite.source.files.join(suite.guestsDir, 'snoop.s'));
@@ -579,7 +586,7 @@ export class ScorecardPrinter {
   }
 
   private costsTable(card: Scorecard): string {
-    const memory = card.mode === 'shadow' ? 'shadow pages (peak)' : 'EPT pages';
+    const memory = card.mode === 'ept' ? 'EPT pages' : 'shadow pages (peak)';
     const cols: [string, (c: Costs) => number][] = [['cycles', (c) => c.cycles], ['VM exits', (c) => c.exits], ['hidden faults', (c) => c.hiddenFaults], [memory, (c) => c.tablePages]];
     const header = ['workload', ...cols.map(([name]) => name)];
     const cell = (pager: Costs | undefined, builtIn: Costs, get: (c: Costs) => number) => {

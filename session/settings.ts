@@ -22,6 +22,9 @@ import type { VmMode } from '../hypervisor/vm.ts';
 import { DEFAULT_HOST_MEMORY, DEFAULT_QUANTUM, type VmmOptions } from '../hypervisor/vmm.ts';
 import { DEFAULT_SHARING, type SharingOptions } from '../hypervisor/sharing.ts';
 import { DEFAULT_BALLOON, type BalloonOptions } from '../hypervisor/balloon.ts';
+import { DIRTY_LOG_METHODS, type DirtyLogMethod } from '../hypervisor/dirty-log.ts';
+import { DEFAULT_DIRTY_LOG, DEFAULT_MIGRATION, type DirtyLogOptions, type MigrationOptions } from '../hypervisor/migration.ts';
+import { DEFAULT_RECLAIM, RECLAIM_POLICIES, type ReclaimOptions, type ReclaimPolicy } from '../hypervisor/reclaim.ts';
 import { DEFAULT_SWAP, SWAP_POLICIES, type SwapOptions, type SwapPolicy } from '../hypervisor/swap.ts';
 
 export class SettingsError extends Error {
@@ -86,8 +89,8 @@ export function parseModeWithPager(text: string | undefined, translation: Transl
   if (mode === 'dynamic') {
     throw new SettingsError(`--pager ${pager}: --mode dynamic switches between the built-in shadow and EPT pagers; give --mode ${pagerMode(translation)}, or leave --mode out`);
   }
-  if (mode === 'agile' || translation === 'agile') {
-    throw new SettingsError(`--pager ${pager}: --mode agile runs the built-in agile pager (hypervisor/agile.ts); give --mode ${translation === 'agile' ? 'shadow or ept with a shadow or nested pager' : pagerMode(translation)}, or leave --mode out`);
+  if ((mode === 'agile') !== (translation === 'agile')) {
+    throw new SettingsError(`--pager ${pager} is a${translation === 'agile' ? 'n agile' : ` ${translation}`} pager: give --mode ${pagerMode(translation)}, or leave --mode out`);
   }
   return mode;
 }
@@ -163,7 +166,7 @@ export function vmmOptions(settings: MachineSettings, values: OptionValues): Vmm
     },
   };
   if (options.ept.levels > 4) throw new SettingsError('--ept-levels takes 1 to 4');
-  return { ...options, dynamic: dynamicOptions(values), agile: agileOptions(values), sharing: sharingOptions(values), swap: swapOptions(values), balloon: balloonOptions(values) };
+  return { ...options, dynamic: dynamicOptions(values), agile: agileOptions(values), sharing: sharingOptions(values), swap: swapOptions(values), balloon: balloonOptions(values), reclaim: reclaimOptions(values), dirtyLog: dirtyLogOptions(values), migration: migrationOptions(values) };
 }
 
 /** --balloon-target FRAMES|SIZE: each VM's balloon target (hypervisor/balloon.ts); a size (64K, 2M) is rounded down to whole 4 KiB frames. */
@@ -173,6 +176,16 @@ export function balloonOptions(values: OptionValues): BalloonOptions {
   const sized = /[kmg]/i.test(text);
   const frames = sized ? Math.floor(parseSize('balloon-target', text, 0) / 4096) : parseCount('balloon-target', text, 0);
   return { targetFrames: frames };
+}
+
+/** --reclaim swap|balloon|balloon-swap: the reclaim policy under overcommit (hypervisor/reclaim.ts). */
+export function reclaimOptions(values: OptionValues): ReclaimOptions {
+  const policy = values.reclaim as string | undefined;
+  if (policy === undefined) return DEFAULT_RECLAIM;
+  if (!(RECLAIM_POLICIES as readonly string[]).includes(policy)) throw new SettingsError(`--reclaim takes ${RECLAIM_POLICIES.join(', ')} (got '${policy}')`);
+  if (policy !== 'swap' && values['balloon-target'] !== undefined) throw new SettingsError(`--reclaim ${policy} sets the balloon targets itself: leave out --balloon-target`);
+  if (policy === 'balloon' && values['host-swap'] !== undefined) throw new SettingsError('--reclaim balloon is ballooning alone: for host swapping as well use --reclaim balloon-swap (--host-swap then chooses its victim policy)');
+  return { policy: policy as ReclaimPolicy };
 }
 
 /** --host-swap / --swap-seed / --swap-reserve: host swapping (hypervisor/swap.ts). */
@@ -186,12 +199,50 @@ export function swapOptions(values: OptionValues): SwapOptions {
   };
 }
 
+/** --dirty-log / --dirty-log-every / --pml-size: dirty logging (hypervisor/dirty-log.ts). */
+export function dirtyLogOptions(values: OptionValues): DirtyLogOptions {
+  const method = values['dirty-log'] as string | undefined;
+  if (method !== undefined && !(DIRTY_LOG_METHODS as readonly string[]).includes(method)) throw new SettingsError(`--dirty-log takes ${DIRTY_LOG_METHODS.join(' or ')} (got '${method}')`);
+  const pmlSize = parseCount('pml-size', values['pml-size'] as string | undefined, DEFAULT_DIRTY_LOG.pmlSize, 1);
+  if (pmlSize > 65536) throw new SettingsError(`--pml-size takes 1 to 65536 (got '${String(values['pml-size'])}')`);
+  return {
+    method: method as DirtyLogMethod | undefined,
+    pmlSize,
+    every: parseCount('dirty-log-every', values['dirty-log-every'] as string | undefined, DEFAULT_DIRTY_LOG.every, 1000),
+  };
+}
+
+/** --migrate-at / --migrate-bandwidth / --migrate-max-rounds / --migrate-stop-pages: pre-copy live migration (hypervisor/migration.ts). */
+export function migrationOptions(values: OptionValues): MigrationOptions {
+  const at = values['migrate-at'] as string | undefined;
+  const options: MigrationOptions = {
+    at: at === undefined ? undefined : parseCount('migrate-at', at, 0),
+    bandwidth: parseCount('migrate-bandwidth', values['migrate-bandwidth'] as string | undefined, DEFAULT_MIGRATION.bandwidth, 1),
+    maxRounds: parseCount('migrate-max-rounds', values['migrate-max-rounds'] as string | undefined, DEFAULT_MIGRATION.maxRounds, 1),
+    stopPages: parseCount('migrate-stop-pages', values['migrate-stop-pages'] as string | undefined, DEFAULT_MIGRATION.stopPages),
+  };
+  if (options.bandwidth > 1_000_000) throw new SettingsError(`--migrate-bandwidth takes 1 to 1000000 pages per million cycles (got '${String(values['migrate-bandwidth'])}')`);
+  if (options.maxRounds > 1000) throw new SettingsError(`--migrate-max-rounds takes 1 to 1000 (got '${String(values['migrate-max-rounds'])}')`);
+  if (at === undefined) {
+    for (const name of ['migrate-bandwidth', 'migrate-max-rounds', 'migrate-stop-pages']) {
+      if (values[name] !== undefined) throw new SettingsError(`--${name} sets up a live migration: give --migrate-at N too`);
+    }
+  }
+  return options;
+}
+
 /** --share-pages / --share-every: content-based page sharing (hypervisor/sharing.ts). */
 export function sharingOptions(values: OptionValues): SharingOptions {
   return {
     pages: parseCount('share-pages', values['share-pages'] as string | undefined, DEFAULT_SHARING.pages),
     every: parseCount('share-every', values['share-every'] as string | undefined, DEFAULT_SHARING.every, 1000),
   };
+}
+
+function agileRoot(text: string | undefined): 'cost' | 'shadow' {
+  if (text === undefined) return DEFAULT_AGILE.root;
+  if (text === 'cost' || text === 'shadow') return text;
+  throw new SettingsError(`--agile-root takes cost or shadow (got '${text}')`);
 }
 
 function agileStart(text: string | undefined): 'shadow' | 'nested' {
@@ -205,6 +256,7 @@ export function agileOptions(values: OptionValues): AgileOptions {
   const text = (name: string) => values[`agile-${name}`] as string | undefined;
   const options: AgileOptions = {
     start: agileStart(text('start')),
+    root: agileRoot(text('root')),
     writes: parseCount('agile-writes', text('writes'), DEFAULT_AGILE.writes),
     window: parseCount('agile-window', text('window'), DEFAULT_AGILE.window, 1000),
     switchEvery: parseCount('agile-switch-every', text('switch-every'), DEFAULT_AGILE.switchEvery),

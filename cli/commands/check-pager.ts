@@ -1,4 +1,4 @@
-// `vmmlab check-pager FILE|shadow|ept`: grade a pager (docs/pager-api.md) against the
+// `vmmlab check-pager FILE|shadow|ept|agile`: grade a pager (docs/pager-api.md) against the
 // equivalence suite (the bundled guests and random page tables, natively and under the pager)
 // and the isolation suite (an adversarial guest beside a VM with a secret), print a scorecard,
 // each check passed or failed with the first difference located and a hint where one helps, and
@@ -16,7 +16,7 @@ import { loadPagerFile } from '../session.ts';
 /** Exit status when a check fails (as `exp --check` when a finding does not hold). */
 export const CHECK_FAILED = 3;
 
-export const CHECK_PAGER_HELP = `Usage: vmmlab check-pager FILE.js|FILE.ts|shadow|ept [options]
+export const CHECK_PAGER_HELP = `Usage: vmmlab check-pager FILE.js|FILE.ts|shadow|ept|agile [options]
 
 Grade a pager written against the pager API (docs/pager-api.md): run the guests of the
 equivalence suite natively and under the pager, and the isolation suite, and print a
@@ -24,8 +24,8 @@ scorecard. Each check passes or fails; a failure shows the first difference (the
 the address, the value natively and under the pager) and, for the checks that target one
 duty of a pager, what to fix. Last, what the pager cost on the kernel's workloads (cycles, VM
 exits, hidden faults, the memory of its tables) next to the built-in pager of its kind
-('shadow' pagers against the built-in shadow pager, 'nested' ones against EPT). The names
-shadow and ept grade the built-in pagers themselves.
+('shadow' pagers against the built-in shadow pager, 'nested' ones against EPT, 'agile' ones
+against agile paging). The names shadow, ept and agile grade the built-in pagers themselves.
 
 The checks:
   equivalence   guests of guest-programs/check-pager/ (pt-write: guest page tables are

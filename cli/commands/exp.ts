@@ -11,7 +11,7 @@ import { defaultJobs, runStudy } from '../../experiments/runner.ts';
 import { mergeResults } from '../../experiments/shards.ts';
 import { readResult } from '../../node/experiments.ts';
 import { reportIssues } from '../issues.ts';
-import { csv, findingText, markdownTable, summary, textTable, warnings } from '../../experiments/report.ts';
+import { csv, findingText, markdownTable, seriesCsv, summary, textTable, warnings } from '../../experiments/report.ts';
 import { studySvg } from '../../experiments/svg.ts';
 import { progressBar } from '../../experiments/progress.ts';
 import { CliError, EXIT_CODES } from '../errors.ts';
@@ -30,7 +30,10 @@ const OUTPUT_HELP = `Output (the table goes to stdout; to stderr when --json or 
   --csv FILE                one row per cell, every metric ('-' for stdout)
   --markdown                print the table as Markdown
   --svg FILE                two charts in one SVG: slowdown per workload and mode, and where
-                            the cycles went (stacked)
+                            the cycles went (stacked); a third, host frames in use over time,
+                            when cells shared, swapped or ballooned memory
+  --series FILE             host memory over time as CSV, one row per sample of each cell that
+                            shared, swapped or ballooned memory ('-' for stdout)
   --quiet                   no table (files and warnings only)`;
 
 export const EXP_HELP = `Usage: vmmlab exp STUDY.json|- [options]
@@ -124,6 +127,7 @@ const OPTIONS = {
   csv: { type: 'string' },
   markdown: { type: 'boolean' },
   svg: { type: 'string' },
+  series: { type: 'string' },
   quiet: { type: 'boolean' },
   jobs: { type: 'string' },
   shard: { type: 'string' },
@@ -235,7 +239,8 @@ function output(result: StudyResult, values: Values, notes: string[]): number {
   if (values.json !== undefined) write(values.json, JSON.stringify(result, null, 1) + '\n');
   if (values.csv !== undefined) write(values.csv, csv(result));
   if (values.svg !== undefined) write(values.svg, studySvg(result));
-  const toStderr = values.json === '-' || values.csv === '-';
+  if (values.series !== undefined) write(values.series, seriesCsv(result));
+  const toStderr = values.json === '-' || values.csv === '-' || values.series === '-';
   const out = toStderr ? process.stderr : process.stdout;
   const color = useColor(out);
   if (!values.quiet) {

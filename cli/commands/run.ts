@@ -136,7 +136,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof OutOfHostMemory) {
       session.flushConsoles(consoleOut);
-      throw new CliError(`${e.message}: the VMs and their shadow/EPT tables need more (raise --host-memory)`, EXIT_CODES.INPUT);
+      const hint = session.vmm?.reclaim?.policy === 'balloon'
+        ? 'the balloons could not take back enough (ballooning alone has no fallback: use --reclaim balloon-swap, or raise --host-memory)'
+        : 'the VMs and their shadow/EPT tables need more (raise --host-memory)';
+      throw new CliError(`${e.message}: ${hint}`, EXIT_CODES.INPUT);
     }
     if (e instanceof PagerError) {
       // The guest stopped where its pager failed: what it printed until then, then the pager's error.
@@ -192,11 +195,12 @@ function printStats(session: Session, color: boolean): void {
   }
 }
 
-/** Host memory with page sharing or host swapping on (docs/host-memory.md): frames now, at the peak, shared, and the series over time. */
+/** Host memory with page sharing, host swapping or ballooning on (docs/host-memory.md): frames now, at the peak, shared, and the series over time. */
 function hostMemoryJson(session: Session) {
   const vmm = session.vmm;
-  if (!vmm || (!vmm.sharing && !vmm.swap)) return undefined;
-  return { frames: vmm.host.frames - 1, inUse: vmm.host.inUse, peakInUse: vmm.host.peakInUse, sharedFrames: vmm.host.sharers.size, series: vmm.memorySeries };
+  if (!vmm || (!vmm.sharing && !vmm.swap && !vmm.balloon)) return undefined;
+  const reclaim = vmm.reclaim ? { reclaim: { policy: vmm.reclaim.policy, ...vmm.reclaim.stats } } : {};
+  return { frames: vmm.host.frames - 1, inUse: vmm.host.inUse, peakInUse: vmm.host.peakInUse, sharedFrames: vmm.host.sharers.size, ...reclaim, series: vmm.memorySeries };
 }
 
 export function resultJson(result: RunResult & { name?: string; mode?: string }): Record<string, unknown> {

@@ -8,6 +8,9 @@
 ; moves at most BALLOON_BATCH frames towards it. It keeps no list of its frames: the VMM knows
 ; which it holds, and deflate names one. When kalloc has nothing left the balloon stops growing
 ; (the guest needs its frames more); when the VMM refuses a frame it goes back to the free list.
+; The driver takes frames with balloon_alloc, not kalloc: a frame given away need not be zeroed
+; (zeroing would make the host back it only to free it), and it leaves the kernel BALLOON_KEEP
+; free frames. When kalloc runs dry the kernel takes a ballooned frame back (balloon_oom).
 
 ; balloon_tick(a0 = proc) -> a0 = proc. Clobbers what a call may.
 balloon_tick:
@@ -19,7 +22,7 @@ balloon_tick:
     li s2, BALLOON_BATCH                    ; s2 = moves left this tick
 1:  bge zero, s1, 5f                        ; s1 <= 0: take frames back (or nothing to do)
     beqz s2, 9f
-    call kalloc                             ; a zeroed frame, or 0 when none is left
+    call balloon_alloc                      ; a free frame (not zeroed), or 0 when few are left
     beqz a0, 9f
     mv s3, a0
     hcall HC_BALLOON_INFLATE
@@ -40,3 +43,42 @@ balloon_tick:
     j 5b
 9:  mv a0, s0
     LEAVE
+
+; balloon_alloc() -> a0 = physical address of a free frame, not zeroed, or 0 when the kernel has
+; BALLOON_KEEP free frames or fewer: kalloc's choice (the most recently freed frame, which the
+; host backs, so giving it frees a host frame; else a never-used one) without its zeroing.
+; Leaf; clobbers t0-t2.
+balloon_alloc:
+    LOAD t1, kmem_nfree
+    li t0, BALLOON_KEEP
+    bge t0, t1, 4f
+    LOAD a0, kmem_freelist
+    beqz a0, 1f
+    P2V t2, a0, t0
+    lw t1, 0(t2)
+    STORE t1, kmem_freelist, t0
+    j 2f
+1:  LOAD a0, kmem_next
+    LOAD t1, phystop
+    bgeu a0, t1, 4f
+    li t1, PGSIZE
+    add t1, a0, t1
+    STORE t1, kmem_next, t0
+2:  LOAD t1, kmem_nfree
+    addi t1, t1, -1
+    STORE t1, kmem_nfree, t0
+    ret
+4:  li a0, 0
+    ret
+
+; balloon_oom() -> a0: kalloc's ending when no frame is free (KALLOC_EMPTY, balloon.inc): a frame
+; the balloon holds, taken back from the VMM (it comes back unbacked, so it reads as zeros, as
+; kalloc's frames must), or 0 when the balloon is empty or there is no balloon device (a0 = -1).
+; kmem_nfree is unchanged: the frame goes from the balloon straight to kalloc's caller. Leaf
+; (a jump from kalloc, so it returns to kalloc's caller); clobbers a0 only.
+balloon_oom:
+    hcall HC_BALLOON_DEFLATE
+    bge zero, a0, 1f                        ; 0 (none held) or -1 (no device): nothing to give
+    ret
+1:  li a0, 0
+    ret

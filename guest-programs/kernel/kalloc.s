@@ -70,7 +70,7 @@ kalloc:
     addi t2, t2, 32
     bltu t2, t1, 3b
     ret
-4:  li a0, 0
+4:  KALLOC_EMPTY                          ; a0 = 0 (the balloon build: balloon.inc)
     ret
 
 msg_kfree: .asciz "kfree: not a free-able frame"

@@ -43,6 +43,20 @@ describe('--pager on run', () => {
     expect(mine.stderr).toMatch(/^ {2}VM exits /m);
   });
 
+  it('case 1b: an agile pager of one\'s own (pager API 3) runs under --mode agile by default; a mode of another translation is one line', () => {
+    const builtIn = vmmlab(['run', KERNEL, '--module', 'forkstorm.s:4', '--mode', 'ept']);
+    const mine = vmmlab(['run', KERNEL, '--module', 'forkstorm.s:4', '--pager', pager('agile-root.js'), '--stats']);
+    expect(mine.code).toBe(0);
+    expect(mine.stdout).toBe(builtIn.stdout);
+    expect(mine.stderr).toMatch(/^statistics: vm0 \(agile, pager .*agile-root\.js\)$/m);
+    expect(vmmlab(['run', KERNEL, '--pager', pager('agile-root.js'), '--mode', 'ept'])).toEqual({
+      code: 2, stdout: '', stderr: `vmmlab: error: --pager ${pager('agile-root.js')} is an agile pager: give --mode agile, or leave --mode out\n`,
+    });
+    expect(vmmlab(['run', KERNEL, '--pager', pager('simple-shadow.js'), '--mode', 'agile'])).toEqual({
+      code: 2, stdout: '', stderr: `vmmlab: error: --pager ${pager('simple-shadow.js')} is a shadow pager: give --mode shadow, or leave --mode out\n`,
+    });
+  });
+
   it('case 2: a pager that throws stops the guest: what it printed, then one line naming the pager, the event and its line; exit 1', () => {
     const r = vmmlab(['run', PAGING, '--pager', pager('throws.js')]);
     expect(r.code).toBe(1);
@@ -145,6 +159,17 @@ describe('vmmlab check-pager', () => {
     expect(r.stdout).toMatch(/\nscore: 2 of 2 checks pass\n$/);
   });
 
+  it('case 1b: an agile pager is graded against the built-in agile pager', () => {
+    const r = vmmlab(['check-pager', pager('agile-root.js'), '--only', 'kernel ctxswitch', '--only', 'isolation both']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/a 'agile' pager: its VMs compared with native; costs against the built-in agile pager\n/);
+    expect(r.stdout).toMatch(/\nscore: 2 of 2 checks pass\n$/);
+    const builtIn = vmmlab(['check-pager', 'agile', '--only', 'pt-write']);
+    expect(builtIn.code).toBe(0);
+    expect(builtIn.stdout).toMatch(/\nscore: 1 of 1 checks pass\n$/);
+  });
+
   it('case 2: a seeded bug fails the check aimed at it, with the first difference and what to fix; exit 3', () => {
     const r = vmmlab(['check-pager', pager('no-flush-on-ptbr-write.js'), '--only', 'ptbr-switch', '--only', 'hello']);
     expect(r.code).toBe(3);
@@ -174,7 +199,7 @@ describe('vmmlab check-pager', () => {
     expect(vmmlab(['check-pager', 'shadow', '--seed', 'x']).code).toBe(2);
     const help = vmmlab(['help', 'check-pager']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: vmmlab check-pager FILE\.js\|FILE\.ts\|shadow\|ept \[options\]\n/);
+    expect(help.stdout).toMatch(/^Usage: vmmlab check-pager FILE\.js\|FILE\.ts\|shadow\|ept\|agile \[options\]\n/);
     expect(help.stdout).toMatch(/VMMLAB_CHECK_SCALE/);
     expect(vmmlab(['--help']).stdout).toMatch(/^ {2}check-pager FILE +grade a pager of your own/m);
   });

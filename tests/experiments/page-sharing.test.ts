@@ -3,18 +3,15 @@
 // saving away. Run from the study file as `vmmlab exp` runs it; the finding must hold on vmmlab's
 // own measurements, and every cell must print what the same cell prints without sharing.
 
-import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadStudy } from '../../experiments/study.ts';
-import { runStudy } from '../../experiments/runner.ts';
 import { findingText, warnings } from '../../experiments/report.ts';
 import { metric } from '../../experiments/metrics.ts';
 import type { StudyResult } from '../../experiments/result.ts';
-import { STUDIES_DIR } from './fixtures.ts';
+import { runShippedStudy } from './fixtures.ts';
 
 let result: StudyResult;
 beforeAll(async () => {
-  result = await runStudy(loadStudy(path.join(STUDIES_DIR, 'page-sharing.json')), { jobs: 2 });
+  result = await runShippedStudy('page-sharing.json');
 }, 180_000);
 
 describe('study page-sharing', () => {

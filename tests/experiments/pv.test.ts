@@ -5,18 +5,15 @@
 // cell must print what the native cell prints, and the pv cells must really be the kernel's PV
 // build talking hypercalls.
 
-import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadStudy } from '../../experiments/study.ts';
-import { runStudy } from '../../experiments/runner.ts';
 import { findingText, warnings } from '../../experiments/report.ts';
 import { metric } from '../../experiments/metrics.ts';
 import type { StudyResult } from '../../experiments/result.ts';
-import { STUDIES_DIR } from './fixtures.ts';
+import { runShippedStudy } from './fixtures.ts';
 
 let result: StudyResult;
 beforeAll(async () => {
-  result = await runStudy(loadStudy(path.join(STUDIES_DIR, 'pv-mmu.json')), { jobs: 2 });
+  result = await runShippedStudy('pv-mmu.json');
 }, 120_000);
 
 const cell = (workload: string, mode: string) => result.cells.find((c) => c.workload === workload && c.mode === mode)!;

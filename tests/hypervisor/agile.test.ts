@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { loadModule } from '../../cli/load.ts';
 import { Machine } from '../../emulator/machine.ts';
 import { AgilePager, DEFAULT_AGILE, checkAgileOptions, type AgileOptions } from '../../hypervisor/agile.ts';
+import type { PagerModule } from '../../hypervisor/pager.ts';
+import { PagerError } from '../../hypervisor/pager-host.ts';
+import { pagerTranslation } from '../../hypervisor/vmm.ts';
 import { vmStatsJson } from '../../hypervisor/report.ts';
 import { Vmm } from '../../hypervisor/vmm.ts';
 import { assembleFile } from '../../node/files.ts';
@@ -17,16 +20,17 @@ import { REPO } from './harness.ts';
 const MiB = 1024 * 1024;
 const KERNEL = assembleFile(path.join(REPO, 'guest-programs/kernel/kernel.s')).image!;
 
-function nativeRun(module: string): { console: string; exitCode: number } {
+function nativeRun(module: string | string[]): { console: string; exitCode: number } {
   const machine = new Machine({ memoryBytes: 16 * MiB });
-  machine.boot(KERNEL, [loadModule(module, false)]);
+  machine.boot(KERNEL, (Array.isArray(module) ? module : [module]).map((m) => loadModule(m, false)));
   const run = machine.run(20_000_000);
   return { console: machine.devices.console.drainText('latin1'), exitCode: run.exitCode };
 }
 
-function agileRun(module: string, agile: Partial<AgileOptions> = {}) {
+function agileRun(module: string | string[], agile: Partial<AgileOptions> = {}, pager?: PagerModule) {
   const vmm = new Vmm({ hostMemoryBytes: 48 * MiB, agile: { ...DEFAULT_AGILE, ...agile } });
-  const { vm } = vmm.addVm({ name: 'g', mode: 'agile', memoryBytes: 16 * MiB, kernel: KERNEL, modules: [loadModule(module, false)] });
+  const modules = (Array.isArray(module) ? module : [module]).map((m) => loadModule(m, false));
+  const { vm } = vmm.addVm({ name: 'g', mode: 'agile', memoryBytes: 16 * MiB, kernel: KERNEL, modules, ...(pager ? { pager } : {}) });
   const [result] = vmm.run(20_000_000);
   return { vmm, vm, result: result!, console: vm.devices.console.drainText('latin1'), pager: vmm.pagerOf(vm) as AgilePager };
 }
@@ -113,11 +117,100 @@ describe('agile paging: options', () => {
     expect(parseMode('agile')).toBe('agile');
   });
 
-  it('case 6: an agile VM with a pager of its own, page sharing or host swapping is refused', () => {
+  it('case 6: an agile VM with a pager of another translation is refused; with page sharing, host swapping or ballooning it is made', () => {
     const vmm = new Vmm({ hostMemoryBytes: 8 * MiB });
     expect(() => vmm.addVm({ name: 'g', mode: 'agile', memoryBytes: MiB, kernel: KERNEL, pager: { name: 'x.js', create: () => ({ translation: 'shadow', pageFault: () => undefined }) } }))
-      .toThrow(/agile mode runs the built-in agile pager/);
+      .toThrow(/the pager's translation is 'shadow', so its VMs run with --mode shadow, not agile/);
+    expect(checkAgileOptions({ ...DEFAULT_AGILE, root: 'x' as 'cost' })?.option).toBe('root');
+    expect(() => agileOptions({ 'agile-root': 'nested' })).toThrow(/--agile-root takes cost or shadow \(got 'nested'\)/);
+    expect(agileOptions({ 'agile-root': 'shadow' })).toEqual({ ...DEFAULT_AGILE, root: 'shadow' });
     const sharing = new Vmm({ hostMemoryBytes: 8 * MiB, sharing: { pages: 16, every: 10_000 } });
-    expect(() => sharing.addVm({ name: 'g', mode: 'agile', memoryBytes: MiB, kernel: KERNEL })).toThrow(/not offered to agile VMs yet/);
+    expect(sharing.addVm({ name: 'g', mode: 'agile', memoryBytes: MiB, kernel: KERNEL }).vm.mode).toBe('agile');
+  });
+});
+
+const agilePagerFile = async (name: string): Promise<PagerModule> => {
+  const mod = (await import(`./pagers/${name}`)) as { default: PagerModule['create'] };
+  return { name, create: mod.default };
+};
+
+describe('agile paging: the switch at the root', () => {
+  it('case 7: PTBR writes that cost more than longer walks move the root to nested: they stop exiting, and the guest sees nothing', () => {
+    const module = 'ctxswitch.s:500';
+    const native = nativeRun(module);
+    const agile = agileRun(module);
+    const shadowRoot = agileRun(module, { root: 'shadow' });
+    for (const run of [agile, shadowRoot]) {
+      expect(run.console).toBe(native.console);
+      expect(run.result.exitCode).toBe(native.exitCode);
+      expect(run.vmm.audit()).toEqual([]);
+    }
+    const stats = agile.vm.vmm.agile!;
+    expect(stats.rootToNested).toBe(1);
+    expect(stats.rootNested).toBe(1);
+    expect(stats.instructionsRootNested).toBeGreaterThan(0.8 * agile.vm.stats.instructions);
+    expect(agile.pager.rootIsNested).toBe(true);
+    expect(agile.pager.currentRootAddress).toBeUndefined();
+    // Every guest PTBR write exits with the root shadowed; once it is nested, none does.
+    const ptbrExits = (r: ReturnType<typeof agileRun>) => r.vm.vmm.exitsByReason.get('ptbr-write') ?? 0;
+    expect(ptbrExits(shadowRoot)).toBe(shadowRoot.vm.stats.ptbrWrites);
+    expect(agile.vm.stats.ptbrWrites).toBe(shadowRoot.vm.stats.ptbrWrites);
+    expect(ptbrExits(agile)).toBeLessThan(40);
+    expect(agile.vm.vmm.exitsByReason.get('agile-root')).toBe(1);
+    expect(agile.vm.stats.cycles).toBeLessThan(0.5 * shadowRoot.vm.stats.cycles);
+    // The shadow tables went back to the host; the VMM keeps only its EPT.
+    expect(agile.vm.vmm.shadowPages).toBe(0);
+    expect(shadowRoot.vm.vmm.agile!.rootToNested).toBe(0);
+    expect(shadowRoot.vm.vmm.agile!.rootWindows).toBe(0);
+    // With no PTBR writes to speak of, the root stays shadowed.
+    expect(agileRun('memwalk.s:256,4096,20').vm.vmm.agile!.rootToNested).toBe(0);
+  });
+
+  it('case 8: once the PTBR writes stop and TLB misses dominate, the root goes back to shadow', () => {
+    // ctxswitch alongside memwalk: the root goes nested while the switches last, and back when memwalk's misses are the cost.
+    const modules = ['ctxswitch.s:2000', 'memwalk.s:1024,4096,100'];
+    const native = nativeRun(modules);
+    const agile = agileRun(modules);
+    expect(agile.console).toBe(native.console);
+    expect(agile.result.exitCode).toBe(native.exitCode);
+    const stats = agile.vm.vmm.agile!;
+    expect(stats.rootToNested).toBeGreaterThanOrEqual(1);
+    expect(stats.rootToShadow).toBeGreaterThanOrEqual(1);
+    expect(stats.rootSwitchCycles).toBeGreaterThan(0);
+    expect(agile.vm.vmm.exitsByReason.get('agile-root')).toBe(stats.rootToNested + stats.rootToShadow);
+    expect(vmStatsJson(agile.vm)).toMatchObject({ agile: { rootToNested: stats.rootToNested, rootToShadow: stats.rootToShadow } });
+    expect(agile.vmm.audit()).toEqual([]);
+  });
+
+  it('case 9: the test hook also switches the root both ways at random points, and the guest sees nothing', () => {
+    const module = 'forkstorm.s:8';
+    const native = nativeRun(module);
+    const forced = agileRun(module, { writes: 0, window: 2000, switchEvery: 1500, seed: 3 });
+    expect(forced.console).toBe(native.console);
+    expect(forced.result.exitCode).toBe(native.exitCode);
+    const stats = forced.vm.vmm.agile!;
+    expect(stats.rootToNested).toBeGreaterThan(2);
+    expect(stats.rootToShadow).toBeGreaterThan(2);
+    expect(forced.vmm.audit()).toEqual([]);
+  });
+
+  it('case 10: an agile pager of one\'s own switches at the root with vmm.nested.loadGuestRoot (pager API 3), and one that breaks its rule is stopped', async () => {
+    const module = 'forkstorm.s:6';
+    const native = nativeRun(module);
+    for (const name of ['agile-root.js', 'agile-shadow-first.js']) {
+      const pager = await agilePagerFile(name);
+      expect(pagerTranslation(pager)).toBe('agile');
+      const run = agileRun(module, {}, pager);
+      expect(run.console, name).toBe(native.console);
+      expect(run.result.exitCode).toBe(native.exitCode);
+      // Nothing of the guest's paging exits: its PTBR writes and faults run as under EPT.
+      expect(run.vm.vmm.exitsByReason.get('ptbr-write') ?? 0).toBe(0);
+      expect(run.vm.vmm.exitsByReason.get('ept-violation')).toBeGreaterThan(0);
+      expect(run.vm.vmm.agile).toBeNull();
+      expect(run.vmm.audit()).toEqual([]);
+    }
+    const broken = await agilePagerFile('agile-switchroot-after-guest-root.js');
+    expect(() => agileRun(module, {}, broken)).toThrow(PagerError);
+    expect(() => agileRun(module, {}, broken)).toThrow(/switchRoot: the pager switched at the root \(loadGuestRoot\); load a shadow root with loadRoot first/);
   });
 });

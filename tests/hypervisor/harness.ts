@@ -25,6 +25,7 @@ import type { EptOptions } from '../../hypervisor/ept.ts';
 import type { ShadowOptions } from '../../hypervisor/shadow.ts';
 import type { SharingOptions } from '../../hypervisor/sharing.ts';
 import type { SwapOptions } from '../../hypervisor/swap.ts';
+import type { DirtyLogOptions, MigrationOptions } from '../../hypervisor/migration.ts';
 import { hashFrames, type Vm } from '../../hypervisor/vm.ts';
 import { Vmm } from '../../hypervisor/vmm.ts';
 import type { VmmStats } from '../../hypervisor/vmstats.ts';
@@ -107,6 +108,9 @@ export interface RunOptions {
   readonly sharing?: SharingOptions;
   /** Host swapping (hypervisor/swap.ts); default off. */
   readonly swap?: SwapOptions;
+  /** Dirty logging and live migration (hypervisor/migration.ts); default off. */
+  readonly dirtyLog?: DirtyLogOptions;
+  readonly migration?: MigrationOptions;
   readonly vpid?: boolean;
   /** The MMU (TLB geometry, page-walk cache, ASID tagging): the VMM's, or the native machine's. */
   readonly mmu?: MmuConfig;
@@ -200,6 +204,8 @@ export function runIn(env: Env, image: Image, options: RunOptions = {}): Outcome
     agile: options.agile ?? TEST_AGILE,
     ...(options.sharing === undefined ? {} : { sharing: options.sharing }),
     ...(options.swap === undefined ? {} : { swap: options.swap }),
+    ...(options.dirtyLog === undefined ? {} : { dirtyLog: options.dirtyLog }),
+    ...(options.migration === undefined ? {} : { migration: options.migration }),
   });
   const { vm } = host.addVm({ name: 'guest', mode: env, memoryBytes, kernel: image });
   if (options.consoleInput !== undefined) vm.devices.console.feed(options.consoleInput);

@@ -63,6 +63,15 @@ const CONFIGS: readonly Config[] = [
   { holder: 'shadow', snoop: 'ept', vpid: true, extra: { name: 'page sharing and host swapping on a host smaller than the VMs', options: { sharing: { pages: 256, every: 2000 }, swap: { policy: 'random', seed: 5, reserve: 8 }, hostMemoryBytes: 80 * 1024 } } },
   { holder: 'dynamic', snoop: 'dynamic', vpid: false, extra: { name: 'host swapping (fifo), random switches', options: { swap: { policy: 'fifo', seed: 1, reserve: 8 }, hostMemoryBytes: 128 * 1024, dynamic: { ...TEST_DYNAMIC, randomEvery: 20_000 } } } },
   { holder: 'agile', snoop: 'agile', vpid: true, extra: { name: 'tables starting nested, a page-walk cache', options: { agile: { ...TEST_AGILE, start: 'nested', switchEvery: 3_000, seed: 5 }, mmu: { ...DEFAULT_MMU, pwcEntries: 16 } } } },
+  // Agile VMs sharing host memory: switched guest tables are the VMs' own frames (writableBacking), every other frame may be merged or evicted.
+  { holder: 'agile', snoop: 'agile', vpid: true, extra: { name: 'page sharing and host swapping, random moves', options: { agile: { ...TEST_AGILE, switchEvery: 5_000 }, sharing: { pages: 256, every: 2000 }, swap: { policy: 'random', seed: 7, reserve: 8 }, hostMemoryBytes: 88 * 1024 } } },
+  { holder: 'agile', snoop: 'shadow', vpid: false, extra: { name: 'page sharing, random moves', options: { agile: { ...TEST_AGILE, switchEvery: 5_000 }, sharing: { pages: 256, every: 2000 } } } },
+  // Reclaim policies (hypervisor/reclaim.ts) on a host smaller than the VMs: frames evicted, a balloon device offered.
+  { holder: 'ept', snoop: 'shadow', vpid: false, extra: { name: 'reclaim swap on a host smaller than the VMs', options: { reclaim: { policy: 'swap' }, swap: { policy: undefined, seed: 1, reserve: 8 }, hostMemoryBytes: 80 * 1024 } } },
+  // Live migration (hypervisor/migration.ts): both VMs move to new host frames mid-run (pml logging under EPT, wp otherwise); the old frames go back to the host, zeroed.
+  { holder: 'ept', snoop: 'shadow', vpid: true, extra: { name: 'both VMs live-migrated', options: { migration: { at: 200_000, bandwidth: 5000, maxRounds: 30, stopPages: 50 } } } },
+  { holder: 'dynamic', snoop: 'ept', vpid: false, extra: { name: 'both VMs live-migrated with wp logging, random switches', options: { migration: { at: 300_000, bandwidth: 5000, maxRounds: 30, stopPages: 50 }, dirtyLog: { method: 'wp', pmlSize: 512, every: 100_000 }, dynamic: { ...TEST_DYNAMIC, randomEvery: 20_000 } } } },
+  { holder: 'dynamic', snoop: 'ept', vpid: true, extra: { name: 'reclaim balloon-swap, random switches', options: { reclaim: { policy: 'balloon-swap' }, swap: { policy: undefined, seed: 1, reserve: 8 }, hostMemoryBytes: 88 * 1024, dynamic: { ...TEST_DYNAMIC, randomEvery: 20_000 } } } },
 ];
 
 /** TLB entries tagged with a VM's VPID must map host frames that VM owns (VPIDs only). */
@@ -123,6 +132,8 @@ describe.each(CONFIGS.map((c) => ({ ...c, with: c.extra ? `, ${c.extra.name}` : 
       expect(vm.vmm.dynamic!.toShadow, vm.name).toBeGreaterThan(10);
       expect(vm.vmm.dynamic!.toNested, vm.name).toBeGreaterThan(10);
     }
+    // Both VMs really finished on the destination frames.
+    if (config.extra?.options.migration) for (const vm of [holder, snoop]) expect(vm.vmm.migration!.completed, vm.name).toBe(true);
     // Sharing host memory really merged frames, and really swapped them out and in.
     if (config.extra?.options.sharing) expect(holder.vmm.sharing!.merged + snoop.vmm.sharing!.merged).toBeGreaterThan(0);
     if (config.extra?.options.swap) {
@@ -134,5 +145,56 @@ describe.each(CONFIGS.map((c) => ({ ...c, with: c.extra ? `, ${c.extra.name}` : 
       expect(vm.vmm.agile!.toShadow, vm.name).toBeGreaterThan(0);
       expect(vm.vmm.agile!.toNested, vm.name).toBeGreaterThan(0);
     }
+  });
+});
+
+// ---------------------------------------------------------------- frames reclaimed from one VM, given to another
+
+/**
+ * Ballooning and host swapping take frames from one VM and give them to another (issue 14
+ * section 4): a frame must carry nothing of its old owner. The spy (guests/balloon-spy.s) writes a
+ * secret into 8 pages, balloons them away and reads two back (zeros, never the secret); the
+ * holder keeps a secret that the host swaps out and back. Meanwhile the scanner
+ * (guests/fresh-scan.s) touches 64 fresh pages, which the host backs with the frames just freed,
+ * and must read only zeros. Under shadow, EPT and dynamic VMs, with every reclaim policy.
+ */
+const SPY = guestImage('tests/hypervisor/guests/balloon-spy.s');
+const SCAN = guestImage('tests/hypervisor/guests/fresh-scan.s');
+const RECLAIM_CASES = [
+  ...(['shadow', 'ept', 'dynamic', 'agile'] as const).map((mode) => ({ name: `ballooned frames (${mode})`, victim: SPY, mode, reclaim: 'balloon' as const, host: 2 * MiB })),
+  ...(['shadow', 'ept', 'dynamic'] as const).map((mode) => ({ name: `ballooned frames, swapping on (${mode})`, victim: SPY, mode, reclaim: 'balloon-swap' as const, host: 96 * 1024 })),
+  ...(['shadow', 'ept', 'dynamic'] as const).map((mode) => ({ name: `swapped-out frames (${mode})`, victim: HOLDER, mode, reclaim: 'swap' as const, host: 96 * 1024 })),
+  { name: 'swapped-out frames (agile)', victim: HOLDER, mode: 'agile' as const, reclaim: 'swap' as const, host: 128 * 1024 },
+];
+describe.each(RECLAIM_CASES)('reclaim: $name', ({ victim, mode, reclaim, host }) => {
+  it('the next owner of a reclaimed frame sees zeros, the victim sees zeros or its own data', () => {
+    const vmm = new Vmm({ hostMemoryBytes: host, quantum: QUANTUM, reclaim: { policy: reclaim }, swap: { policy: undefined, seed: 1, reserve: 4 }, dynamic: { ...TEST_DYNAMIC, randomEvery: 20_000 } });
+    const a = vmm.addVm({ name: 'victim', mode, memoryBytes: GUEST_MEMORY, kernel: victim }).vm;
+    const b = vmm.addVm({ name: 'scanner', mode: mode === 'ept' ? 'shadow' : 'ept', memoryBytes: GUEST_MEMORY, kernel: SCAN }).vm;
+    const watchdogs = [a, b].map((vm) => installWatchdog(vm, MAX_INSTRUCTIONS));
+    // Host frames that held the victim's secret pages, whenever they were backed.
+    const secretFrames = new Set<number>();
+    const problems: string[] = [];
+    let rounds = 0;
+    vmm.run(MAX_INSTRUCTIONS, () => {
+      for (let gfn = 0x40; gfn < 0x48; gfn++) if (a.p2m[gfn]! > 0) secretFrames.add(a.p2m[gfn]! >>> 12);
+      if (++rounds % AUDIT_EVERY === 0) problems.push(...vmm.audit());
+      return problems.length === 0;
+    });
+    problems.push(...vmm.audit());
+    expect(problems.slice(0, 10)).toEqual([]);
+    expect(watchdogs.map((w) => w.tripped)).toEqual([false, false]);
+    expect(output(b)).toBe('fresh pages zero\n');
+    if (victim === SPY) {
+      expect(output(a)).toBe('given pages zero\n');
+      expect(a.vmm.balloon!.framesInflated).toBe(8);
+      expect(a.vmm.balloon!.touches).toBe(2);
+    } else {
+      expect(output(a)).toBe('secret intact\n');
+      expect(a.vmm.swap!.pagesOut).toBeGreaterThan(0);
+    }
+    // The scanner really was given frames that had held the secret.
+    const scannerFrames = new Set(Array.from(b.p2m.subarray(0x80, 0xc0), (h) => h >>> 12));
+    expect([...secretFrames].some((f) => scannerFrames.has(f)), 'a secret frame went to the scanner').toBe(true);
   });
 });

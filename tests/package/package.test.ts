@@ -188,7 +188,7 @@ describe('the installed library', () => {
     expect(out).toMatchObject({ reason: 'halted', exitCode: 42, jobs: 2 });
     expect(out.exits[0]).toBe(0);
     expect(out.exits[1]).toBeGreaterThan(0);
-    expect((out as unknown as { pagers: unknown }).pagers).toEqual({ api: 2, shadow: 'shadow', ept: 'ept', error: 'function', load: 'function', cells: 1 });
+    expect((out as unknown as { pagers: unknown }).pagers).toEqual({ api: 3, shadow: 'shadow', ept: 'ept', error: 'function', load: 'function', cells: 1 });
   });
 
   it('case 8: a strict TypeScript consumer (tsc --init defaults) type-checks against the declarations', () => {
