@@ -21,7 +21,7 @@ const JIT_SUITES = [
   'tests/emulator/{alu,branch,mem,traps,mmu,tlb,tlb-model,miss-path,pwc-model}.test.ts',
   'tests/kernel/*.test.ts',
   'tests/hypervisor/{equivalence,translation.property,isolation,pv,dynamic,ept-walk,console,dirty-log,migration,agile}.test.ts',
-  'tests/debugger/{execution,timetravel,state,history.property,dynamic}.test.ts',
+  'tests/debugger/{execution,timetravel,timetravel-vmm,state,history.property,dynamic}.test.ts',
 ];
 
 export default defineConfig({
