@@ -342,11 +342,7 @@ function softwareProbe(target: InspectTarget, view: CpuView, va: number, access:
   const walker = new Walker(target.hostMemory);
   const steps: WalkStep[] = [];
   walker.trace = steps;
-  const profile = target.profile;
-  const result = (ok: boolean, hostPhys: number, extra: Partial<ProbeResult>): ProbeResult => ({
-    va, access, ok, hostPhys, cause: undefined, faultGuestPhys: undefined, pageShift: 12, leafBits: 0, steps,
-    tlbHit: false, tlbIndex: -1, cycles: steps.length ? profile.walkStartCycles + steps.length * profile.walkRefCycles : 0, ...extra,
-  });
+  const result = (ok: boolean, hostPhys: number, extra: Partial<ProbeResult>): ProbeResult => softwareResult(target, va, access, steps, ok, hostPhys, extra);
   const { on, root } = target.guestPaging(view);
   let gpa = va;
   let bits = PTE.V | PTE.W | PTE.X | PTE.U | PTE.A | PTE.D;
@@ -376,17 +372,21 @@ function shadowSoftwareProbe(target: InspectTarget, view: CpuView, va: number, a
   const walker = new Walker(target.hostMemory);
   const steps: WalkStep[] = [];
   walker.trace = steps;
-  const profile = target.profile;
   const s1 = new StageResult();
   const status = walker.walk(TV32_PAGING, root, va, 'guest', s1, null);
   const user = !(view.cpu.cr[CR.STATUS]! & STATUS.MODE);
   const ok = status === WALK_OK && permits(s1.leaf, access, user);
   // A shadow walk that fails is a hidden or a true fault: the VMM decides (see the guest's walk).
   const cause = ok ? undefined : status === WALK_OK ? PROTECTION[access] : NOT_PRESENT[access];
+  return softwareResult(target, va, access, steps, ok, ok ? s1.output : -1, ok ? { cause, pageShift: s1.pageShift, leafBits: s1.leaf } : { cause });
+}
+
+/** A software walk's probe result: no TLB, each traced reference one memory reference. */
+function softwareResult(target: InspectTarget, va: number, access: AccessType, steps: WalkStep[], ok: boolean, hostPhys: number, extra: Partial<ProbeResult>): ProbeResult {
+  const profile = target.profile;
   return {
-    va, access, ok, hostPhys: ok ? s1.output : -1, cause, faultGuestPhys: undefined, pageShift: ok ? s1.pageShift : 12,
-    leafBits: ok ? s1.leaf : 0, steps, tlbHit: false, tlbIndex: -1,
-    cycles: steps.length ? profile.walkStartCycles + steps.length * profile.walkRefCycles : 0,
+    va, access, ok, hostPhys, cause: undefined, faultGuestPhys: undefined, pageShift: 12, leafBits: 0, steps,
+    tlbHit: false, tlbIndex: -1, cycles: steps.length ? profile.walkStartCycles + steps.length * profile.walkRefCycles : 0, ...extra,
   };
 }
 
@@ -402,11 +402,7 @@ function agileSoftwareProbe(target: InspectTarget, view: CpuView, va: number, ac
   const walker = new Walker(target.hostMemory);
   const steps: WalkStep[] = [];
   walker.trace = steps;
-  const profile = target.profile;
-  const result = (ok: boolean, hostPhys: number, extra: Partial<ProbeResult>): ProbeResult => ({
-    va, access, ok, hostPhys, cause: undefined, faultGuestPhys: undefined, pageShift: 12, leafBits: 0, steps,
-    tlbHit: false, tlbIndex: -1, cycles: steps.length ? profile.walkStartCycles + steps.length * profile.walkRefCycles : 0, ...extra,
-  });
+  const result = (ok: boolean, hostPhys: number, extra: Partial<ProbeResult>): ProbeResult => softwareResult(target, va, access, steps, ok, hostPhys, extra);
   const s1 = new StageResult();
   const status = walker.walk(AGILE_PAGING, root, va, 'guest', s1, null);
   if (status !== WALK_OK) return result(false, -1, { cause: NOT_PRESENT[access] });
