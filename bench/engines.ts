@@ -1,6 +1,7 @@
 // `npm run bench -- engines`: the interpreter and the translating engine side by side, in the
-// same process and the same run (issue 16 §4): guest MIPS of each (median of BENCH_RUNS runs
-// after a warm-up, the engines' runs interleaved so that machine noise hits both alike), their
+// same process and the same run (issue 16 §4): guest MIPS of each (median of at least BENCH_RUNS
+// runs after three warm-up runs, more for short guests, the engines' runs interleaved so that
+// machine noise hits both alike), their
 // ratio, and the code cache the translating engine filled. Every row also checks that both
 // engines left identical statistics (a faster engine that changes one statistic is wrong).
 
@@ -121,6 +122,8 @@ export interface EngineRow {
   guest: string;
   setup: string;
   instructions: number;
+  /** Measured runs of each engine. */
+  runs: number;
   interpMips: number;
   jitMips: number;
   blocks: number;
@@ -128,36 +131,45 @@ export interface EngineRow {
   identical: boolean;
 }
 
-/** Measure one workload on both engines, interleaved. */
+/** Warm-up runs of each engine before the measured ones. */
+const WARMUP = 3;
+/** Short workloads run more often: until each engine has this much measured time (and at most MAX_RUNS runs). */
+const MIN_SECONDS = 0.4;
+const MAX_RUNS = 41;
+
+/** Measure one workload on both engines, interleaved: at least `runs` runs each after WARMUP, more for short ones. */
 export function compareEngines(w: EngineWorkload, runs = RUNS): EngineRow {
   const interp = w.run('interp');
   const jit = w.run('jit');
   const identical = JSON.stringify(interp.stats.toJSON()) === JSON.stringify(jit.stats.toJSON()) && interp.stats.cycles === jit.stats.cycles;
+  for (let i = 1; i < WARMUP; i++) for (const e of ['interp', 'jit'] as Engine[]) w.run(e);
   const mips: Record<Engine, number[]> = { interp: [], jit: [] };
-  for (let i = 0; i < runs; i++) {
+  const seconds: Record<Engine, number> = { interp: 0, jit: 0 };
+  for (let i = 0; i < MAX_RUNS && (i < runs || Math.min(seconds.interp, seconds.jit) < MIN_SECONDS); i++) {
     for (const e of (i % 2 === 0 ? ['interp', 'jit'] : ['jit', 'interp']) as Engine[]) {
       const r = w.run(e);
       mips[e].push(r.instructions / r.seconds / 1e6);
+      seconds[e] += r.seconds;
     }
   }
   const size = jit.cpu.jitCacheSize;
   return {
-    guest: w.guest, setup: w.setup, instructions: interp.instructions, interpMips: median(mips.interp), jitMips: median(mips.jit),
+    guest: w.guest, setup: w.setup, instructions: interp.instructions, runs: mips.jit.length, interpMips: median(mips.interp), jitMips: median(mips.jit),
     blocks: size.blocks, sourceKiB: size.sourceBytes / 1024, identical,
   };
 }
 
 export function engineRowCells(r: EngineRow): string[] {
-  return [r.guest, r.setup, r.instructions.toLocaleString('en-US'), r.interpMips.toFixed(1), r.jitMips.toFixed(1),
+  return [r.guest, r.setup, r.instructions.toLocaleString('en-US'), String(r.runs), r.interpMips.toFixed(1), r.jitMips.toFixed(1),
     `${(r.jitMips / r.interpMips).toFixed(2)}x`, String(r.blocks), r.sourceKiB.toFixed(1), r.identical ? 'yes' : 'NO'];
 }
 /** The `engines` part of `npm run bench`. */
 export function enginesTable(printTable: (header: string[], rows: string[][], left: number) => void, runs = RUNS): void {
-  console.log(`\nEngines: the interpreter and the translating engine in the same process, runs interleaved; MIPS the median of ${runs} runs`
-    + ' after a warm-up; code KiB: generated source in the cache at the end of a run\n');
+  console.log(`\nEngines: the interpreter and the translating engine in the same process, runs interleaved; MIPS the median of the runs`
+    + ` (at least ${runs}, more for short guests: ${MIN_SECONDS} s of each engine) after ${WARMUP} warm-up runs; code KiB: generated source in the cache at the end of a run\n`);
   const rows: string[][] = [];
   for (const w of [...guestWorkloads(), ...kernelWorkloads()]) rows.push(engineRowCells(compareEngines(w, runs)));
   printTable(ENGINE_HEADER, rows, 2);
 }
 
-export const ENGINE_HEADER = ['guest', 'setup', 'instructions', 'interp MIPS', 'jit MIPS', 'jit/interp', 'blocks', 'code KiB', 'stats identical'];
+export const ENGINE_HEADER = ['guest', 'setup', 'instructions', 'runs', 'interp MIPS', 'jit MIPS', 'jit/interp', 'blocks', 'code KiB', 'stats identical'];

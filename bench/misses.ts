@@ -17,6 +17,7 @@
 // associative ones, against the plain scans it replaced, each geometry in its own process.
 
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -80,6 +81,8 @@ export interface SpreadRow {
  */
 export function acrossProcesses(guests: readonly { name: string; worker: string; setups: readonly string[] }[], processes: number, runs: number, baseline: string | undefined): SpreadRow[] {
   const roots = baseline === undefined ? [ROOT] : [ROOT, path.resolve(baseline)];
+  // A baseline from before the translating engine (565015d, the interpreter the issue's ratios are to) runs the interpreter only.
+  const hasJit = roots.map((root) => existsSync(path.join(root, 'emulator/jit/engine.ts')));
   const configs = guests.flatMap((g) => g.setups.map((setup) => ({
     guest: g, setup, results: roots.map(() => ({ interp: [] as ProcessResult[], jit: [] as ProcessResult[] })),
   })));
@@ -87,7 +90,7 @@ export function acrossProcesses(guests: readonly { name: string; worker: string;
     for (const c of configs) {
       for (const engine of p % 2 === 0 ? ENGINES : [...ENGINES].reverse()) {
         const order = p % 2 === 0 ? roots.map((_, i) => i) : roots.map((_, i) => roots.length - 1 - i);
-        for (const r of order) c.results[r]![engine].push(worker<ProcessResult>(['guest', roots[r]!, c.guest.worker, c.setup, engine, runs]));
+        for (const r of order) if (engine === 'interp' || hasJit[r]) c.results[r]![engine].push(worker<ProcessResult>(['guest', roots[r]!, c.guest.worker, c.setup, engine, runs]));
       }
     }
   }
@@ -137,9 +140,15 @@ export function spreadRowCells(r: SpreadRow): string[] {
     i.toFixed(1), rangeCell(r.engines.interp.mips), slowCell(r.engines.interp.mips),
     j.toFixed(1), rangeCell(r.engines.jit.mips), slowCell(r.engines.jit.mips), `${(j / i).toFixed(2)}x`];
   if (r.baseline) {
-    const bi = median(r.baseline.interp.mips), bj = median(r.baseline.jit.mips);
-    row.push(bi.toFixed(1), rangeCell(r.baseline.interp.mips), bj.toFixed(1), rangeCell(r.baseline.jit.mips),
-      `${(i / bi).toFixed(2)}x`, `${(j / bj).toFixed(2)}x`, `${(j / bi).toFixed(2)}x`);
+    const bi = median(r.baseline.interp.mips);
+    if (r.baseline.jit.mips.length === 0) {
+      // The baseline has no translating engine.
+      row.push(bi.toFixed(1), rangeCell(r.baseline.interp.mips), '-', '-', `${(i / bi).toFixed(2)}x`, '-', `${(j / bi).toFixed(2)}x`);
+    } else {
+      const bj = median(r.baseline.jit.mips);
+      row.push(bi.toFixed(1), rangeCell(r.baseline.interp.mips), bj.toFixed(1), rangeCell(r.baseline.jit.mips),
+        `${(i / bi).toFixed(2)}x`, `${(j / bj).toFixed(2)}x`, `${(j / bi).toFixed(2)}x`);
+    }
   }
   return row;
 }

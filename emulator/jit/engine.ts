@@ -23,7 +23,7 @@
 import { ACCESS } from '../../isa/arch.ts';
 import { CpuState, MEM_SIZE, STOP, TRAP_LOOP_LIMIT, type StopCode } from '../cpu-state.ts';
 import { CODE_BIT, COLD as COLD_ENTRY, CodeCache, DEFAULT_MAX_BLOCKS, HOT_THRESHOLD, NOT_TRANSLATED as UNTRANSLATED, type CodePage, type JitStats } from './code-cache.ts';
-import { FastPath, blockPlan, compilePlan, cycleKey, knownBlock, rememberBlock, translatable, type Runtime } from './translator.ts';
+import { FastPath, blockPlan, compilePlan, cycleKey, entryLength, knownBlock, rememberBlock, translatable, type Runtime } from './translator.ts';
 
 /** The CPU engines: the interpreter (the reference) and the translating engine. */
 export type Engine = 'interp' | 'jit';
@@ -271,10 +271,11 @@ export abstract class JitEngine extends CpuState {
     const phys = base + 4 * k;
     rememberBlock(phys, plan, costs, this.jitHotThreshold, compiled);
     page.blocks[k] = fn;
-    page.lengths[k] = plan.words.length;
+    const length = entryLength(plan);
+    page.lengths[k] = length;
     cache.added(page, source.length);
     if (this.jitKeepSource) this.jitSources.set(phys, source);
-    return plan.words.length;
+    return length;
   }
 
   /** At a first visit of word k of a frame: install the block compiled there before, if any; returns the entry's length (COLD without one). */
@@ -285,11 +286,11 @@ export abstract class JitEngine extends CpuState {
     if (known === undefined) return COLD;
     for (let i = 0; i < known.indices.length; i++) cache.uses(frame, known.indices[i]!);
     page.blocks[k] = known.fn;
-    page.lengths[k] = known.words.length;
+    page.lengths[k] = known.length;
     cache.added(page, known.source.length);
     cache.stats.blocksReused++;
     if (this.jitKeepSource) this.jitSources.set(phys, known.source);
-    return known.words.length;
+    return known.length;
   }
 
   /**
@@ -300,7 +301,9 @@ export abstract class JitEngine extends CpuState {
    * was dropped (the next fetch must translate) or the block's own page was written.
    * @internal called by generated code.
    */
-  jitAccess(w: number, va: number, pc: number, instret: number, cyclesBefore: number): number {
+  jitAccess(wHi: number, wLo: number, va: number, pc: number, instret: number, cyclesBefore: number): number {
+    // The instruction word in two halves: small integers, which V8 passes untagged (a 32-bit literal may be a heap number).
+    const w = (wHi << 16) | wLo;
     const S = this.jitFast!;
     const mmu = this.mmu;
     const mem = this.mem;

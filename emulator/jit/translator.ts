@@ -57,7 +57,7 @@ export type BlockFn = (rt: Runtime, pc0: number) => void;
 /** The objects generated code works on (a block's first parameter). */
 export interface Runtime {
   S: FastPath;
-  cpu: { jitAccess(w: number, va: number, pc: number, instret: number, cyclesBefore: number): number; jitRefetch(pc: number): number };
+  cpu: { jitAccess(wHi: number, wLo: number, va: number, pc: number, instret: number, cyclesBefore: number): number; jitRefetch(pc: number): number };
   R: Int32Array;
   m32: Int32Array;
   u8: Uint8Array;
@@ -82,11 +82,6 @@ export function translatable(w: number): boolean {
   if (op <= JOp.REMU) return (w & R_RESERVED) === 0;
   if (op >= JOp.SLLI && op <= JOp.SRAI) return (w & SH_RESERVED) === 0;
   return isAlu(op) || isMemory(op) || isBranch(op) || op === JOp.JAL || op === JOp.JALR;
-}
-
-/** Does the block end after this instruction? */
-function endsBlock(op: number): boolean {
-  return isBranch(op) || op === JOp.JAL || op === JOp.JALR;
 }
 
 /** How one instruction's code is placed: literals in a block, variables in the stepper. */
@@ -141,7 +136,7 @@ function memoryCode(op: number, o: Operands, p: Place): string {
   const refetch = `S.brk = 0; ${p.k === 0 ? 'R[0] = 0; ' : ''}S.pc = ${p.pcNext}; S.instret = i0 + ${p.k + 1}; S.insnCycles += ${p.cyclesAfter}; `
     + `if (cpu.jitRefetch(${p.pcNext}) === 0) return; S.insnCycles -= ${p.cyclesAfter}; fh0 = S.fHits - ${p.k + 1}; rf = ${p.k + 1};`;
   const miss = [
-    `${fetchesThrough(p.k)}pa = cpu.jitAccess(${p.word}, va, ${p.pc}, i0 + ${p.k}, ${p.cyclesBefore});`,
+    `${fetchesThrough(p.k)}pa = cpu.jitAccess(${(Number(p.word) >>> 16)}, ${Number(p.word) & 0xffff}, va, ${p.pc}, i0 + ${p.k}, ${p.cyclesBefore});`,
     `if (pa < 0) return;`,
     access('pa'),
     p.last ? exitAfter(p, p.pcNext) : `if (S.brk !== 0) { ${refetch} }`,
@@ -186,29 +181,43 @@ function literalOperands(w: number, pc: string): Operands {
   };
 }
 
-/** A block: its words and, for each, its word index in the page (a trace may follow jumps). */
+/**
+ * A block: one or more segments of code in one page (a region), flattened. Segment j is
+ * words[starts[j]] up to starts[j + 1] (or the end), each with its word index in the page (a
+ * segment may follow jumps). Segment 0 starts at the entry.
+ */
 export interface BlockPlan {
   readonly words: readonly number[];
   readonly indices: readonly number[];
+  readonly starts: readonly number[];
+}
+
+/** The most segments in one block, and the most instructions in all of them. */
+export const MAX_SEGMENTS = 24;
+export const MAX_REGION_INSNS = 256;
+
+/** The length of a plan's first segment: what a block's entry needs before the pass's limit. */
+export function entryLength(plan: BlockPlan): number {
+  return plan.starts.length > 1 ? plan.starts[1]! : plan.words.length;
 }
 
 /**
- * The block starting at word index `start` of the page at `pageBase`: straight on, past
+ * The segment starting at word index `start` of the page at `pageBase`: straight on, past
  * conditional branches (side exits), through `jal`s whose target is in the same page (the next
- * fetch is then still the same page's), until a `jalr`, a branch or jump back to the start (the
- * block then loops), a word not translated, the page's end, a word already in the block or
- * MAX_BLOCK_INSNS.
+ * fetch is then still the same page's), until a `jalr`, a branch or jump back to the start, a
+ * word not translated, the page's end, a word already in the segment, MAX_BLOCK_INSNS or
+ * (with `stops`) the start of another segment.
  */
-export function blockPlan(m32: Int32Array, pageBase: number, start: number): BlockPlan {
-  const words: number[] = [];
-  const indices: number[] = [];
+function segmentPlan(m32: Int32Array, pageBase: number, start: number, words: number[], indices: number[], stops: ReadonlySet<number> | null): void {
   const seen = new Set<number>();
-  for (let k = start; k >= 0 && k < 1024 && words.length < MAX_BLOCK_INSNS && !seen.has(k);) {
+  let n = 0;
+  for (let k = start; k >= 0 && k < 1024 && n < MAX_BLOCK_INSNS && !seen.has(k) && (k === start || stops === null || !stops.has(k));) {
     const w = m32[(pageBase >>> 2) + k]!;
     if (!translatable(w)) break;
     words.push(w);
     indices.push(k);
     seen.add(k);
+    n++;
     const op = w >>> 26;
     if (op === JOp.JALR) break;
     if (op === JOp.JAL) {
@@ -220,79 +229,152 @@ export function blockPlan(m32: Int32Array, pageBase: number, start: number): Blo
     if (isBranch(op) && k + ((w << 14) >> 14) === start) break;
     k++;
   }
-  return { words, indices };
+}
+
+/** The word indices a segment may go to next (in its order), and the return points of its calls. */
+function segmentExits(words: readonly number[], indices: readonly number[], from: number, to: number, out: number[]): void {
+  for (let i = from; i < to; i++) {
+    const w = words[i]!;
+    const op = w >>> 26;
+    const k = indices[i]!;
+    const last = i === to - 1;
+    if (isBranch(op)) {
+      out.push(k + ((w << 14) >> 14));
+      if (last) out.push(k + 1);
+    } else if (op === JOp.JAL) {
+      // The call's return point (a jalr in this block or later may come back to it).
+      if (((w >>> 22) & 15) !== 0) out.push(k + 1);
+      if (last) out.push(k + ((w << 10) >> 10));
+    } else if (last && op !== JOp.JALR) {
+      out.push(k + 1);
+    }
+  }
+}
+
+/**
+ * The block entered at word index `start` of the page at `pageBase`: the segment there and,
+ * breadth first, the segments where it and they go next in the same page (branch targets both
+ * ways, jump targets, the return points of calls), up to MAX_SEGMENTS and MAX_REGION_INSNS. A
+ * block goes from one segment to the next without returning to the engine (see blockSource).
+ */
+export function blockPlan(m32: Int32Array, pageBase: number, start: number): BlockPlan {
+  const words: number[] = [];
+  const indices: number[] = [];
+  // Where segments start: breadth first from the entry, each segment planned on its own.
+  const labels: number[] = [];
+  const planned = new Set<number>();
+  const queue = [start];
+  const exits: number[] = [];
+  let total = 0;
+  for (let q = 0; q < queue.length && labels.length < MAX_SEGMENTS; q++) {
+    const s = queue[q]!;
+    if (planned.has(s) || s < 0 || s >= 1024) continue;
+    planned.add(s);
+    words.length = indices.length = 0;
+    segmentPlan(m32, pageBase, s, words, indices, null);
+    if (words.length === 0) continue;
+    total += words.length;
+    if (total > MAX_REGION_INSNS && labels.length > 0) break;
+    labels.push(s);
+    exits.length = 0;
+    segmentExits(words, indices, 0, words.length, exits);
+    for (const t of exits) if (!planned.has(t)) queue.push(t);
+  }
+  // Then each segment again, ending where another starts (it goes on there): no code twice.
+  const stops = new Set(labels);
+  const starts: number[] = [];
+  words.length = indices.length = 0;
+  for (const s of labels) {
+    starts.push(words.length);
+    segmentPlan(m32, pageBase, s, words, indices, stops);
+  }
+  return { words, indices, starts };
 }
 
 /** The JavaScript source of a block (the body of `function (pc0)`), for debugging and tests. */
 export function blockSource(plan: BlockPlan, opCycles: Int32Array, takenCycles: number): string {
-  const { words, indices } = plan;
-  const n = words.length;
-  const lastWord = words[n - 1]!;
-  const lastOp = lastWord >>> 26;
-  const pcAt = (k: number): string => (k === 0 ? 'pc0' : `((pc0 + ${4 * (indices[k]! - indices[0]!)}) >>> 0)`);
-  const pcAfter = (k: number): string => `((pc0 + ${4 * (indices[k]! - indices[0]! + 1)}) >>> 0)`;
-  const targetOf = (k: number): number => indices[k]! + ((words[k]! >>> 26) === JOp.JAL ? (words[k]! << 10) >> 10 : (words[k]! << 14) >> 14);
-  // A block whose last instruction branches or jumps back to its first loops inside its function
-  // while another whole pass fits before the pass's limit (S.limit), as the dispatcher would run it.
-  const selfLoop = (isBranch(lastOp) || lastOp === JOp.JAL) && targetOf(n - 1) === indices[0];
-  const lines = selfLoop ? ['let va = 0, pa = 0;', 'for (;;) {', 'const i0 = S.instret; let fh0 = S.fHits, rf = 0;'] : ['const i0 = S.instret; let fh0 = S.fHits, rf = 0;', 'let va = 0, pa = 0;'];
-  // Cycles of the instructions before k: their base costs, and the taken cost of the jumps followed.
-  let cycles = 0;
-  let endsWithJump = false;
-  const fetches = n >= 2 ? fetchAccount(n - 1) : '';
-  for (let k = 0; k < n; k++) {
-    const w = words[k]!;
-    const op = w >>> 26;
-    const pc = pcAt(k);
-    const last = k === n - 1;
-    const place: Place = {
-      k, last, word: String(w), pc, pcNext: pcAfter(k), cyclesBefore: String(cycles), cyclesAfter: String(cycles + opCycles[op]!), takenCycles,
-    };
-    const o = literalOperands(w, pc);
-    const r0 = k === 0 ? 'R[0] = 0; ' : '';
-    lines.push(`// ${k}: ${(w >>> 0).toString(16).padStart(8, '0')}`);
-    if (selfLoop && last) {
-      const again = [
-        `${fetches}S.instret = i0 + ${n}; S.insnCycles += ${place.cyclesAfter} + ${takenCycles};`,
-        `if (S.instret + ${n} <= S.limit) { S.fUsed = S.instret; S.fHits++; continue; }`,
-        'S.pc = pc0; return;',
-      ].join('\n');
-      if (op === JOp.JAL) {
-        lines.push(`${writeRd(o, place.pcNext)} ${r0}`, again);
-      } else {
-        lines.push(`if (${branchCondition(op, o)}) {\n${r0}${again}\n}`);
-        lines.push(`${r0}${fetches}S.instret = i0 + ${n}; S.pc = ${place.pcNext}; S.insnCycles += ${place.cyclesAfter}; return;`);
+  const { words, indices, starts } = plan;
+  const base = indices[0]!;
+  const segments = starts.length;
+  const segEnd = (j: number): number => (j + 1 < segments ? starts[j + 1]! : words.length);
+  // The segment starting at each word index, and the pcs of the call return points (what a jalr compares with).
+  const label = new Map<number, number>();
+  for (let j = 0; j < segments; j++) label.set(indices[starts[j]!]!, j);
+  const returnPoints: number[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if ((w >>> 26) === JOp.JAL && ((w >>> 22) & 15) !== 0 && label.has(indices[i]! + 1) && !returnPoints.includes(indices[i]! + 1)) returnPoints.push(indices[i]! + 1);
+  }
+  const pcOf = (index: number): string => (index === base ? 'pc0' : `((pc0 + ${4 * (index - base)}) >>> 0)`);
+  /**
+   * Leave the segment for word index `target` (pc expression `pc`), everything retired: into the
+   * segment there when the block has one and it fits before the pass's limit (its first fetch
+   * is a fetch-slot hit, as the engine's would be: the same page, whose translations are still
+   * valid), else back to the engine.
+   */
+  const goTo = (target: number, pc: string): string => {
+    const j = label.get(target);
+    if (j === undefined) return `S.pc = ${pc}; return;`;
+    const len = segEnd(j) - starts[j]!;
+    looped = true;
+    return `if (S.instret + ${len} <= S.limit) { S.fUsed = S.instret; S.fHits++; i0 = S.instret; fh0 = S.fHits; rf = 0; L = ${j}; continue; } S.pc = ${pc}; return;`;
+  };
+  // Set by goTo when a segment goes on into one of the block's (then the segments are the cases of a loop).
+  let looped = false;
+  const lines: string[] = [];
+  for (let j = 0; j < segments; j++) {
+    const from = starts[j]!;
+    const n = segEnd(j) - from;
+    lines.push(`case ${j}: {`);
+    // Cycles of the segment's instructions before k: their base costs, and the taken cost of the jumps followed.
+    let cycles = 0;
+    const fetches = n >= 2 ? fetchAccount(n - 1) : '';
+    for (let k = 0; k < n; k++) {
+      const i = from + k;
+      const w = words[i]!;
+      const op = w >>> 26;
+      const index = indices[i]!;
+      const pc = pcOf(index);
+      const last = k === n - 1;
+      const place: Place = {
+        k, last, word: String(w), pc, pcNext: pcOf(index + 1), cyclesBefore: String(cycles), cyclesAfter: String(cycles + opCycles[op]!), takenCycles,
+      };
+      const o = literalOperands(w, pc);
+      const r0 = k === 0 ? 'R[0] = 0; ' : '';
+      lines.push(`// ${j}.${k}: ${(w >>> 0).toString(16).padStart(8, '0')}`);
+      const target = index + (op === JOp.JAL ? (w << 10) >> 10 : (w << 14) >> 14);
+      if (isBranch(op)) {
+        // Taken, the segment ends here; not taken, it goes on (or ends, the last).
+        lines.push(`if (${branchCondition(op, o)}) { ${r0}${fetchesThrough(k)}S.instret = i0 + ${k + 1}; S.insnCycles += ${place.cyclesAfter} + ${takenCycles}; ${goTo(target, `((${pc} + (${o.imm} << 2)) >>> 0)`)} }`);
+        if (k === 0) lines.push('R[0] = 0;');
+        cycles += opCycles[op]!;
+        if (last) lines.push(`${fetches}S.instret = i0 + ${n}; S.insnCycles += ${cycles}; ${goTo(index + 1, place.pcNext)}`);
+        continue;
       }
-      continue;
-    }
-    if (!last && isBranch(op)) {
-      // A side exit: taken, the block ends here; not taken, it goes on.
-      const exitFetches = fetchesThrough(k);
-      lines.push(`if (${branchCondition(op, o)}) { ${r0}${exitFetches}S.pc = (${pc} + (${o.imm} << 2)) >>> 0; S.instret = i0 + ${k + 1}; S.insnCycles += ${place.cyclesAfter} + ${takenCycles}; return; }`);
+      if (op === JOp.JAL) {
+        lines.push(writeRd(o, place.pcNext));
+        if (k === 0) lines.push('R[0] = 0;');
+        cycles += opCycles[op]! + takenCycles;
+        // Followed (not the last): the next instruction is the target's.
+        if (last) lines.push(`${fetches}S.instret = i0 + ${n}; S.insnCycles += ${cycles}; ${goTo(target, `((${pc} + (${o.imm} << 2)) >>> 0)`)}`);
+        continue;
+      }
+      if (op === JOp.JALR) {
+        const back = returnPoints.map((r) => `if (target === ${pcOf(r)}) { ${goTo(r, 'target')} } `).join('');
+        lines.push(`{ const target = ((R[${o.rs1}] + ${o.imm}) & ~3) >>> 0; ${writeRd(o, place.pcNext)} ${r0}${fetches}S.instret = i0 + ${n}; S.insnCycles += ${cycles + opCycles[op]! + takenCycles}; ${back}S.pc = target; return; }`);
+        continue;
+      }
+      lines.push(instructionCode(op, o, place));
       if (k === 0) lines.push('R[0] = 0;');
       cycles += opCycles[op]!;
-      continue;
+      if (last) lines.push(`${fetches}S.instret = i0 + ${n}; S.insnCycles += ${cycles}; ${goTo(index + 1, place.pcNext)}`);
     }
-    if (!last && op === JOp.JAL) {
-      // Followed: the link, and the taken cost; the next instruction is the target's.
-      lines.push(writeRd(o, place.pcNext));
-      if (k === 0) lines.push('R[0] = 0;');
-      cycles += opCycles[op]! + takenCycles;
-      continue;
-    }
-    lines.push(instructionCode(op, o, place));
-    if (k === 0) lines.push('R[0] = 0;');
-    cycles += opCycles[op]!;
-    if (endsBlock(op)) endsWithJump = true;
-  }
-  if (selfLoop) {
     lines.push('}');
-    return lines.join('\n');
   }
-  if (n >= 2) lines.push(fetchAccount(n - 1));
-  lines.push(`S.instret = i0 + ${n};`);
-  if (!endsWithJump) lines.push(`S.pc = ${pcAfter(n - 1)}; S.insnCycles += ${cycles};`);
-  return lines.join('\n');
+  const head = 'let va = 0, pa = 0;\nlet i0 = S.instret, fh0 = S.fHits, rf = 0;\n';
+  if (looped || segments > 1) return `${head}let L = 0;\nfor (;;) switch (L) {\n${lines.join('\n')}\n}`;
+  // One segment that leaves the block wherever it ends: straight-line code.
+  return head + lines.slice(1, -1).join('\n');
 }
 
 /**
@@ -336,6 +418,7 @@ export function compilePlan(plan: BlockPlan, opCycles: Int32Array, takenCycles: 
   const { words, indices } = plan;
   let key = costs;
   for (let k = 0; k < words.length; k++) key += `|${words[k]!}@${indices[k]! - indices[0]!}`;
+  key += `#${plan.starts.join(',')}`;
   let known = BY_WORDS.get(key);
   if (known === undefined) {
     const source = blockSource(plan, opCycles, takenCycles);
@@ -362,6 +445,8 @@ export interface KnownBlock {
   /** The block's words and their indices in the page (BlockPlan's). */
   readonly words: Int32Array;
   readonly indices: Int16Array;
+  /** The length of its first segment (entryLength). */
+  readonly length: number;
   readonly fn: BlockFn;
   readonly source: string;
 }
@@ -369,7 +454,7 @@ const KNOWN = new Map<number, KnownBlock>();
 
 export function rememberBlock(phys: number, plan: BlockPlan, costs: string, hot: number, compiled: { fn: BlockFn; source: string }): void {
   if (KNOWN.size >= MAX_KNOWN) KNOWN.clear();
-  KNOWN.set(phys, { costs, hot, words: Int32Array.from(plan.words), indices: Int16Array.from(plan.indices), fn: compiled.fn, source: compiled.source });
+  KNOWN.set(phys, { costs, hot, words: Int32Array.from(plan.words), indices: Int16Array.from(plan.indices), length: entryLength(plan), fn: compiled.fn, source: compiled.source });
 }
 const MAX_KNOWN = 65536;
 
