@@ -235,6 +235,24 @@ export class Mmu {
   }
 
   /**
+   * `translate(va, access)` for a data access when the caller knows the data TLB's lookup would
+   * find entry i: the last translation resolved va's page to it and the clock has not moved since
+   * (no lookup, fill or stamp in between, so the TLB holds what it held). The same hit, counted
+   * and stamped alike, without the set's probe; an entry that does not serve the access is left
+   * to `translate` (which drops it and walks, as it would have).
+   */
+  translateAt(va: number, access: AccessType, i: number): number {
+    const tlb = this.dtlb;
+    const bits = tlb.flags[i]!;
+    if (!permits(bits, access, this.userMode) || (access === A_STORE && !(bits & P_D))) return this.translate(va, access);
+    this.lastFill = -1;
+    tlb.touch(i, ++this.clock);
+    this.stats.tlbHits[access]++;
+    this.lastIndex = i;
+    return (tlb.base[i]! | ((va >>> 0) & ((1 << tlb.pageShift[i]!) - 1))) >>> 0;
+  }
+
+  /**
    * The walk with a page-walk cache: its hits and misses go to the statistics, and the guest-stage
    * entries the walk read are cached only if it ends in a translation. (Without a cache the
    * walker keeps nothing pending, so the miss path skips this.)

@@ -126,7 +126,7 @@ export abstract class JitEngine extends CpuState {
     S.insnCycles = 0;
     S.gen = -1;
     S.fVpn = -1; S.fBase = 0; S.fIdx = -1; S.fUsed = -1;
-    S.lVpn = -1; S.lBase = 0; S.lIdx = -1; S.lUsed = -1;
+    S.lVpn = -1; S.lBase = 0; S.lIdx = -1; S.lUsed = -1; S.lClock = -1;
     S.sVpn = -1; S.sBase = 0; S.sIdx = -1; S.sUsed = -1; S.sKey = -1;
     S.fHits = 0; S.lHits = 0; S.sHits = 0; S.fHitsAtFill = 0;
     S.status = 0; S.brk = 0; S.curPage = -1; S.fetched = -1;
@@ -326,9 +326,12 @@ export abstract class JitEngine extends CpuState {
     }
     let pa = -1;
     if (aligned) {
+      // A store to the page the load slot's translation just filled or found (nothing since: the
+      // MMU's clock is where that left it): its lookup would find the same entry.
+      const again = isStore && va >>> 12 === S.lVpn && S.lIdx >= 0 && mmu.clock === S.lClock;
       this.stampFastPath(S.fIdx, S.fUsed, S.lIdx, S.lUsed, S.sIdx, S.sUsed);
       S.fUsed = S.lUsed = S.sUsed = -1;
-      pa = mmu.translate(va, isStore ? A_STORE : A_LOAD);
+      pa = again ? mmu.translateAt(va, A_STORE, S.lIdx) : mmu.translate(va, isStore ? A_STORE : A_LOAD);
     }
     if (pa < 0 || pa >= mem.sizeBytes) {
       const stats = this.stats;
@@ -361,6 +364,7 @@ export abstract class JitEngine extends CpuState {
       S.lVpn = va >>> 12;
       S.lBase = pa & ~0xfff;
       S.lIdx = mmu.lastIndex;
+      S.lClock = mmu.clock;
     }
     if (S.fVpn === -1 || (mem.dirty[S.curPage]! & CODE) === 0) S.brk = 1;
     return pa;

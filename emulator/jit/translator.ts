@@ -35,6 +35,8 @@ export class FastPath {
   gen = -1;
   fVpn = -1; fBase = 0; fIdx = -1; fUsed = -1;
   lVpn = -1; lBase = 0; lIdx = -1; lUsed = -1;
+  /** The MMU's clock when jitAccess last filled the load slot (see jitAccess: a store to the same page). */
+  lClock = -1;
   sVpn = -1; sBase = 0; sIdx = -1; sUsed = -1;
   /** What blocks compare a store's page with: sVpn, or -1 while the slot's page holds translations. */
   sKey = -1;

@@ -249,6 +249,56 @@ cont:
   });
 });
 
+describe('a store to the page a load just translated', () => {
+  // jitAccess takes the store's TLB hit at the entry the load's miss filled, without the lookup
+  // (Mmu.translateAt), only while nothing touched the TLB since; an entry without W or D goes the
+  // full way (a protection fault, a Dirty-bit walk), as in the interpreter.
+  const CLEAN = 0x00c00000;
+  const RO = 0x00c01000;
+  const OTHER = 0x00c02000;
+  const setup: SnippetOptions['setup'] = (m, pt) => {
+    pt!.map4k(CLEAN, 0x00007000, PTE.V | PTE.W | PTE.A);
+    pt!.map4k(RO, 0x00008000, PTE.V | PTE.A);
+    pt!.map4k(OTHER, 0x00009000, PTE.V | PTE.W | PTE.A | PTE.D);
+  };
+  const loop = (between: string, target: number) => `
+      la t0, handler
+      mtcr evec, t0
+      li s0, ${target}
+      li s1, ${OTHER}
+      li a0, 0
+      li t1, 40
+loop:
+      lw t2, 0(s0)
+      ${between}
+      addi t2, t2, 1
+      sw t2, 4(s0)
+      add a0, a0, t2
+      invlpg s0
+      addi t1, t1, -1
+      bne t1, zero, loop
+      j __done
+handler:
+      addi a1, a1, 1
+      mfcr t3, epc
+      addi t3, t3, 4
+      mtcr epc, t3
+      eret`;
+
+  it('a clean page: the store walks again for D, every time its entry was refilled', () => {
+    const r = onBoth(loop('', CLEAN), { env: 'paged-4k', setup });
+    expect(r.reg('a1')).toBe(0);
+  });
+  it('a read-only page: the store faults', () => {
+    const r = onBoth(loop('', RO), { env: 'paged-4k', setup });
+    expect(r.reg('a1')).toBe(40);
+  });
+  it('another load between them (the TLB moved on): the store looks its entry up', () => {
+    const r = onBoth(loop('lw t4, 0(s1)', CLEAN), { env: 'paged-4k', setup });
+    expect(r.reg('a1')).toBe(0);
+  });
+});
+
 describe('budgets and the timer', () => {
   const TIMER_LOOP = `
       la t0, handler
