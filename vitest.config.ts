@@ -29,7 +29,7 @@ export default defineConfig({
   // package's "exports" point at dist/, which tests/package/ checks as installed).
   resolve: { alias: [{ find: /^vmmlab$/, replacement: fileURLToPath(new URL('./index.ts', import.meta.url)) }] },
   test: {
-    // VMMLAB_ENGINE=jit runs every suite on the translating engine (tests/engine-setup.ts).
+    // VMMLAB_ENGINE picks the engine of every CPU a test creates (tests/engine-setup.ts).
     setupFiles: ['tests/engine-setup.ts'],
     // Guest-level tests run whole kernels: give them room, but no test asserts on time.
     testTimeout: 120_000,
@@ -41,7 +41,9 @@ export default defineConfig({
     // `vitest run` runs both projects (`npm test`); `--project interp` or `--project jit` runs one.
     // (Each sets its own include: a project's arrays are appended to the root's.)
     projects: [
-      { extends: true, test: { name: 'interp', include: ['tests/**/*.test.ts'] } },
+      // The interpreter is the reference: every suite runs on it. (Processes the tests start, the
+      // CLI's, the package's and the browser's, run the default engine, the translating one.)
+      { extends: true, test: { name: 'interp', include: ['tests/**/*.test.ts'], env: { VMMLAB_ENGINE: 'interp' } } },
       { extends: true, test: { name: 'jit', include: JIT_SUITES, env: { VMMLAB_ENGINE: 'jit' } } },
     ],
   },

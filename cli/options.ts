@@ -39,8 +39,9 @@ export const MACHINE_OPTIONS_HELP = `Machine options:
   --split-tlb               separate instruction and data TLBs, each of the geometry above
   --pwc N                   a page-walk cache of N upper-level entries (both walk dimensions; default 0: none)
   --no-asid                 ignore PTBR ASIDs: every PTBR write drops all non-Global TLB entries
-  --engine interp|jit       the CPU engine: the interpreter (default) or guest code translated to
-                            JavaScript blocks; the same results either way (README.md, "Engines")`;
+  --engine interp|jit       the CPU engine: guest code translated to JavaScript blocks (jit, the
+                            default) or the interpreter (interp, the reference); the same results
+                            either way (README.md, "Engines")`;
 
 /** `-I DIR` of the commands that assemble (asm, disasm, run, debug, exp); cli/load.ts reads it. */
 export const INCLUDE_OPTIONS = {

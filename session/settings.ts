@@ -135,7 +135,7 @@ export function machineSettings(values: OptionValues, loadProfile?: (file: strin
   };
 }
 
-/** --engine interp|jit (default: the interpreter). */
+/** --engine interp|jit (default: the translating engine, unless setDefaultEngine chose another). */
 export function parseEngineOption(text: string | undefined): Engine {
   if (text === undefined) return getDefaultEngine();
   if (!(ENGINES as readonly string[]).includes(text)) throw new SettingsError(`--engine takes ${ENGINES.join(' or ')} (got '${text}')`);

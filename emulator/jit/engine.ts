@@ -435,7 +435,7 @@ export abstract class JitEngine extends CpuState {
 /** The shortest run the translating engine takes (JitEngine.jitMinBudget). */
 const DEFAULT_MIN_BUDGET = 16;
 
-let defaultEngine: Engine = 'interp';
+let defaultEngine: Engine = 'jit';
 let defaultHotThreshold = HOT_THRESHOLD;
 
 /** The compile threshold of CPUs created from now on (tests compile everything at once with 1). */

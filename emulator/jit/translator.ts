@@ -1,14 +1,19 @@
-// The translator: TV32 code in one physical page becomes a JavaScript function per block, a trace
-// (generated source through `new Function`, so V8 compiles it). Where no block fits, the engine
-// runs the interpreter's own loop (Cpu.jitInterpret in emulator/cpu.ts).
+// The translator: TV32 code in one physical page becomes a JavaScript function per block, a region
+// of traces (generated source through `new Function`, so V8 compiles it). Where no block fits, the
+// engine runs the interpreter's own loop (Cpu.jitInterpret in emulator/cpu.ts).
 //
-// A block starts at any translatable word and runs on within its 4 KiB page: past conditional
-// branches (side exits) and through `jal`s whose target is in the same page (see blockPlan). It
-// ends after a `jalr` or a branch or jump back to its start (then it loops in its function), before
-// a word the engine does not translate (system and privileged instructions, reserved encodings:
-// the engine's dispatcher runs those through CpuState's slow paths exactly as the interpreter
-// does), at the page end, or at MAX_BLOCK_INSNS. Its source depends on its words and the cycle
-// costs only (pc is a parameter), so it is shared wherever the same code appears.
+// A block is entered at any translatable word and made of segments in its 4 KiB page (see
+// blockPlan). A segment runs straight on, past conditional branches (side exits) and through
+// `jal`s whose target is in the same page; it ends after a `jalr`, a branch or a jump, before a
+// word the engine does not translate (system and privileged instructions, reserved encodings: the
+// engine's dispatcher runs those through CpuState's slow paths exactly as the interpreter does),
+// before another segment's start, at the page end or at MAX_BLOCK_INSNS. The block's segments are
+// the entry's and, breadth first, those where it and they go next in the page (branch targets both
+// ways, jump targets, the return points of calls), up to MAX_SEGMENTS and MAX_REGION_INSNS; where
+// a segment goes to another, the block goes on there itself (a loop over a switch), doing exactly
+// what the dispatcher would: only if the next segment fits before the pass's limit, its first
+// fetch counted as the fetch-slot hit it is. Its source depends on its words and the cycle costs
+// only (pc is a parameter), so it is shared wherever the same code appears.
 //
 // The protocol between a block and the engine (engine.ts) is the interpreter's loop state, kept in
 // the fields of a FastPath object `S`: the block retires its instructions into S.instret,

@@ -20,6 +20,7 @@ import { SettingsError, machineSettings } from '../../session/settings.ts';
 import { ENVS, ORIGIN, assembleOrThrow, insn, regNumber, runSnippet, type Env, type SnippetOptions } from './harness.ts';
 import { fingerprint } from './jit-fingerprint.ts';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { assembleFile } from '../../node/files.ts';
 import { Snapshots } from '../../debugger/snapshots.ts';
 import type { Image } from '../../isa/image.ts';
@@ -398,15 +399,26 @@ describe('the code cache', () => {
 
 describe('choosing the engine', () => {
   it('--engine interp|jit in the machine settings; anything else is a clear error', () => {
-    // The default: the interpreter, unless VMMLAB_ENGINE (tests/engine-setup.ts) chose another.
-    expect(machineSettings({}).engine).toBe(process.env.VMMLAB_ENGINE ?? 'interp');
+    // The default: the translating engine, unless VMMLAB_ENGINE (tests/engine-setup.ts) chose another.
+    expect(machineSettings({}).engine).toBe(process.env.VMMLAB_ENGINE ?? 'jit');
     expect(machineSettings({ engine: 'jit' }).engine).toBe('jit');
     expect(() => machineSettings({ engine: 'fast' })).toThrow(SettingsError);
     expect(() => machineSettings({ engine: 'fast' })).toThrow("--engine takes interp or jit (got 'fast')");
   });
 
-  it('new Machine({ engine }) and cpu.engine select it; the default stays the interpreter', () => {
-    expect(new Machine({ memoryBytes: 1 << 20 }).cpu.engine).toBe(process.env.VMMLAB_ENGINE ?? 'interp');
+  it('outside the tests (no VMMLAB_ENGINE), a new Machine and a VM run the translating engine', () => {
+    const env = { ...process.env };
+    delete env.VMMLAB_ENGINE;
+    const script = "import { Machine } from './emulator/machine.ts'; import { Vmm } from './hypervisor/vmm.ts'; import { assemble } from './assembler/index.ts';"
+      + " const kernel = assemble('x: j x', { origin: 0x1000 }).image; const vmm = new Vmm({ hostMemoryBytes: 4 << 20 });"
+      + " console.log(new Machine({ memoryBytes: 1 << 20 }).cpu.engine, vmm.addVm({ name: 'a', mode: 'ept', memoryBytes: 1 << 20, kernel }).vm.cpu.engine);";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), env, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('jit jit');
+  });
+
+  it('new Machine({ engine }) and cpu.engine select it; the default is the translating engine', () => {
+    expect(new Machine({ memoryBytes: 1 << 20 }).cpu.engine).toBe(process.env.VMMLAB_ENGINE ?? 'jit');
     expect(new Machine({ memoryBytes: 1 << 20, engine: 'interp' }).cpu.engine).toBe('interp');
     expect(new Machine({ memoryBytes: 1 << 20, engine: 'jit' }).cpu.engine).toBe('jit');
   });
