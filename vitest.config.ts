@@ -41,9 +41,10 @@ export default defineConfig({
     // `vitest run` runs both projects (`npm test`); `--project interp` or `--project jit` runs one.
     // (Each sets its own include: a project's arrays are appended to the root's.)
     projects: [
-      // The interpreter is the reference: every suite runs on it. (Processes the tests start, the
-      // CLI's, the package's and the browser's, run the default engine, the translating one.)
-      { extends: true, test: { name: 'interp', include: ['tests/**/*.test.ts'], env: { VMMLAB_ENGINE: 'interp' } } },
+      // The interpreter is the reference: every suite runs on it (unless VMMLAB_ENGINE says
+      // otherwise). Processes the tests start, the CLI's, the package's and the browser's, run the
+      // default engine, the translating one.
+      { extends: true, test: { name: 'interp', include: ['tests/**/*.test.ts'], env: { VMMLAB_ENGINE: process.env.VMMLAB_ENGINE ?? 'interp' } } },
       { extends: true, test: { name: 'jit', include: JIT_SUITES, env: { VMMLAB_ENGINE: 'jit' } } },
     ],
   },

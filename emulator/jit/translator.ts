@@ -29,7 +29,7 @@ import {
   JOp, accessSize, aluValue, branchCondition, div, divu, isAlu, isBranch, isMemory, loadValue, mulh, mulhu, rem, remu, storeStatement, type Operands,
 } from './templates.ts';
 
-/** The longest block: short enough that a block fits before most deadlines. */
+/** The longest segment: short enough that a block's entry fits before most deadlines. */
 export const MAX_BLOCK_INSNS = 32;
 
 /** What a block reads and writes besides the register file and memory: the interpreter's locals. */
