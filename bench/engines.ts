@@ -4,8 +4,12 @@
 // machine noise hits both alike), their
 // ratio, and the code cache the translating engine filled. Every row also checks that both
 // engines left identical statistics (a faster engine that changes one statistic is wrong).
+// With BENCH_BASELINE=DIR (another checkout, say 565015d, the interpreter before issue 16), that
+// checkout's emulator runs the same guests in the same process, interleaved with both engines,
+// as the interpreter (the ratios the issue sets are to it), and must leave the same statistics.
 
-import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatDiagnostic } from '../assembler/index.ts';
 import { assembleFile } from '../node/files.ts';
 import { Machine } from '../emulator/machine.ts';
@@ -18,11 +22,26 @@ import { median } from './misses.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
+/** The classes a workload runs on: this checkout's, or a baseline checkout's (BENCH_BASELINE). */
+export interface EmulatorLib {
+  Machine: typeof Machine;
+  Vmm: typeof Vmm;
+}
+const HERE: EmulatorLib = { Machine, Vmm };
+
+/** A checkout's Machine and Vmm (its sources, through tsx). */
+export async function emulatorLib(root: string): Promise<EmulatorLib> {
+  const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(path.join(path.resolve(root), file)).href)) as T;
+  const { Machine: M } = await load<{ Machine: typeof Machine }>('emulator/machine.ts');
+  const { Vmm: V } = await load<{ Vmm: typeof Vmm }>('hypervisor/vmm.ts');
+  return { Machine: M, Vmm: V };
+}
+
 export interface EngineWorkload {
   guest: string;
   setup: string;
-  /** Run once on an engine: instructions retired, seconds, and the statistics and CPU to report. */
-  run(engine: Engine): { instructions: number; seconds: number; stats: Stats; cpu: Cpu };
+  /** Run once on an engine (on `lib`'s classes, this checkout's by default): instructions retired, seconds, and the statistics and CPU to report. */
+  run(engine: Engine, lib?: EmulatorLib): { instructions: number; seconds: number; stats: Stats; cpu: Cpu };
 }
 
 function image(file: string, defines: Record<string, number>): Image {
@@ -32,8 +51,8 @@ function image(file: string, defines: Record<string, number>): Image {
   return result.image;
 }
 
-function native(img: Image, engine: Engine): ReturnType<EngineWorkload['run']> {
-  const m = new Machine({ memoryBytes: 8 << 20, engine });
+function native(img: Image, engine: Engine, lib: EmulatorLib = HERE): ReturnType<EngineWorkload['run']> {
+  const m = new lib.Machine({ memoryBytes: 8 << 20, engine });
   m.load(img);
   const t0 = process.hrtime.bigint();
   const r = m.run(1e9);
@@ -42,8 +61,8 @@ function native(img: Image, engine: Engine): ReturnType<EngineWorkload['run']> {
   return { instructions: r.instructions, seconds, stats: m.stats, cpu: m.cpu };
 }
 
-function vm(img: Image, mode: 'shadow' | 'ept', engine: Engine): ReturnType<EngineWorkload['run']> {
-  const vmm = new Vmm({ hostMemoryBytes: 32 << 20 });
+function vm(img: Image, mode: 'shadow' | 'ept', engine: Engine, lib: EmulatorLib = HERE): ReturnType<EngineWorkload['run']> {
+  const vmm = new lib.Vmm({ hostMemoryBytes: 32 << 20 });
   const { vm: v } = vmm.addVm({ name: 'bench', mode, memoryBytes: 8 << 20, kernel: img });
   v.cpu.engine = engine;
   const t0 = process.hrtime.bigint();
@@ -65,16 +84,16 @@ export function guestWorkloads(): EngineWorkload[] {
   for (const g of GUESTS) {
     const off = image(g.file, { ...g.defines, PAGING: 0 });
     const on = image(g.file, { ...g.defines, PAGING: 1 });
-    out.push({ guest: g.name, setup: 'paging off', run: (e) => native(off, e) });
-    out.push({ guest: g.name, setup: 'paging on', run: (e) => native(on, e) });
-    out.push({ guest: g.name, setup: 'shadow', run: (e) => vm(on, 'shadow', e) });
-    out.push({ guest: g.name, setup: 'EPT', run: (e) => vm(on, 'ept', e) });
+    out.push({ guest: g.name, setup: 'paging off', run: (e, lib) => native(off, e, lib) });
+    out.push({ guest: g.name, setup: 'paging on', run: (e, lib) => native(on, e, lib) });
+    out.push({ guest: g.name, setup: 'shadow', run: (e, lib) => vm(on, 'shadow', e, lib) });
+    out.push({ guest: g.name, setup: 'EPT', run: (e, lib) => vm(on, 'ept', e, lib) });
   }
   for (const pages of [256, 4096]) {
     const img = image('stride.s', { PAGES: pages, ROUNDS: pages === 256 ? 800 : 50, PAGING: 1 });
-    out.push({ guest: `stride ${pages} pages`, setup: 'paging on', run: (e) => native(img, e) });
-    out.push({ guest: `stride ${pages} pages`, setup: 'shadow', run: (e) => vm(img, 'shadow', e) });
-    out.push({ guest: `stride ${pages} pages`, setup: 'EPT', run: (e) => vm(img, 'ept', e) });
+    out.push({ guest: `stride ${pages} pages`, setup: 'paging on', run: (e, lib) => native(img, e, lib) });
+    out.push({ guest: `stride ${pages} pages`, setup: 'shadow', run: (e, lib) => vm(img, 'shadow', e, lib) });
+    out.push({ guest: `stride ${pages} pages`, setup: 'EPT', run: (e, lib) => vm(img, 'ept', e, lib) });
   }
   return out;
 }
@@ -96,15 +115,15 @@ export function kernelWorkloads(): EngineWorkload[] {
     run();
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
-  const nativeKernel = (engine: Engine): ReturnType<EngineWorkload['run']> => {
-    const m = new Machine({ memoryBytes: 16 << 20, engine });
+  const nativeKernel = (engine: Engine, lib: EmulatorLib = HERE): ReturnType<EngineWorkload['run']> => {
+    const m = new lib.Machine({ memoryBytes: 16 << 20, engine });
     m.boot(kernel, modules);
     let r = { instructions: 0 };
     const seconds = timed(() => (r = m.run(MAX)));
     return { instructions: r.instructions, seconds, stats: m.stats, cpu: m.cpu };
   };
-  const vmKernel = (mode: 'shadow' | 'ept', engine: Engine): ReturnType<EngineWorkload['run']> => {
-    const vmm = new Vmm({ hostMemoryBytes: 40 << 20 });
+  const vmKernel = (mode: 'shadow' | 'ept', engine: Engine, lib: EmulatorLib = HERE): ReturnType<EngineWorkload['run']> => {
+    const vmm = new lib.Vmm({ hostMemoryBytes: 40 << 20 });
     const { vm: v } = vmm.addVm({ name: 'kernel', mode, memoryBytes: 16 << 20, kernel, modules });
     v.cpu.engine = engine;
     let instructions = 0;
@@ -113,8 +132,8 @@ export function kernelWorkloads(): EngineWorkload[] {
   };
   return [
     { guest: 'kernel (npm start)', setup: 'native', run: nativeKernel },
-    { guest: 'kernel (npm start)', setup: 'shadow', run: (e) => vmKernel('shadow', e) },
-    { guest: 'kernel (npm start)', setup: 'EPT', run: (e) => vmKernel('ept', e) },
+    { guest: 'kernel (npm start)', setup: 'shadow', run: (e, lib) => vmKernel('shadow', e, lib) },
+    { guest: 'kernel (npm start)', setup: 'EPT', run: (e, lib) => vmKernel('ept', e, lib) },
   ];
 }
 
@@ -129,6 +148,8 @@ export interface EngineRow {
   blocks: number;
   sourceKiB: number;
   identical: boolean;
+  /** The baseline checkout's interpreter (BENCH_BASELINE), when there is one. */
+  baseMips?: number;
 }
 
 /** Warm-up runs of each engine before the measured ones. */
@@ -137,39 +158,54 @@ const WARMUP = 3;
 const MIN_SECONDS = 0.4;
 const MAX_RUNS = 41;
 
-/** Measure one workload on both engines, interleaved: at least `runs` runs each after WARMUP, more for short ones. */
-export function compareEngines(w: EngineWorkload, runs = RUNS): EngineRow {
+/** Measure one workload on both engines, interleaved: at least `runs` runs each after WARMUP, more for short ones; and on a baseline's interpreter. */
+export function compareEngines(w: EngineWorkload, runs = RUNS, base?: EmulatorLib): EngineRow {
   const interp = w.run('interp');
   const jit = w.run('jit');
-  const identical = JSON.stringify(interp.stats.toJSON()) === JSON.stringify(jit.stats.toJSON()) && interp.stats.cycles === jit.stats.cycles;
-  for (let i = 1; i < WARMUP; i++) for (const e of ['interp', 'jit'] as Engine[]) w.run(e);
-  const mips: Record<Engine, number[]> = { interp: [], jit: [] };
-  const seconds: Record<Engine, number> = { interp: 0, jit: 0 };
-  for (let i = 0; i < MAX_RUNS && (i < runs || Math.min(seconds.interp, seconds.jit) < MIN_SECONDS); i++) {
-    for (const e of (i % 2 === 0 ? ['interp', 'jit'] : ['jit', 'interp']) as Engine[]) {
-      const r = w.run(e);
-      mips[e].push(r.instructions / r.seconds / 1e6);
-      seconds[e] += r.seconds;
+  const json = (r: ReturnType<EngineWorkload['run']>): string => JSON.stringify(r.stats.toJSON());
+  let identical = json(interp) === json(jit) && interp.stats.cycles === jit.stats.cycles;
+  if (base !== undefined) {
+    const b = w.run('interp', base);
+    identical &&= json(b) === json(interp) && b.stats.cycles === interp.stats.cycles;
+  }
+  const sides: ('interp' | 'jit' | 'base')[] = base === undefined ? ['interp', 'jit'] : ['interp', 'jit', 'base'];
+  const once = (side: 'interp' | 'jit' | 'base'): ReturnType<EngineWorkload['run']> => (side === 'base' ? w.run('interp', base) : w.run(side));
+  for (let i = 1; i < WARMUP; i++) for (const side of sides) once(side);
+  const mips: Record<string, number[]> = { interp: [], jit: [], base: [] };
+  const seconds: Record<string, number> = { interp: 0, jit: 0, base: 0 };
+  const least = (): number => Math.min(...sides.map((side) => seconds[side]!));
+  for (let i = 0; i < MAX_RUNS && (i < runs || least() < MIN_SECONDS); i++) {
+    for (let k = 0; k < sides.length; k++) {
+      // Each side in each position in turn, so that machine noise hits all alike.
+      const side = sides[(i + k) % sides.length]!;
+      const r = once(side);
+      mips[side]!.push(r.instructions / r.seconds / 1e6);
+      seconds[side]! += r.seconds;
     }
   }
   const size = jit.cpu.jitCacheSize;
   return {
-    guest: w.guest, setup: w.setup, instructions: interp.instructions, runs: mips.jit.length, interpMips: median(mips.interp), jitMips: median(mips.jit),
+    guest: w.guest, setup: w.setup, instructions: interp.instructions, runs: mips.jit.length, interpMips: median(mips.interp!), jitMips: median(mips.jit!),
     blocks: size.blocks, sourceKiB: size.sourceBytes / 1024, identical,
+    ...(base === undefined ? {} : { baseMips: median(mips.base!) }),
   };
 }
 
 export function engineRowCells(r: EngineRow): string[] {
   return [r.guest, r.setup, r.instructions.toLocaleString('en-US'), String(r.runs), r.interpMips.toFixed(1), r.jitMips.toFixed(1),
-    `${(r.jitMips / r.interpMips).toFixed(2)}x`, String(r.blocks), r.sourceKiB.toFixed(1), r.identical ? 'yes' : 'NO'];
+    `${(r.jitMips / r.interpMips).toFixed(2)}x`, String(r.blocks), r.sourceKiB.toFixed(1), r.identical ? 'yes' : 'NO',
+    ...(r.baseMips === undefined ? [] : [r.baseMips.toFixed(1), `${(r.interpMips / r.baseMips).toFixed(2)}x`, `${(r.jitMips / r.baseMips).toFixed(2)}x`])];
 }
-/** The `engines` part of `npm run bench`. */
-export function enginesTable(printTable: (header: string[], rows: string[][], left: number) => void, runs = RUNS): void {
+/** The `engines` part of `npm run bench` (with BENCH_BASELINE, that checkout's interpreter beside). */
+export async function enginesTable(printTable: (header: string[], rows: string[][], left: number) => void, runs = RUNS): Promise<void> {
+  const baseline = process.env.BENCH_BASELINE;
+  const base = baseline === undefined ? undefined : await emulatorLib(baseline);
   console.log(`\nEngines: the interpreter and the translating engine in the same process, runs interleaved; MIPS the median of the runs`
-    + ` (at least ${runs}, more for short guests: ${MIN_SECONDS} s of each engine) after ${WARMUP} warm-up runs; code KiB: generated source in the cache at the end of a run\n`);
+    + ` (at least ${runs}, more for short guests: ${MIN_SECONDS} s of each engine) after ${WARMUP} warm-up runs; code KiB: generated source in the cache at the end of a run`
+    + `${baseline === undefined ? '' : `; base: ${baseline}'s interpreter, in the same process, interleaved; statistics identical on both engines and the base`}\n`);
   const rows: string[][] = [];
-  for (const w of [...guestWorkloads(), ...kernelWorkloads()]) rows.push(engineRowCells(compareEngines(w, runs)));
-  printTable(ENGINE_HEADER, rows, 2);
+  for (const w of [...guestWorkloads(), ...kernelWorkloads()]) rows.push(engineRowCells(compareEngines(w, runs, base)));
+  printTable(base === undefined ? ENGINE_HEADER : [...ENGINE_HEADER, 'base MIPS', 'interp/base', 'jit/base'], rows, 2);
 }
 
 export const ENGINE_HEADER = ['guest', 'setup', 'instructions', 'runs', 'interp MIPS', 'jit MIPS', 'jit/interp', 'blocks', 'code KiB', 'stats identical'];
