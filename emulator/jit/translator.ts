@@ -239,12 +239,12 @@ function segmentPlan(m32: Int32Array, pageBase: number, start: number, words: nu
 }
 
 /** The word indices a segment may go to next (in its order), and the return points of its calls. */
-function segmentExits(words: readonly number[], indices: readonly number[], from: number, to: number, out: number[]): void {
-  for (let i = from; i < to; i++) {
+function segmentExits(words: readonly number[], indices: readonly number[], out: number[]): void {
+  for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     const op = w >>> 26;
     const k = indices[i]!;
-    const last = i === to - 1;
+    const last = i === words.length - 1;
     if (isBranch(op)) {
       out.push(k + ((w << 14) >> 14));
       if (last) out.push(k + 1);
@@ -284,7 +284,7 @@ export function blockPlan(m32: Int32Array, pageBase: number, start: number): Blo
     if (total > MAX_REGION_INSNS && labels.length > 0) break;
     labels.push(s);
     exits.length = 0;
-    segmentExits(words, indices, 0, words.length, exits);
+    segmentExits(words, indices, exits);
     for (const t of exits) if (!planned.has(t)) queue.push(t);
   }
   // Then each segment again, ending where another starts (it goes on there): no code twice.
@@ -313,6 +313,8 @@ export function blockSource(plan: BlockPlan, opCycles: Int32Array, takenCycles: 
     if ((w >>> 26) === JOp.JAL && ((w >>> 22) & 15) !== 0 && label.has(indices[i]! + 1) && !returnPoints.includes(indices[i]! + 1)) returnPoints.push(indices[i]! + 1);
   }
   const pcOf = (index: number): string => (index === base ? 'pc0' : `((pc0 + ${4 * (index - base)}) >>> 0)`);
+  // Set by goTo when a segment goes on into one of the block's (then the segments are the cases of a loop).
+  let looped = false;
   /**
    * Leave the segment for word index `target` (pc expression `pc`), everything retired: into the
    * segment there when the block has one and it fits before the pass's limit (its first fetch
@@ -326,8 +328,6 @@ export function blockSource(plan: BlockPlan, opCycles: Int32Array, takenCycles: 
     looped = true;
     return `if (S.instret + ${len} <= S.limit) { S.fUsed = S.instret; S.fHits++; i0 = S.instret; fh0 = S.fHits; rf = 0; L = ${j}; continue; } S.pc = ${pc}; return;`;
   };
-  // Set by goTo when a segment goes on into one of the block's (then the segments are the cases of a loop).
-  let looped = false;
   const lines: string[] = [];
   for (let j = 0; j < segments; j++) {
     const from = starts[j]!;
