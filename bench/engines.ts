@@ -168,26 +168,27 @@ export function compareEngines(w: EngineWorkload, runs = RUNS, base?: EmulatorLi
     const b = w.run('interp', base);
     identical &&= json(b) === json(interp) && b.stats.cycles === interp.stats.cycles;
   }
-  const sides: ('interp' | 'jit' | 'base')[] = base === undefined ? ['interp', 'jit'] : ['interp', 'jit', 'base'];
-  const once = (side: 'interp' | 'jit' | 'base'): ReturnType<EngineWorkload['run']> => (side === 'base' ? w.run('interp', base) : w.run(side));
+  type Side = Engine | 'base';
+  const sides: Side[] = base === undefined ? ['interp', 'jit'] : ['interp', 'jit', 'base'];
+  const once = (side: Side): ReturnType<EngineWorkload['run']> => (side === 'base' ? w.run('interp', base) : w.run(side));
   for (let i = 1; i < WARMUP; i++) for (const side of sides) once(side);
-  const mips: Record<string, number[]> = { interp: [], jit: [], base: [] };
-  const seconds: Record<string, number> = { interp: 0, jit: 0, base: 0 };
-  const least = (): number => Math.min(...sides.map((side) => seconds[side]!));
+  const mips: Record<Side, number[]> = { interp: [], jit: [], base: [] };
+  const seconds: Record<Side, number> = { interp: 0, jit: 0, base: 0 };
+  const least = (): number => Math.min(...sides.map((side) => seconds[side]));
   for (let i = 0; i < MAX_RUNS && (i < runs || least() < MIN_SECONDS); i++) {
     for (let k = 0; k < sides.length; k++) {
       // Each side in each position in turn, so that machine noise hits all alike.
       const side = sides[(i + k) % sides.length]!;
       const r = once(side);
-      mips[side]!.push(r.instructions / r.seconds / 1e6);
-      seconds[side]! += r.seconds;
+      mips[side].push(r.instructions / r.seconds / 1e6);
+      seconds[side] += r.seconds;
     }
   }
   const size = jit.cpu.jitCacheSize;
   return {
-    guest: w.guest, setup: w.setup, instructions: interp.instructions, runs: mips.jit.length, interpMips: median(mips.interp!), jitMips: median(mips.jit!),
+    guest: w.guest, setup: w.setup, instructions: interp.instructions, runs: mips.jit.length, interpMips: median(mips.interp), jitMips: median(mips.jit),
     blocks: size.blocks, sourceKiB: size.sourceBytes / 1024, identical,
-    ...(base === undefined ? {} : { baseMips: median(mips.base!) }),
+    ...(base === undefined ? {} : { baseMips: median(mips.base) }),
   };
 }
 

@@ -70,7 +70,7 @@ async function guest([root, name, setup, engine, runs]: string[]): Promise<void>
     if (setup === 'off' || setup === 'native') {
       const m = new Machine({ memoryBytes: 8 << 20, engine });
       // A checkout from before the translating engine has no engine field: it is the interpreter.
-      if ((m.cpu as { engine?: string }).engine !== engine && !(engine === 'interp' && !('engine' in m.cpu))) throw new Error(`${root} has no engine '${engine}'`);
+      if (((m.cpu as { engine?: string }).engine ?? 'interp') !== engine) throw new Error(`${root} has no engine '${engine}'`);
       m.load(image);
       const [t0, c0] = [process.hrtime.bigint(), cpuSeconds()];
       const r = m.run(1e9);

@@ -96,7 +96,8 @@ interface Place {
   /** Position in the block (0: the first; its fetch was the dispatcher's). */
   k: number;
   last: boolean;
-  word: string;
+  /** The instruction word. */
+  word: number;
   pc: string;
   pcNext: string;
   /** Cycles of the block's instructions before this one, and up to and including it (no taken-branch cost). */
@@ -143,7 +144,7 @@ function memoryCode(op: number, o: Operands, p: Place): string {
   const refetch = `S.brk = 0; ${p.k === 0 ? 'R[0] = 0; ' : ''}S.pc = ${p.pcNext}; S.instret = i0 + ${p.k + 1}; S.insnCycles += ${p.cyclesAfter}; `
     + `if (cpu.jitRefetch(${p.pcNext}) === 0) return; S.insnCycles -= ${p.cyclesAfter}; fh0 = S.fHits - ${p.k + 1}; rf = ${p.k + 1};`;
   const miss = [
-    `${fetchesThrough(p.k)}pa = cpu.jitAccess(${(Number(p.word) >>> 16)}, ${Number(p.word) & 0xffff}, va, ${p.pc}, i0 + ${p.k}, ${p.cyclesBefore});`,
+    `${fetchesThrough(p.k)}pa = cpu.jitAccess(${p.word >>> 16}, ${p.word & 0xffff}, va, ${p.pc}, i0 + ${p.k}, ${p.cyclesBefore});`,
     `if (pa < 0) return;`,
     access('pa'),
     p.last ? exitAfter(p, p.pcNext) : `if (S.brk !== 0) { ${refetch} }`,
@@ -344,7 +345,7 @@ export function blockSource(plan: BlockPlan, opCycles: Int32Array, takenCycles: 
       const pc = pcOf(index);
       const last = k === n - 1;
       const place: Place = {
-        k, last, word: String(w), pc, pcNext: pcOf(index + 1), cyclesBefore: String(cycles), cyclesAfter: String(cycles + opCycles[op]!), takenCycles,
+        k, last, word: w, pc, pcNext: pcOf(index + 1), cyclesBefore: String(cycles), cyclesAfter: String(cycles + opCycles[op]!), takenCycles,
       };
       const o = literalOperands(w, pc);
       const r0 = k === 0 ? 'R[0] = 0; ' : '';
