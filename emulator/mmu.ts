@@ -196,7 +196,10 @@ export class Mmu {
     // `this.tag`, read once: the walk changes no part of it.
     const tag = this.stage1On && !this.pagingOffSpace ? this.context : this.context | PAGING_OFF_TAG;
     const i = tlb.lookup(va >>> PAGE_SHIFT, tag, ++this.clock);
-    if (i >= 0) {
+    // The way a 4 KiB fill takes, found by the lookup's scan (the walk changes nothing in the TLB).
+    let way = -1;
+    if (i < 0) way = tlb.missWay;
+    else {
       const bits = tlb.flags[i]!;
       // A hit that lacks the right (or, for a store, the Dirty bit) is dropped and walked again,
       // so the fault or the D update comes from the tables as they are now.
@@ -227,7 +230,7 @@ export class Mmu {
     if (result < 0) return -1;
     const shift = this.combinedShift;
     const evictions = tlb.evictions;
-    const filled = tlb.insert(va, shift, tag, (result & ~((1 << shift) - 1)) >>> 0, this.combinedBits, ++this.clock, this.guestPageShift);
+    const filled = tlb.insert(va, shift, tag, (result & ~((1 << shift) - 1)) >>> 0, this.combinedBits, ++this.clock, this.guestPageShift, way);
     stats.tlbEvictions += tlb.evictions - evictions;
     this.lastIndex = filled;
     this.lastFill = filled;
@@ -289,6 +292,7 @@ export class Mmu {
       const s1 = this.stage1;
       const status = agile
         ? walker.walk(AGILE_PAGING, this.stage1Root, va, 'guest', s1, null)
+        : walker.pwc === null && walker.trace === null ? walker.walkFlat(this.stage1Root, va, s1, nested)
         : walker.walk(TV32_PAGING, this.stage1Root, va, 'guest', s1, nested);
       this.finalGuestPhys = -1;
       if (agile) {
@@ -318,7 +322,9 @@ export class Mmu {
     this.finalGuestPhys = guestPhys;
     if (nested !== null) {
       const s2 = this.stage2;
-      const status = walker.walk(nested.mode, nested.root, guestPhys, 'ept', s2, null);
+      const status = walker.pwc === null && walker.trace === null
+        ? walker.walkEpt(nested.mode, nested.root, guestPhys, s2)
+        : walker.walk(nested.mode, nested.root, guestPhys, 'ept', s2, null);
       if (status !== WALK_OK || !permits(s2.leaf | P_U, access, false)) {
         // No mapping, or a mapping without the right: both are EPT violations for the VMM.
         return this.walkFault(status === WALK_BUS_ERROR ? WALK_BUS_ERROR : WALK_EPT_VIOLATION, va, access, guestPhys);

@@ -157,10 +157,51 @@ export class Tlb {
    * most recently used. Large-page entries live in the set their own page number indexes.
    */
   lookup(vpn: number, context: number, stamp: number): number {
-    const i = this.find(vpn, context);
+    if (this.indexed) {
+      this.missWay = NONE;
+      const i = this.findIndexed(vpn, context);
+      if (i >= 0) this.touch(i, stamp);
+      return i;
+    }
+    // `find`'s scan of a small set, which on a miss also names the way a 4 KiB fill of the page
+    // would take (`victimScanned`'s choice: no way holds the page, or the scan would have hit it).
+    const tag = this.tag;
+    const flags = this.flags;
+    const lastUse = this.lastUse;
+    const first = (vpn & (this.sets - 1)) * this.ways;
+    let free = NONE;
+    let oldest = NONE;
+    let oldestUse = Infinity;
+    for (let i = first, end = first + this.ways; i < end; i++) {
+      const f = flags[i]!;
+      if ((f & VALID) === 0) {
+        if (free < 0) free = i;
+        continue;
+      }
+      if (tag[i] === vpn && (f & LARGE) === 0 && contextMatches(f, this.context[i]!, context)) {
+        lastUse[i] = stamp;
+        return i;
+      }
+      const used = lastUse[i]!;
+      if (used < oldestUse) {
+        oldestUse = used;
+        oldest = i;
+      }
+    }
+    this.missWay = free >= 0 ? free : this.random ? NONE : oldest;
+    if (this.largeShifts === 0) return -1;
+    const i = this.findLarge(vpn, context);
     if (i >= 0) this.touch(i, stamp);
     return i;
   }
+
+  /**
+   * After a `lookup` that missed: the way `insert` would choose for a 4 KiB fill of that page in
+   * that context, or -1 when the lookup cannot tell (an indexed set, random replacement in a
+   * full set, or a lookup that hit). It holds only while the TLB is unchanged since the lookup:
+   * the MMU passes it to the `insert` of the same miss, with nothing in between but the walk.
+   */
+  missWay = NONE;
 
   /** Stamp entry i used at `stamp` (the MMU's clock; the CPU's fast path stamps its hits here). */
   touch(i: number, stamp: number): void {
@@ -224,12 +265,14 @@ export class Tlb {
   /**
    * Install a translation and return its index. `pageShift` is 12 for a 4 KiB page, 22 for a
    * superpage. `leafBits` are the PTE's permission and A/D bits. `guestPageShift` is the size of
-   * the first-stage page the translation belongs to, when that is larger than the entry.
+   * the first-stage page the translation belongs to, when that is larger than the entry. `way`
+   * is `missWay` from the lookup of this miss (the TLB unchanged since), or -1.
    */
-  insert(va: number, pageShift: number, context: number, physBase: number, leafBits: number, stamp: number, guestPageShift = pageShift): number {
+  insert(va: number, pageShift: number, context: number, physBase: number, leafBits: number, stamp: number, guestPageShift = pageShift, way = NONE): number {
     const pageNumber = va >>> pageShift;
     const set = pageNumber & (this.sets - 1);
-    const victim = this.indexed ? this.victimIndexed(set, pageNumber, pageShift, context) : this.victimScanned(set, pageNumber, pageShift, context);
+    const victim = way >= 0 && pageShift === PAGE_SHIFT ? way
+      : this.indexed ? this.victimIndexed(set, pageNumber, pageShift, context) : this.victimScanned(set, pageNumber, pageShift, context);
     if (this.flags[victim]! & VALID) {
       this.evictions++;
       this.unlink(victim);

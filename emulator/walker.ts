@@ -73,6 +73,14 @@ export interface NestedStage {
   readonly root: number;
 }
 
+// walkFlat reads these through module constants (an imported binding can be a getter call under tsx).
+const P_V = PTE.V;
+const P_L = PTE.L;
+const P_W = PTE.W;
+const FRAME_MASK = PTE.FRAME_MASK;
+/** The frame bits a TV32 superpage's directory entry must leave clear (4 MiB alignment). */
+const SUPERPAGE_MASK = (1 << 22) - 1;
+
 /** Directory entries one guest walk can read (levels above the leaf). */
 const MAX_PENDING = 8;
 
@@ -189,6 +197,101 @@ export class Walker {
       shift -= levelBits[level + 1]!;
     }
     throw new Error('unreachable: a walk always ends at the last level');
+  }
+
+  /**
+   * `walk(TV32_PAGING, root, addr, 'guest', out, nested)` when the walker has no page-walk cache
+   * and no trace attached: the same two levels (a superpage allowed at the top), each table
+   * address through the EPT first when `nested` is given, the same references counted and the
+   * same outcome in `out`, written out level by level. The miss path of every translation but
+   * an agile one takes it (natively, on a shadow VMM's tables, and under EPT).
+   */
+  walkFlat(root: number, addr: number, out: StageResult, nested: NestedStage | null): number {
+    const mem = this.mem;
+    // Level 0: the directory entry.
+    let hostAddr = ((root >>> 0) + ((addr >>> 22) << 2)) >>> 0;
+    if (nested !== null && (hostAddr = this.tableThroughEpt(nested, hostAddr, out, 0)) < 0) return out.status;
+    this.guestRefs++;
+    if (hostAddr + 4 > mem.sizeBytes) return this.walkStop(out, WALK_BUS_ERROR, 0);
+    let entry = mem.i32[hostAddr >>> 2]!;
+    if (!(entry & P_V)) return this.walkStop(out, WALK_NOT_PRESENT, 0);
+    let shift = PAGE_SHIFT;
+    if (entry & P_L) {
+      shift = 22;
+      if ((entry & FRAME_MASK & SUPERPAGE_MASK) !== 0) return this.walkStop(out, WALK_BAD_LARGE, 0);
+    } else {
+      // Level 1: the page-table entry.
+      hostAddr = ((entry & FRAME_MASK) + ((addr >>> 10) & 0xffc)) >>> 0;
+      if (nested !== null && (hostAddr = this.tableThroughEpt(nested, hostAddr, out, 1)) < 0) return out.status;
+      this.guestRefs++;
+      if (hostAddr + 4 > mem.sizeBytes) return this.walkStop(out, WALK_BUS_ERROR, 1);
+      entry = mem.i32[hostAddr >>> 2]!;
+      if (!(entry & P_V)) return this.walkStop(out, WALK_NOT_PRESENT, 1);
+    }
+    const pageMask = (1 << shift) - 1;
+    out.status = WALK_OK;
+    out.leaf = entry;
+    out.leafHostAddr = hostAddr;
+    out.pageShift = shift;
+    out.level = shift === PAGE_SHIFT ? 1 : 0;
+    out.output = ((entry & FRAME_MASK & ~pageMask) | (addr & pageMask)) >>> 0;
+    return WALK_OK;
+  }
+
+  /** walkFlat's steps 1 and 4 under EPT: the host address of a guest table entry, or -1 with the EPT violation (or bus error) in `out`. */
+  private tableThroughEpt(nested: NestedStage, entryAddr: number, out: StageResult, level: number): number {
+    const ept = this.eptScratch;
+    const s = this.walkEpt(nested.mode, nested.root, entryAddr, ept);
+    if (s !== WALK_OK) {
+      out.status = s === WALK_NOT_PRESENT || s === WALK_BAD_LARGE ? WALK_EPT_VIOLATION : s;
+      out.faultGuestPhys = entryAddr;
+      out.level = level;
+      return -1;
+    }
+    out.leafWritable = (ept.leaf & P_W) !== 0;
+    out.leafGuestAddr = entryAddr;
+    out.leafEptHostAddr = ept.leafHostAddr;
+    return ept.output;
+  }
+
+  /**
+   * `walk(mode, root, addr, 'ept', out, null)` when the walker has no page-walk cache and no trace
+   * attached: the same loop without their branches (an EPT walk is never nested or agile).
+   */
+  walkEpt(mode: PagingMode, root: number, addr: number, out: StageResult): number {
+    const levelBits = mode.levelBits;
+    const last = levelBits.length - 1;
+    const largeAllowed = mode.largeAllowed;
+    const mem = this.mem;
+    let shift = PAGE_SHIFT;
+    for (let l = 1; l <= last; l++) shift += levelBits[l]!;
+    let table = root >>> 0;
+    for (let level = 0; ; level++) {
+      const hostAddr = (table + ((addr >>> shift) & ((1 << levelBits[level]!) - 1)) * 4) >>> 0;
+      this.eptRefs++;
+      if (hostAddr + 4 > mem.sizeBytes) return this.walkStop(out, WALK_BUS_ERROR, level);
+      const entry = mem.i32[hostAddr >>> 2]!;
+      if (!(entry & P_V)) return this.walkStop(out, WALK_NOT_PRESENT, level);
+      if (level === last || ((entry & P_L) && largeAllowed[level])) {
+        const pageMask = (1 << shift) - 1;
+        if (level !== last && (entry & FRAME_MASK & pageMask) !== 0) return this.walkStop(out, WALK_BAD_LARGE, level);
+        out.status = WALK_OK;
+        out.leaf = entry;
+        out.leafHostAddr = hostAddr;
+        out.pageShift = shift;
+        out.level = level;
+        out.output = ((entry & FRAME_MASK & ~pageMask) | (addr & pageMask)) >>> 0;
+        return WALK_OK;
+      }
+      table = (entry & FRAME_MASK) >>> 0;
+      shift -= levelBits[level + 1]!;
+    }
+  }
+
+  private walkStop(out: StageResult, status: number, level: number): number {
+    out.status = status;
+    out.level = level;
+    return status;
   }
 
   /** One step for the attached trace (the debugger's `translate`): off the miss path. */

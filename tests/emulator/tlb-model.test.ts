@@ -1,7 +1,8 @@
 // The TLB's miss-path bookkeeping (emulator/tlb.ts: page sizes present, per-set counts, and in
 // sets of INDEXED_WAYS ways or more a page hash, LRU lists and free-way bitmaps) against the plain
 // scans it replaced (reference-tlb.ts, the old algorithm verbatim). Random sequences of every
-// operation the MMU and the CPU make (lookups, finds, fills, stamps, invalidations, every flush),
+// operation the MMU and the CPU make (lookups, finds, fills, a miss's lookup and fill with the way
+// the lookup named, stamps, invalidations, every flush),
 // with 4 KiB and large pages, Global entries, ASIDs, VPIDs and the paging-off space, must give
 // the same answers, the same victims (ties included), the same evictions, the same random draws
 // and the same arrays, after every operation, in every geometry and with either replacement.
@@ -14,6 +15,7 @@ import { ScanTlb } from './reference-tlb.ts';
 
 type Op =
   | { kind: 'lookup' | 'find'; vpn: number; context: number }
+  | { kind: 'miss'; vpn: number; context: number; base: number; bits: number }
   | { kind: 'insert'; vpn: number; shift: number; guestShift: number; context: number; base: number; bits: number }
   | { kind: 'touch' | 'invalidate'; index: number }
   | { kind: 'flushAll' }
@@ -36,6 +38,7 @@ function ops(entries: number): fc.Arbitrary<Op[]> {
   const op: fc.Arbitrary<Op> = fc.oneof(
     { weight: 30, arbitrary: fc.record({ kind: fc.constant('lookup' as const), vpn, context }) },
     { weight: 10, arbitrary: fc.record({ kind: fc.constant('find' as const), vpn, context }) },
+    { weight: 20, arbitrary: fc.record({ kind: fc.constant('miss' as const), vpn, context, base: fc.integer({ min: 0, max: 0xfffff }), bits: fc.integer({ min: 0, max: 0xff }) }) },
     {
       weight: 30,
       arbitrary: fc.record({
@@ -59,6 +62,16 @@ function apply(t: Tlb, r: ScanTlb, op: Op, stamp: number): [number | undefined, 
   switch (op.kind) {
     case 'lookup': return [t.lookup(op.vpn, op.context, stamp), r.lookup(op.vpn, op.context, stamp)];
     case 'find': return [t.find(op.vpn, op.context), r.find(op.vpn, op.context)];
+    case 'miss': {
+      // What Mmu.translate does: a lookup and, when it misses, a 4 KiB fill of the same page given
+      // the way the lookup named (missWay); the plain scans choose the victim at the fill.
+      const hit = t.lookup(op.vpn, op.context, stamp);
+      const theirs = r.lookup(op.vpn, op.context, stamp);
+      if (hit >= 0 || theirs >= 0) return [hit, theirs];
+      const va = (op.vpn << 12) >>> 0;
+      const base = (op.base << 12) | 0;
+      return [t.insert(va, 12, op.context, base, op.bits, stamp + 0.5, 12, t.missWay), r.insert(va, 12, op.context, base, op.bits, stamp + 0.5, 12)];
+    }
     case 'insert': {
       const va = (op.vpn << 12) >>> 0;
       const guestShift = Math.max(op.shift, op.guestShift);
