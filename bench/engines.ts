@@ -2,7 +2,7 @@
 // same process and the same run (issue 16 §4): guest MIPS of each (median of at least BENCH_RUNS
 // runs after three warm-up runs, more for short guests, the engines' runs interleaved so that
 // machine noise hits both alike), their
-// ratio, and the code cache the translating engine filled. Every row also checks that both
+// ratio (the median of each round's ratio), and the code cache the translating engine filled. Every row also checks that both
 // engines left identical statistics (a faster engine that changes one statistic is wrong).
 // With BENCH_BASELINE=DIR (another checkout, say 565015d, the interpreter before issue 16), that
 // checkout's emulator runs the same guests in the same process, interleaved with both engines,
@@ -18,9 +18,11 @@ import type { Stats } from '../emulator/stats.ts';
 import { Vmm } from '../hypervisor/vmm.ts';
 import type { Image } from '../isa/image.ts';
 import { USER_ORIGIN, type BootModule } from '../emulator/boot.ts';
+import { collectGarbage } from './gc.ts';
 import { median } from './misses.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
 
 /** The classes a workload runs on: this checkout's, or a baseline checkout's (BENCH_BASELINE). */
 export interface EmulatorLib {
@@ -54,6 +56,7 @@ function image(file: string, defines: Record<string, number>): Image {
 function native(img: Image, engine: Engine, lib: EmulatorLib = HERE): ReturnType<EngineWorkload['run']> {
   const m = new lib.Machine({ memoryBytes: 8 << 20, engine });
   m.load(img);
+  collectGarbage();
   const t0 = process.hrtime.bigint();
   const r = m.run(1e9);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -65,6 +68,7 @@ function vm(img: Image, mode: 'shadow' | 'ept', engine: Engine, lib: EmulatorLib
   const vmm = new lib.Vmm({ hostMemoryBytes: 32 << 20 });
   const { vm: v } = vmm.addVm({ name: 'bench', mode, memoryBytes: 8 << 20, kernel: img });
   v.cpu.engine = engine;
+  collectGarbage();
   const t0 = process.hrtime.bigint();
   const [r] = vmm.run(1e9);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -111,6 +115,7 @@ export function kernelWorkloads(): EngineWorkload[] {
   const modules: BootModule[] = mix.map(([name, args]) => ({ name, args, image: assembled(`guest-programs/user/${name}.s`, USER_ORIGIN) }));
   const MAX = 50_000_000;
   const timed = (run: () => { instructions: number }): number => {
+    collectGarbage();
     const t0 = process.hrtime.bigint();
     run();
     return Number(process.hrtime.bigint() - t0) / 1e9;
@@ -150,12 +155,19 @@ export interface EngineRow {
   identical: boolean;
   /** The baseline checkout's interpreter (BENCH_BASELINE), when there is one. */
   baseMips?: number;
+  /**
+   * The ratios: the median over rounds of each round's ratio (the sides of a round run back to
+   * back, so a change in the machine's speed between rounds cancels out), not a ratio of medians.
+   */
+  jitOverInterp: number;
+  interpOverBase?: number;
+  jitOverBase?: number;
 }
 
 /** Warm-up runs of each engine before the measured ones. */
 const WARMUP = 3;
 /** Short workloads run more often: until each engine has this much measured time (and at most MAX_RUNS runs). */
-const MIN_SECONDS = 0.4;
+const MIN_SECONDS = 1;
 const MAX_RUNS = 41;
 
 /** Measure one workload on both engines, interleaved: at least `runs` runs each after WARMUP, more for short ones; and on a baseline's interpreter. */
@@ -185,23 +197,25 @@ export function compareEngines(w: EngineWorkload, runs = RUNS, base?: EmulatorLi
     }
   }
   const size = jit.cpu.jitCacheSize;
+  const paired = (a: Side, b: Side): number => median(mips[a].map((x, i) => x / mips[b][i]!));
   return {
     guest: w.guest, setup: w.setup, instructions: interp.instructions, runs: mips.jit.length, interpMips: median(mips.interp), jitMips: median(mips.jit),
-    blocks: size.blocks, sourceKiB: size.sourceBytes / 1024, identical,
-    ...(base === undefined ? {} : { baseMips: median(mips.base) }),
+    blocks: size.blocks, sourceKiB: size.sourceBytes / 1024, identical, jitOverInterp: paired('jit', 'interp'),
+    ...(base === undefined ? {} : { baseMips: median(mips.base), interpOverBase: paired('interp', 'base'), jitOverBase: paired('jit', 'base') }),
   };
 }
 
 export function engineRowCells(r: EngineRow): string[] {
   return [r.guest, r.setup, r.instructions.toLocaleString('en-US'), String(r.runs), r.interpMips.toFixed(1), r.jitMips.toFixed(1),
-    `${(r.jitMips / r.interpMips).toFixed(2)}x`, String(r.blocks), r.sourceKiB.toFixed(1), r.identical ? 'yes' : 'NO',
-    ...(r.baseMips === undefined ? [] : [r.baseMips.toFixed(1), `${(r.interpMips / r.baseMips).toFixed(2)}x`, `${(r.jitMips / r.baseMips).toFixed(2)}x`])];
+    `${r.jitOverInterp.toFixed(2)}x`, String(r.blocks), r.sourceKiB.toFixed(1), r.identical ? 'yes' : 'NO',
+    ...(r.baseMips === undefined ? [] : [r.baseMips.toFixed(1), `${r.interpOverBase!.toFixed(2)}x`, `${r.jitOverBase!.toFixed(2)}x`])];
 }
 /** The `engines` part of `npm run bench` (with BENCH_BASELINE, that checkout's interpreter beside). */
 export async function enginesTable(printTable: (header: string[], rows: string[][], left: number) => void, runs = RUNS): Promise<void> {
   const baseline = process.env.BENCH_BASELINE;
   const base = baseline === undefined ? undefined : await emulatorLib(baseline);
-  console.log(`\nEngines: the interpreter and the translating engine in the same process, runs interleaved; MIPS the median of the runs`
+  console.log(`\nEngines: the interpreter and the translating engine in the same process, runs interleaved; MIPS the median of the runs,`
+    + ' a ratio the median of the ratios within each round'
     + ` (at least ${runs}, more for short guests: ${MIN_SECONDS} s of each engine) after ${WARMUP} warm-up runs; code KiB: generated source in the cache at the end of a run`
     + `${baseline === undefined ? '' : `; base: ${baseline}'s interpreter, in the same process, interleaved; statistics identical on both engines and the base`}\n`);
   const rows: string[][] = [];

@@ -28,6 +28,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatDiagnostic } from '../assembler/index.ts';
 import { assembleFile } from '../node/files.ts';
+import { collectGarbage } from './gc.ts';
 import type { Machine as MachineClass } from '../emulator/machine.ts';
 import type { TlbConfig } from '../emulator/tlb.ts';
 import type { Vmm as VmmClass } from '../hypervisor/vmm.ts';
@@ -101,6 +102,7 @@ async function guest([root, name, setup, engine, runs]: string[]): Promise<void>
       // A checkout from before the translating engine has no engine field: it is the interpreter.
       if (((m.cpu as { engine?: string }).engine ?? 'interp') !== engine) throw new Error(`${root} has no engine '${engine}'`);
       m.load(image);
+      collectGarbage();
       const [t0, c0] = [process.hrtime.bigint(), cpuSeconds()];
       const r = m.run(1e9);
       const [seconds, cpu] = [Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds() - c0];
@@ -110,6 +112,7 @@ async function guest([root, name, setup, engine, runs]: string[]): Promise<void>
     const vmm = new Vmm({ hostMemoryBytes: 32 << 20 });
     const { vm } = vmm.addVm({ name: 'bench', mode: setup, memoryBytes: 8 << 20, kernel: image });
     vm.cpu.engine = engine;
+    collectGarbage();
     const [t0, c0] = [process.hrtime.bigint(), cpuSeconds()];
     const [r] = vmm.run(1e9);
     const [seconds, cpu] = [Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds() - c0];
