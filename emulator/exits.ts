@@ -70,6 +70,22 @@ export class ExitInfo {
   /** TV32 cause of a PAGE_FAULT exit. */
   cause = 0;
   code = 0;
+
+  /** Take every field of another exit's qualification (the exit log's copy, field by field rather than Object.assign's generic walk). */
+  copyFrom(e: ExitInfo): void {
+    this.reason = e.reason;
+    this.pc = e.pc;
+    this.word = e.word;
+    this.crn = e.crn;
+    this.rd = e.rd;
+    this.value = e.value;
+    this.address = e.address;
+    this.guestPhys = e.guestPhys;
+    this.inTableWalk = e.inTableWalk;
+    this.access = e.access;
+    this.cause = e.cause;
+    this.code = e.code;
+  }
 }
 
 export const EXIT_NAMES: ReadonlyMap<number, string> = new Map(

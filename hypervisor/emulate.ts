@@ -23,12 +23,31 @@ const ACCESSES: Record<string, Omit<MemoryAccess, 'dataReg'>> = {
   sw: { isStore: true, size: 4, signed: false },
 };
 
+/**
+ * Words decoded before, and what they encode (null: not a load or store). A shadow VMM emulates
+ * the same few stores to page tables thousands of times a second; the answer depends on the
+ * word alone. Emptied when it reaches DECODED_MAX words.
+ */
+const DECODED = new Map<number, MemoryAccess | null>();
+const DECODED_MAX = 4096;
+
 /** The load or store a word encodes, or undefined when it is not one. */
 export function decodeAccess(word: number): MemoryAccess | undefined {
+  word >>>= 0;
+  let access = DECODED.get(word);
+  if (access === undefined) {
+    if (DECODED.size >= DECODED_MAX) DECODED.clear();
+    access = decodeWord(word);
+    DECODED.set(word, access);
+  }
+  return access ?? undefined;
+}
+
+function decodeWord(word: number): MemoryAccess | null {
   const d = decode(word);
-  if (!d) return undefined;
+  if (!d) return null;
   const a = ACCESSES[d.spec.mnemonic];
-  if (!a) return undefined;
+  if (!a) return null;
   const dataReg = a.isStore ? d.operands.srcA! : d.operands.rd!;
-  return { ...a, dataReg };
+  return Object.freeze({ ...a, dataReg });
 }

@@ -57,8 +57,10 @@ export class HostMemory {
     if (frame === undefined) {
       if (this.bump >= this.frames) throw new OutOfHostMemory(`host memory exhausted (${this.frames} frames)${this.reclaim ? ', and host swapping found no guest frame to evict' : ''}`);
       frame = this.bump++;
+      this.take(frame, owner, true);
+      return frame * PAGE_SIZE;
     }
-    this.take(frame, owner);
+    this.take(frame, owner, false);
     return frame * PAGE_SIZE;
   }
 
@@ -68,14 +70,19 @@ export class HostMemory {
     if (start + count > this.frames) throw new OutOfHostMemory(`host memory exhausted: no run of ${count} frames left`);
     // The gap left by alignment goes to the free list.
     for (let f = this.bump; f < start; f++) this.freeList.push(f);
-    for (let f = start; f < start + count; f++) this.take(f, owner);
+    for (let f = start; f < start + count; f++) this.take(f, owner, true);
     this.bump = start + count;
     return start * PAGE_SIZE;
   }
 
-  private take(frame: number, owner: number): void {
+  /**
+   * Hand a frame to `owner`, zeroed. A `fresh` frame (above every frame handed out before) that no
+   * writer has marked in the dirty map is still as the memory was created, all zeros: not cleared
+   * again (a VM's memory is backed on demand, so this is most frames of a short run).
+   */
+  private take(frame: number, owner: number, fresh: boolean): void {
     this.owner[frame] = owner;
-    this.mem.u8.fill(0, frame * PAGE_SIZE, (frame + 1) * PAGE_SIZE);
+    if (!fresh || this.mem.dirty[frame] !== 0) this.mem.u8.fill(0, frame * PAGE_SIZE, (frame + 1) * PAGE_SIZE);
     this.mem.dirty[frame] = 1;
     this.inUse++;
     if (this.inUse > this.peakInUse) this.peakInUse = this.inUse;

@@ -484,7 +484,7 @@ class LoggedExit implements ExitRecord {
   readonly hardware: string;
 
   constructor(readonly instructions: number, e: ExitInfo, readonly reason: string) {
-    Object.assign(this.info, e);
+    this.info.copyFrom(e);
     this.pc = e.pc;
     this.hardware = EXIT_NAMES.get(e.reason) ?? String(e.reason);
   }
