@@ -105,7 +105,7 @@ function spreadTable(title: string, guests: Parameters<typeof acrossProcesses>[0
   const baseline = process.env.BENCH_BASELINE;
   console.log(`\n${title}: ${processes} processes per engine and row, each the median of ${RUNS} runs after a warm-up; MIPS per CPU second,`
     + ` the median of the process medians, and their range; slow: processes below ${SLOW_PROCESS} of the row's median;`
-    + ` spread: the fastest process over the slowest, at probe: the same with each run's MIPS over the machine-speed probe's rate around it`
+    + ' spread: the fastest process over the slowest'
     + `${baseline ? `; base: ${baseline}, run alternately; statistics identical on both engines and checkouts` : '; statistics identical on both engines'}\n`);
   const header = baseline ? [...SPREAD_HEADER, ...BASELINE_HEADER] : SPREAD_HEADER;
   printTable(header, acrossProcesses(guests, processes, RUNS, baseline).map(spreadRowCells), 2);

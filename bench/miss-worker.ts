@@ -9,9 +9,7 @@
 // (interp, jit): the median guest MIPS of this process, by its CPU time and by the wall clock,
 // and the statistics of a run (the same in every run). ROOT is the checkout whose emulator and
 // hypervisor run the guest (this one, or the baseline misses.ts compares against); the guest is
-// always assembled by this checkout's assembler, so both sides run the same words. Each timed
-// run sits between two probes of the machine's speed (machineSpeed): the process's median MIPS
-// per probe rate is its speed with the shared machine's load taken out.
+// always assembled by this checkout's assembler, so both sides run the same words.
 //
 // `miss` times the miss path alone, engine aside: the stride guest over PAGES pages runs (in
 // SETUP: native, shadow, ept) until its tables (and the VMM's shadow or EPT tables) hold every
@@ -41,33 +39,6 @@ const GUESTS: Record<string, { file: string; defines: Record<string, number> }> 
   'sieve': { file: 'sieve.s', defines: { LIMIT: 200_000, ROUNDS: 1 } },
   'memcopy': { file: 'memcopy.s', defines: { BYTES: 256 * 1024, ROUNDS: 8 } },
 };
-
-/**
- * The machine's speed of the moment, engine aside: millions of steps per CPU second of a fixed
- * loop of typed-array reads and writes at scattered places in 4 MiB, with a call in each step
- * (the kind of work the miss path does), about 20 ms. The same code in every process, and too
- * small for V8 to settle it in more than one way.
- */
-const PROBE = new Int32Array(1 << 20);
-function probeStep(a: Int32Array, i: number, x: number): number {
-  const v = a[i]! + x;
-  a[(i * 7 + 1) & (a.length - 1)] = v;
-  return v;
-}
-function machineSpeed(): number {
-  const steps = 2_000_000;
-  const c0 = cpuSeconds();
-  let x = 1;
-  let sum = 0;
-  for (let k = 0; k < steps; k++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    sum = (sum + probeStep(PROBE, x & (PROBE.length - 1), k)) | 0;
-  }
-  PROBE[0] = sum;
-  return steps / (cpuSeconds() - c0) / 1e6;
-}
 
 const [job, ...args] = process.argv.slice(2);
 if (job === 'guest') await guest(args);
@@ -123,23 +94,12 @@ async function guest([root, name, setup, engine, runs]: string[]): Promise<void>
   // Warm-up: V8 takes about two runs of this size to settle.
   runOnce();
   runOnce();
-  machineSpeed();
-  // Each run between two probes of the machine's speed: a run's MIPS over the probes' mean rate
-  // is its speed at a fixed machine speed (what is left of a process's difference from another
-  // is its own, V8's code shape, not the shared machine's load).
-  const timed: (Run & { probe: number })[] = [];
-  for (let i = 0; i < Number(runs); i++) {
-    const before = machineSpeed();
-    const r = runOnce();
-    timed.push({ ...r, probe: (before + machineSpeed()) / 2 });
-  }
+  const timed = Array.from({ length: Number(runs) }, runOnce);
   const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const first = timed[0]!;
   console.log(JSON.stringify({
     mips: median(timed.map((r) => r.instructions / r.cpuSeconds / 1e6)),
     wallMips: median(timed.map((r) => r.instructions / r.seconds / 1e6)),
-    probe: median(timed.map((r) => r.probe)),
-    mipsPerProbe: median(timed.map((r) => r.instructions / r.cpuSeconds / 1e6 / r.probe)),
     instructions: first.instructions, cycles: first.cycles, stats: first.stats,
   }));
 }

@@ -45,46 +45,31 @@ describe('the written-out walks against the general walker', () => {
   const root = fc.oneof(fc.integer({ min: 0, max: FRAMES + 2 }).map((f) => f << 12), fc.integer({ min: 0, max: 0xfffff }).map((f) => (f << 12) >>> 0));
   const addr = fc.integer({ min: 0, max: 0xffffffff });
 
+  /** Both walkers on the same memory, each with a fresh result: the same outcome, fields and references. */
+  const expectSameWalk = (mem: PhysicalMemory, general: (w: Walker, out: StageResult) => number, written: (w: Walker, out: StageResult) => number): void => {
+    const [g, f] = [new Walker(mem), new Walker(mem)];
+    const [gOut, fOut] = [new StageResult(), new StageResult()];
+    expect(written(f, fOut)).toBe(general(g, gOut));
+    expect(fields(fOut)).toEqual(fields(gOut));
+    expect([f.guestRefs, f.eptRefs]).toEqual([g.guestRefs, g.eptRefs]);
+  };
+
   it('case 2: walkFlat is walk(TV32_PAGING, ..., null): natively and on a shadow VMM\'s tables', () => {
     fc.assert(fc.property(fc.integer(), root, addr, (seed, r, a) => {
-      const mem = randomMemory(seed);
-      const general = new Walker(mem);
-      const flat = new Walker(mem);
-      const g = new StageResult();
-      const f = new StageResult();
-      const status = general.walk(TV32_PAGING, r, a, 'guest', g, null);
-      expect(flat.walkFlat(r, a, f, null)).toBe(status);
-      expect(fields(f)).toEqual(fields(g));
-      expect([flat.guestRefs, flat.eptRefs]).toEqual([general.guestRefs, general.eptRefs]);
+      expectSameWalk(randomMemory(seed), (w, out) => w.walk(TV32_PAGING, r, a, 'guest', out, null), (w, out) => w.walkFlat(r, a, out, null));
     }), { numRuns: RUNS, seed: 0xf1a7 });
   });
 
   it('case 3: walkFlat through an EPT is walk(TV32_PAGING, ..., nested), in every EPT format', () => {
     fc.assert(fc.property(fc.integer(), root, root, addr, fc.constantFrom(...MODES), (seed, r, eptRoot, a, mode) => {
-      const mem = randomMemory(seed);
       const nested: NestedStage = { mode, root: eptRoot };
-      const general = new Walker(mem);
-      const flat = new Walker(mem);
-      const g = new StageResult();
-      const f = new StageResult();
-      const status = general.walk(TV32_PAGING, r, a, 'guest', g, nested);
-      expect(flat.walkFlat(r, a, f, nested)).toBe(status);
-      expect(fields(f)).toEqual(fields(g));
-      expect([flat.guestRefs, flat.eptRefs]).toEqual([general.guestRefs, general.eptRefs]);
+      expectSameWalk(randomMemory(seed), (w, out) => w.walk(TV32_PAGING, r, a, 'guest', out, nested), (w, out) => w.walkFlat(r, a, out, nested));
     }), { numRuns: RUNS, seed: 0xf1a8 });
   });
 
   it('case 4: walkEpt is walk(mode, ..., \'ept\', null), in every EPT format', () => {
     fc.assert(fc.property(fc.integer(), root, addr, fc.constantFrom(...MODES), (seed, r, a, mode) => {
-      const mem = randomMemory(seed);
-      const general = new Walker(mem);
-      const lean = new Walker(mem);
-      const g = new StageResult();
-      const l = new StageResult();
-      const status = general.walk(mode, r, a, 'ept', g, null);
-      expect(lean.walkEpt(mode, r, a, l)).toBe(status);
-      expect(fields(l)).toEqual(fields(g));
-      expect([lean.guestRefs, lean.eptRefs]).toEqual([general.guestRefs, general.eptRefs]);
+      expectSameWalk(randomMemory(seed), (w, out) => w.walk(mode, r, a, 'ept', out, null), (w, out) => w.walkEpt(mode, r, a, out));
     }), { numRuns: RUNS, seed: 0xf1a9 });
   });
 
