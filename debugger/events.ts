@@ -65,7 +65,7 @@ export function delta(view: CpuView, before: Counters, after: Counters): Delta {
     tlbRuleViolations: after.tlbRuleViolations - before.tlbRuleViolations,
     exitRecords: () => {
       const n = after.exitsTotal - before.exitsTotal;
-      return n > 0 && view.vm ? view.vm.exitLog.slice(-n) : [];
+      return n > 0 && view.vm ? view.vm.recentExits(n) : [];
     },
   };
 }

@@ -27,7 +27,7 @@ import type { NestedStage } from '../emulator/walker.ts';
 import { decodeAccess } from './emulate.ts';
 import { OutOfHostMemory, VMM_WRITE_PROTECT, type HostMemory } from './host.ts';
 import { PagerTables, ZAP } from './pager-tables.ts';
-import { EVENT_NAMES, PAGER_API_VERSION, type Arch, type ExitName, type NestedServices, type Pager, type PagerCounter, type PagerModule, type PagerServices, type PagerSettings, type Translation } from './pager.ts';
+import { EVENT_NAMES, PAGER_API_VERSION, type Arch, type EptViolation, type ExitName, type Invlpg, type NestedServices, type PageFault, type PtbrWrite, type Pager, type PagerCounter, type PagerModule, type PagerServices, type PagerSettings, type Translation } from './pager.ts';
 import type { HypercallEvent, HypercallResult } from './pv-abi.ts';
 import type { Vm } from './vm.ts';
 
@@ -49,6 +49,8 @@ export class PagerError extends Error {
     this.name = 'PagerError';
   }
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The constants and helpers `vmm.arch` offers (isa/arch.ts's). */
 const NOT_PRESENT = [CAUSE.FETCH_PAGE_FAULT, CAUSE.LOAD_PAGE_FAULT, CAUSE.STORE_PAGE_FAULT];
@@ -114,6 +116,16 @@ export class PagerHost {
 
   // The event being handled.
   private event: string = EVENT_NAMES.create;
+  /**
+   * The events of the frequent exits, filled in for each one. A built-in pager is given these
+   * same objects every time (its handlers keep none of them), so an exit allocates nothing; a
+   * user's pager is given a fresh copy, which it may keep.
+   */
+  private readonly builtIn: boolean;
+  private readonly faultEvent: Mutable<PageFault> = { pc: 0, instret: 0, va: 0, access: ACCESS.FETCH, cause: 0, user: false };
+  private readonly invlpgEvent: Mutable<Invlpg> = { pc: 0, instret: 0, va: 0 };
+  private readonly eptEvent: Mutable<EptViolation> = { pc: 0, instret: 0, guestPhys: 0, va: 0, access: ACCESS.FETCH, inTableWalk: false };
+  private readonly ptbrEvent: Mutable<PtbrWrite> = { pc: 0, instret: 0, value: 0, previous: 0 };
   private exit: ExitInfo | undefined;
   private completedBy: ExitName | undefined;
   private rootLoaded = false;
@@ -134,6 +146,7 @@ export class PagerHost {
     this.mmu = context.mmu;
     this.profile = context.profile;
     this.name = module.name;
+    this.builtIn = module.builtIn === true;
     // The translation says how the hardware walks, and so the format of the pager's tables.
     const kind = translation ?? (vm.mode === 'shadow' || vm.mode === 'pv' ? 'shadow' : vm.mode === 'agile' ? 'agile' : 'nested');
     this.agileKind = kind === 'agile';
@@ -194,7 +207,9 @@ export class PagerHost {
     const instret = this.vm.stats.instructions;
     if (e.crn === CR.PTBR && pager.ptbrWrite) {
       this.begin(EVENT_NAMES.ptbrWrite, e);
-      const result = this.invoke(() => pager.ptbrWrite!({ pc: e.pc >>> 0, instret, value: e.value | 0, previous: old | 0 }));
+      const ev = this.builtIn ? this.ptbrEvent : { ...this.ptbrEvent };
+      ev.pc = e.pc >>> 0; ev.instret = instret; ev.value = e.value | 0; ev.previous = old | 0;
+      const result = this.call(pager.ptbrWrite, ev);
       this.endEvent(result, 'void');
     } else if (e.crn === CR.STATUS && pager.pagingChange) {
       this.begin(EVENT_NAMES.pagingChange, e);
@@ -214,7 +229,9 @@ export class PagerHost {
       case EXIT.INVLPG: {
         if (!pager.invlpg) return undefined;
         this.begin(EVENT_NAMES.invlpg, e);
-        const result = this.invoke(() => pager.invlpg!({ pc, instret, va: e.address >>> 0 }));
+        const ev = this.builtIn ? this.invlpgEvent : { ...this.invlpgEvent };
+        ev.pc = pc; ev.instret = instret; ev.va = e.address >>> 0;
+        const result = this.call(pager.invlpg, ev);
         const name = this.endEvent(result, 'exit') ?? 'invlpg';
         cpu.retireEmulated(e.word);
         return name;
@@ -231,7 +248,9 @@ export class PagerHost {
         if (!pager.pageFault) return undefined;
         this.begin(EVENT_NAMES.pageFault, e);
         const user = !(cpu.cr[CR.STATUS]! & STATUS.MODE);
-        const result = this.invoke(() => pager.pageFault!({ pc, instret, va: e.address >>> 0, access: e.access as AccessType, cause: e.cause, user }));
+        const ev = this.builtIn ? this.faultEvent : { ...this.faultEvent };
+        ev.pc = pc; ev.instret = instret; ev.va = e.address >>> 0; ev.access = e.access as AccessType; ev.cause = e.cause; ev.user = user;
+        const result = this.call(pager.pageFault, ev);
         const name = this.endEvent(result, 'exit') ?? this.completedBy ?? 'hidden-fault';
         if (this.completedBy === undefined && name === 'hidden-fault') this.vm.vmm.faultsHidden++;
         return name;
@@ -239,9 +258,9 @@ export class PagerHost {
       case EXIT.EPT_VIOLATION: {
         if (!pager.eptViolation) return undefined;
         this.begin(EVENT_NAMES.eptViolation, e);
-        const result = this.invoke(() => pager.eptViolation!({
-          pc, instret, guestPhys: e.guestPhys >>> 0, va: e.address >>> 0, access: e.access as AccessType, inTableWalk: e.inTableWalk,
-        }));
+        const ev = this.builtIn ? this.eptEvent : { ...this.eptEvent };
+        ev.pc = pc; ev.instret = instret; ev.guestPhys = e.guestPhys >>> 0; ev.va = e.address >>> 0; ev.access = e.access as AccessType; ev.inTableWalk = e.inTableWalk;
+        const result = this.call(pager.eptViolation, ev);
         return this.endEvent(result, 'exit') ?? this.completedBy ?? 'ept-violation';
       }
       default:
@@ -412,6 +431,11 @@ export class PagerHost {
     this.event = event;
     this.exit = e;
     this.completedBy = undefined;
+  }
+
+  /** A handler given its event (a built-in pager's is called straight, without a closure). */
+  private call<E>(handler: (this: Pager, event: E) => unknown, event: E): unknown {
+    return this.builtIn ? handler.call(this.pager, event) : this.invoke(() => handler.call(this.pager, event));
   }
 
   /** Run the pager's code: a user's exception becomes a PagerError naming the event. */
@@ -685,131 +709,188 @@ export class PagerHost {
   }
 
   private makeServices(): PagerServices {
-    const vm = this.vm;
-    const format: PagingMode = Object.freeze({ name: this.format.name, levelBits: Object.freeze([...this.format.levelBits]), largeAllowed: Object.freeze([...this.format.largeAllowed]) });
-    const mem = this.host.mem;
-    const profile = this.profile;
-    const host: PagerHost = this;
-    const services: PagerServices = {
-      apiVersion: PAGER_API_VERSION,
-      vmName: vm.name,
-      guestMemoryBytes: vm.sizeBytes,
-      arch: ARCH,
-      readGuestCr(crn) {
-        host.guard();
-        if (typeof crn !== 'number' || !Number.isInteger(crn) || crn < 0 || crn > CR.INSTRETH) host.violation(`readGuestCr(${show(crn)}): control registers are 0 to 11 (isa/README.md 4.2)`);
-        return vm.cpu.readCr(crn);
-      },
-      isGuestRam: (guestPhys) => typeof guestPhys === 'number' && vm.isGuestRam(guestPhys >>> 0),
-      isMmio: (guestPhys) => typeof guestPhys === 'number' && vm.isMmio(guestPhys >>> 0),
-      readGuestPte(guestPhys) {
-        const gpa = host.guestAddress(guestPhys, 'readGuestPte');
-        vm.stats.cyclesVmm += profile.vmmPteReadCycles;
-        if (!vm.isGuestRam(gpa)) return undefined;
-        const h = vm.backed(gpa);
-        return h < 0 ? 0 : mem.i32[h >>> 2]!;
-      },
-      writeGuestPte(guestPhys, value) {
-        const gpa = host.guestAddress(guestPhys, 'writeGuestPte');
-        if (!vm.isGuestRam(gpa)) host.violation(`writeGuestPte(${hex(gpa)}): not in guest RAM`);
-        const word = host.word(value, 'writeGuestPte');
-        const h = vm.writableBacking(gpa);
-        const old = mem.i32[h >>> 2]!;
-        mem.i32[h >>> 2] = word;
-        mem.dirty[h >>> 12] = 1;
-        vm.stats.cyclesVmm += profile.vmmPteWriteCycles;
-        if (word !== old && (word | old) === word && ((word ^ old) & ~(PTE.A | PTE.D)) === 0) vm.stats.adUpdates++;
-      },
-      readGuestWord(guestPhys) {
-        const gpa = host.guestAddress(guestPhys, 'readGuestWord');
-        return vm.peekWord(gpa);
-      },
-      writeGuestWord(guestPhys, value) {
-        const gpa = host.guestAddress(guestPhys, 'writeGuestWord');
-        if (!vm.isGuestRam(gpa)) host.violation(`writeGuestWord(${hex(gpa)}): not in guest RAM`);
-        vm.writeWord(gpa, host.word(value, 'writeGuestWord'));
-      },
-      backing(guestPhys) {
-        host.guard();
-        return typeof guestPhys === 'number' ? vm.backing(guestPhys) : -1;
-      },
-      backed(guestPhys) {
-        host.guard();
-        // A frame the VMM swapped out is not backed now: a pager maps it through `backing` when the guest touches it.
-        return typeof guestPhys === 'number' ? vm.resident(guestPhys >>> 0) : -1;
-      },
-      writableBacking(guestPhys) {
-        host.guard();
-        return typeof guestPhys === 'number' && vm.isGuestRam(guestPhys >>> 0) ? vm.writableBacking(guestPhys >>> 0) : -1;
-      },
-      backGuestInRuns(frames) {
-        host.guard();
-        if (typeof frames !== 'number' || !Number.isInteger(frames) || frames < 1 || (frames & (frames - 1)) !== 0 || frames > 1 << 20) {
-          host.violation(`backGuestInRuns(${show(frames)}): a run is a power of two of frames`);
-        }
-        vm.allocGranuleFrames = frames;
-      },
-      format,
-      ...(this.nestedTables ? { nested: this.makeNestedServices(this.nestedTables) } : {}),
-      allocTable(level) {
-        host.guard();
-        return host.tables.alloc(level);
-      },
-      freeTable(table) {
-        host.guard();
-        host.tables.free(table);
-      },
-      readEntry(table, index) {
-        host.guard();
-        return host.tables.read(table, index);
-      },
-      writeEntry(table, index, value) {
-        host.guard();
-        host.tables.write(table, index, value);
-      },
-      loadRoot: (root, options) => host.loadRoot(root, options),
-      switchRoot: (root, options) => host.switchRoot(root, options),
-      flushTlbAll() {
-        host.guard();
-        host.mmu.flushAll();
-      },
-      flushTlbPage(va) {
-        host.guard();
-        host.mmu.flushPage(host.number(va, 'flushTlbPage'));
-      },
-      flushTlbRange(from, to) {
-        host.guard();
-        host.mmu.flushRange(host.number(from, 'flushTlbRange'), host.number(to, 'flushTlbRange'));
-      },
-      flushTlbVm() {
-        host.guard();
-        host.mmu.flushVpid();
-      },
-      injectFault: (cause, badva) => host.injectFault(cause, badva),
-      refuse: (va) => host.refuse(va),
-      emulateMmio: (guestPhys) => host.emulateMmio(guestPhys),
-      emulateStore: (guestPhys) => host.emulateStore(guestPhys),
-      costs: Object.freeze({
+    const nested = this.nestedTables ? this.makeNestedServices(this.nestedTables) : undefined;
+    const services = Object.freeze(new PagerHost.Services(this, nested));
+    return this.builtIn ? services : boundServices(services);
+  }
+
+  /**
+   * The services object a pager is given (`vmm`). Its methods live on one prototype for every
+   * VM, so the VMM's frequent calls (a shadow pager's writeEntry, backing, flushTlbPage) reach
+   * the same functions whichever VM makes them: V8's optimized code stays valid when a VM is
+   * dropped and another made, as a benchmark, a study or the playground does again and again
+   * (functions made per VM were new call targets each time, and their code was thrown away with
+   * the VM). The host is a private field, out of a pager's reach. A user's pager is given the
+   * same methods bound (boundServices), so that it may take them apart.
+   */
+  private static readonly Services = class Services implements PagerServices {
+    readonly apiVersion = PAGER_API_VERSION;
+    readonly vmName: string;
+    readonly guestMemoryBytes: number;
+    readonly arch = ARCH;
+    readonly format: PagingMode;
+    declare readonly nested?: NestedServices;
+    readonly costs: PagerServices['costs'];
+    readonly #host: PagerHost;
+
+    constructor(host: PagerHost, nested: NestedServices | undefined) {
+      this.#host = host;
+      const vm = host.vm;
+      const profile = host.profile;
+      this.vmName = vm.name;
+      this.guestMemoryBytes = vm.sizeBytes;
+      this.format = Object.freeze({ name: host.format.name, levelBits: Object.freeze([...host.format.levelBits]), largeAllowed: Object.freeze([...host.format.largeAllowed]) });
+      if (nested !== undefined) Object.defineProperty(this, 'nested', { value: nested, enumerable: true });
+      this.costs = Object.freeze({
         pteRead: profile.vmmPteReadCycles,
         pteWrite: profile.vmmPteWriteCycles,
         emulate: profile.vmmEmulateCycles,
         inject: profile.vmmInjectCycles,
-      }),
-      chargeVmm(cycles) {
-        host.guard();
-        if (typeof cycles !== 'number' || !Number.isFinite(cycles) || cycles < 0) host.violation(`chargeVmm(${show(cycles)}): cycles are a non-negative number`);
-        vm.stats.cyclesVmm += cycles;
-      },
-      count(counter, n = 1) {
-        host.guard();
-        const field = Object.hasOwn(COUNTERS, counter) ? COUNTERS[counter] : undefined;
-        if (!field) host.violation(`count(${show(counter)}): the counters are ${Object.keys(COUNTERS).join(', ')}`);
-        if (typeof n !== 'number' || !Number.isInteger(n)) host.violation(`count('${counter}', ${show(n)}): n is a whole number`);
-        vm.vmm[field] += n;
-      },
-    };
-    return Object.freeze(services);
-  }
+      });
+    }
+
+    readGuestCr(crn: number): number {
+      const host = this.#host;
+      host.guard();
+      if (typeof crn !== 'number' || !Number.isInteger(crn) || crn < 0 || crn > CR.INSTRETH) host.violation(`readGuestCr(${show(crn)}): control registers are 0 to 11 (isa/README.md 4.2)`);
+      return host.vm.cpu.readCr(crn);
+    }
+    isGuestRam(guestPhys: number): boolean {
+      return typeof guestPhys === 'number' && this.#host.vm.isGuestRam(guestPhys >>> 0);
+    }
+    isMmio(guestPhys: number): boolean {
+      return typeof guestPhys === 'number' && this.#host.vm.isMmio(guestPhys >>> 0);
+    }
+    readGuestPte(guestPhys: number): number | undefined {
+      const host = this.#host;
+      const vm = host.vm;
+      const gpa = host.guestAddress(guestPhys, 'readGuestPte');
+      vm.stats.cyclesVmm += host.profile.vmmPteReadCycles;
+      if (!vm.isGuestRam(gpa)) return undefined;
+      const h = vm.backed(gpa);
+      return h < 0 ? 0 : host.host.mem.i32[h >>> 2]!;
+    }
+    writeGuestPte(guestPhys: number, value: number): void {
+      const host = this.#host;
+      const vm = host.vm;
+      const mem = host.host.mem;
+      const gpa = host.guestAddress(guestPhys, 'writeGuestPte');
+      if (!vm.isGuestRam(gpa)) host.violation(`writeGuestPte(${hex(gpa)}): not in guest RAM`);
+      const word = host.word(value, 'writeGuestPte');
+      const h = vm.writableBacking(gpa);
+      const old = mem.i32[h >>> 2]!;
+      mem.i32[h >>> 2] = word;
+      mem.dirty[h >>> 12] = 1;
+      vm.stats.cyclesVmm += host.profile.vmmPteWriteCycles;
+      if (word !== old && (word | old) === word && ((word ^ old) & ~(PTE.A | PTE.D)) === 0) vm.stats.adUpdates++;
+    }
+    readGuestWord(guestPhys: number): number | undefined {
+      const host = this.#host;
+      return host.vm.peekWord(host.guestAddress(guestPhys, 'readGuestWord'));
+    }
+    writeGuestWord(guestPhys: number, value: number): void {
+      const host = this.#host;
+      const gpa = host.guestAddress(guestPhys, 'writeGuestWord');
+      if (!host.vm.isGuestRam(gpa)) host.violation(`writeGuestWord(${hex(gpa)}): not in guest RAM`);
+      host.vm.writeWord(gpa, host.word(value, 'writeGuestWord'));
+    }
+    backing(guestPhys: number): number {
+      const host = this.#host;
+      host.guard();
+      return typeof guestPhys === 'number' ? host.vm.backing(guestPhys) : -1;
+    }
+    backed(guestPhys: number): number {
+      const host = this.#host;
+      host.guard();
+      // A frame the VMM swapped out is not backed now: a pager maps it through `backing` when the guest touches it.
+      return typeof guestPhys === 'number' ? host.vm.resident(guestPhys >>> 0) : -1;
+    }
+    writableBacking(guestPhys: number): number {
+      const host = this.#host;
+      host.guard();
+      return typeof guestPhys === 'number' && host.vm.isGuestRam(guestPhys >>> 0) ? host.vm.writableBacking(guestPhys >>> 0) : -1;
+    }
+    backGuestInRuns(frames: number): void {
+      const host = this.#host;
+      host.guard();
+      if (typeof frames !== 'number' || !Number.isInteger(frames) || frames < 1 || (frames & (frames - 1)) !== 0 || frames > 1 << 20) {
+        host.violation(`backGuestInRuns(${show(frames)}): a run is a power of two of frames`);
+      }
+      host.vm.allocGranuleFrames = frames;
+    }
+    allocTable(level: number): number {
+      const host = this.#host;
+      host.guard();
+      return host.tables.alloc(level);
+    }
+    freeTable(table: number): void {
+      const host = this.#host;
+      host.guard();
+      host.tables.free(table);
+    }
+    readEntry(table: number, index: number): number {
+      const host = this.#host;
+      host.guard();
+      return host.tables.read(table, index);
+    }
+    writeEntry(table: number, index: number, value: number): void {
+      const host = this.#host;
+      host.guard();
+      host.tables.write(table, index, value);
+    }
+    loadRoot(root: number, options?: { readonly pagingOff?: boolean }): void {
+      this.#host.loadRoot(root, options);
+    }
+    switchRoot(root: number, options: { readonly keep: boolean; readonly pagingOff?: boolean }): void {
+      this.#host.switchRoot(root, options);
+    }
+    flushTlbAll(): void {
+      const host = this.#host;
+      host.guard();
+      host.mmu.flushAll();
+    }
+    flushTlbPage(va: number): void {
+      const host = this.#host;
+      host.guard();
+      host.mmu.flushPage(host.number(va, 'flushTlbPage'));
+    }
+    flushTlbRange(from: number, to: number): void {
+      const host = this.#host;
+      host.guard();
+      host.mmu.flushRange(host.number(from, 'flushTlbRange'), host.number(to, 'flushTlbRange'));
+    }
+    flushTlbVm(): void {
+      const host = this.#host;
+      host.guard();
+      host.mmu.flushVpid();
+    }
+    injectFault(cause: number, badva: number): ExitName {
+      return this.#host.injectFault(cause, badva);
+    }
+    refuse(va: number): ExitName {
+      return this.#host.refuse(va);
+    }
+    emulateMmio(guestPhys: number): ExitName {
+      return this.#host.emulateMmio(guestPhys);
+    }
+    emulateStore(guestPhys: number): ExitName {
+      return this.#host.emulateStore(guestPhys);
+    }
+    chargeVmm(cycles: number): void {
+      const host = this.#host;
+      host.guard();
+      if (typeof cycles !== 'number' || !Number.isFinite(cycles) || cycles < 0) host.violation(`chargeVmm(${show(cycles)}): cycles are a non-negative number`);
+      host.vm.stats.cyclesVmm += cycles;
+    }
+    count(counter: PagerCounter, n = 1): void {
+      const host: PagerHost = this.#host;
+      host.guard();
+      const field = Object.hasOwn(COUNTERS, counter) ? COUNTERS[counter] : undefined;
+      if (!field) host.violation(`count(${show(counter)}): the counters are ${Object.keys(COUNTERS).join(', ')}`);
+      if (typeof n !== 'number' || !Number.isInteger(n)) host.violation(`count('${counter}', ${show(n)}): n is a whole number`);
+      host.vm.vmm[field] += n;
+    }
+  };
 
   /** An agile pager's EPT services (`vmm.nested`): the same rules as for its shadow tables. */
   private makeNestedServices(tables: PagerTables): NestedServices {
@@ -855,6 +936,20 @@ export class PagerHost {
     if (typeof value !== 'number' || !Number.isFinite(value)) this.violation(`${service}(${show(value)}): an address is a number`);
     return value as number;
   }
+}
+
+/**
+ * The services for a user's pager: the same object's data, and its methods bound to it, so that
+ * a pager may take them apart (`const { readEntry } = vmm`), as it could always do.
+ */
+function boundServices(services: PagerServices): PagerServices {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(services)) out[key] = (services as unknown as Record<string, unknown>)[key];
+  for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(services))) {
+    const method = (services as unknown as Record<string, unknown>)[key];
+    if (key !== 'constructor' && typeof method === 'function') out[key] = (method as (...args: unknown[]) => unknown).bind(services);
+  }
+  return Object.freeze(out) as unknown as PagerServices;
 }
 
 /** The exits a pager takes: those it has handlers for, plus the VMM's own (wfi, hcall). */

@@ -98,6 +98,7 @@ interface GuestWalk {
 
 export class ShadowPager implements Pager {
   readonly translation = 'shadow';
+  private readonly lastWalk: GuestWalk = { status: 'ok', leaf: 0, leafAddr: -1, guestPhys: 0, guestPt: NONE };
 
   private readonly roots = new Map<number, ShadowRoot>();
   private readonly rootsById = new Map<number, ShadowRoot>();
@@ -217,31 +218,44 @@ export class ShadowPager implements Pager {
     return 'hidden-fault';
   }
 
-  /** Walk the guest's tables in software, as the hardware would natively. */
+  /**
+   * Walk the guest's tables in software, as the hardware would natively. The result is one object
+   * the pager fills again on every walk (a fault's handling is done with it before the next).
+   */
   private walkGuest(va: number): GuestWalk {
     const vmm = this.vmm;
     if (!(vmm.readGuestCr(CR.STATUS) & STATUS.PG)) {
-      return { status: 'ok', leaf: PTE.V | PTE.W | PTE.X | PTE.U | PTE.A | PTE.D, leafAddr: -1, guestPhys: va, guestPt: FROM_PAGING_OFF };
+      return this.walked('ok', PTE.V | PTE.W | PTE.X | PTE.U | PTE.A | PTE.D, -1, va, FROM_PAGING_OFF);
     }
     const root = (vmm.readGuestCr(CR.PTBR) & PTBR_ROOT_MASK) >>> 0;
     const pdeAddr = (root + (va >>> 22) * 4) >>> 0;
     const pde = this.readGuestEntry(pdeAddr);
-    if (pde === undefined) return { status: 'bus-error', leaf: 0, leafAddr: -1, guestPhys: 0, guestPt: NONE };
+    if (pde === undefined) return this.walked('bus-error', 0, -1, 0, NONE);
     this.floodCount.delete(root >>> 12);
-    if (!(pde & PTE.V)) return { status: 'not-present', leaf: pde, leafAddr: pdeAddr, guestPhys: 0, guestPt: NONE };
+    if (!(pde & PTE.V)) return this.walked('not-present', pde, pdeAddr, 0, NONE);
     if (pde & PTE.L) {
-      if (pde & 0x003ff000) return { status: 'not-present', leaf: pde, leafAddr: pdeAddr, guestPhys: 0, guestPt: NONE };
+      if (pde & 0x003ff000) return this.walked('not-present', pde, pdeAddr, 0, NONE);
       const gpa = ((pde & 0xffc00000) | (va & 0x003fffff)) >>> 0;
-      return { status: 'ok', leaf: pde, leafAddr: pdeAddr, guestPhys: gpa, guestPt: FROM_SUPERPAGE };
+      return this.walked('ok', pde, pdeAddr, gpa, FROM_SUPERPAGE);
     }
     const pt = (pde & PTE.FRAME_MASK) >>> 0;
     const pteAddr = (pt + ((va >>> 12) & 1023) * 4) >>> 0;
     const pte = this.readGuestEntry(pteAddr);
-    if (pte === undefined) return { status: 'bus-error', leaf: 0, leafAddr: -1, guestPhys: 0, guestPt: NONE };
+    if (pte === undefined) return this.walked('bus-error', 0, -1, 0, NONE);
     this.floodCount.delete(pt >>> 12);
-    if (!(pte & PTE.V)) return { status: 'not-present', leaf: pte, leafAddr: pteAddr, guestPhys: 0, guestPt: pt };
+    if (!(pte & PTE.V)) return this.walked('not-present', pte, pteAddr, 0, pt);
     const gpa = ((pte & PTE.FRAME_MASK) | (va & 0xfff)) >>> 0;
-    return { status: 'ok', leaf: pte, leafAddr: pteAddr, guestPhys: gpa, guestPt: pt };
+    return this.walked('ok', pte, pteAddr, gpa, pt);
+  }
+
+  private walked(status: GuestWalk['status'], leaf: number, leafAddr: number, guestPhys: number, guestPt: number): GuestWalk {
+    const w = this.lastWalk;
+    w.status = status;
+    w.leaf = leaf;
+    w.leafAddr = leafAddr;
+    w.guestPhys = guestPhys;
+    w.guestPt = guestPt;
+    return w;
   }
 
   /** One guest page-table entry, read by the VMM; undefined outside guest RAM (a bus error natively). */
@@ -424,8 +438,12 @@ export class ShadowPager implements Pager {
 
   /** Entry `index` of guest frame `frame` changed: drop what the shadows built from it. */
   private syncTableWrite(frame: number, index: number): void {
-    for (const root of [...(this.pdUsers.get(frame) ?? [])]) this.zapDirectoryEntry(root, index);
-    for (const user of [...(this.ptUsers.get(frame) ?? [])]) {
+    // Neither loop changes the set it goes through (zapping a directory entry changes the users
+    // of the table below it, in ptUsers), so neither is copied first.
+    const roots = this.pdUsers.get(frame);
+    if (roots !== undefined) for (const root of roots) this.zapDirectoryEntry(root, index);
+    const users = this.ptUsers.get(frame);
+    if (users !== undefined) for (const user of users) {
       const root = this.rootsById.get(user >>> 10)!;
       const pdIndex = user & 1023;
       const table = root.pts[pdIndex]!;

@@ -14,6 +14,8 @@ import type { GuestPhysicalWriter } from '../emulator/boot.ts';
 import type { PmlLog } from '../emulator/pml.ts';
 import { SHARED_OWNER, type HostMemory } from './host.ts';
 import { VmmStats } from './vmstats.ts';
+import { ExitLog, type ExitRecord } from './exit-log.ts';
+import type { ExitInfo } from '../emulator/exits.ts';
 
 /**
  * How a VM's memory is virtualized: shadow paging, EPT, switching between them (dynamic.ts), the
@@ -21,26 +23,12 @@ import { VmmStats } from './vmstats.ts';
  */
 export type VmMode = 'shadow' | 'ept' | 'dynamic' | 'pv' | 'agile';
 
-/** One VM exit as the debugger's `exits` shows it. */
-export interface ExitRecord {
-  /** Guest instructions retired when it happened. */
-  instructions: number;
-  pc: number;
-  /** Hardware reason (cr-write, page-fault, ept-violation, …). */
-  hardware: string;
-  /** The VMM's classification (ptbr-write, hidden-fault, pt-write, mmio, …). */
-  reason: string;
-  /** A readable qualification: address, access, value. */
-  detail: string;
-}
+export { EXIT_LOG_SIZE, type ExitRecord } from './exit-log.ts';
 
 /** Marks in Vm.p2m (a host address is never negative): a guest frame swapped out by the host (swap.ts)... */
 export const SWAPPED = -1;
 /** ...and one the guest gave to the VMM (balloon.ts). */
 export const BALLOONED = -2;
-
-/** How many recent exits a VM remembers. */
-export const EXIT_LOG_SIZE = 256;
 
 export class Vm implements GuestPhysicalWriter {
   readonly stats = new Stats();
@@ -52,8 +40,8 @@ export class Vm implements GuestPhysicalWriter {
   readonly sizeBytes: number;
   /** Guest frames are backed this many at a time, aligned (more than 1 for EPT large pages). */
   allocGranuleFrames = 1;
-  /** The most recent exits, oldest first (at most EXIT_LOG_SIZE). */
-  readonly exitLog: ExitRecord[] = [];
+  /** The most recent exits (at most EXIT_LOG_SIZE), written over in place. */
+  private readonly exits = new ExitLog();
   /** Why the VM stopped, once it has. */
   stopped: 'halted' | 'max-instructions' | 'wfi-deadlock' | 'trap-loop' | 'stopped' | undefined;
   /** The name of its pager ('shadow', 'ept', or a user's pager file). */
@@ -80,9 +68,24 @@ export class Vm implements GuestPhysicalWriter {
     this.cpu.devicesAccessible = false;
   }
 
+  /** The most recent exits, oldest first (at most EXIT_LOG_SIZE): copies, which later exits leave as they are. */
+  get exitLog(): ExitRecord[] {
+    return this.exits.newest();
+  }
+
+  /** The newest `count` exits, oldest first (copies). */
+  recentExits(count: number): ExitRecord[] {
+    return this.exits.newest(count);
+  }
+
+  /** A hardware exit the VMM handled, classified as `reason` (nothing is formatted or allocated). */
+  logExit(instructions: number, e: ExitInfo, reason: string): void {
+    this.exits.exit(instructions, e, reason);
+  }
+
+  /** An exit record given whole (a design's own events: dynamic switches, agile samples). */
   recordExit(record: ExitRecord): void {
-    if (this.exitLog.length >= EXIT_LOG_SIZE) this.exitLog.shift();
-    this.exitLog.push(record);
+    this.exits.record(record);
   }
 
   isGuestRam(guestPhys: number): boolean {

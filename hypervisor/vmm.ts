@@ -7,7 +7,7 @@
 //
 // The VMM reacts to exits only; it never reaches into the CPU's loop (STYLE.md, "The shape").
 
-import { ACCESS, ACCESS_NAMES, CR, CR_NAMES, causeName } from '../isa/arch.ts';
+import { ACCESS, CR } from '../isa/arch.ts';
 import type { Image } from '../isa/image.ts';
 import { bootLoad, loadSegments, type BootLayout, type BootModule, type BootOptions } from '../emulator/boot.ts';
 import { STOP } from '../emulator/cpu.ts';
@@ -28,7 +28,7 @@ import { DEFAULT_RECLAIM, Reclaim, reclaimBalloons, reclaimSwaps, type ReclaimOp
 import { MemorySeries, type MemorySeriesSample } from './memory-series.ts';
 import { DEFAULT_SHARING, PageSharing, SharingStats, guestPhysOf, type SharingOptions } from './sharing.ts';
 import { DEFAULT_SHADOW, SHADOW_PAGER, type ShadowOptions } from './shadow.ts';
-import { SWAPPED, Vm, type ExitRecord, type VmMode } from './vm.ts';
+import { SWAPPED, Vm, type VmMode } from './vm.ts';
 import { DEFAULT_DIRTY_LOG, DEFAULT_MIGRATION, LiveMigration, type DirtyLogOptions, type MigrationOptions } from './migration.ts';
 
 export interface VmSpec {
@@ -454,7 +454,7 @@ export class Vmm {
     if (swappedStore >= 0 && vm.p2m[swappedStore]! > 0) vm.vmm.swap!.pageInsOnStore++;
     if (reason === undefined) throw new Error(`VMM bug: unhandled exit ${EXIT_NAMES.get(e.reason) ?? e.reason} in ${vm.mode} mode`);
     vm.vmm.countExit(reason);
-    vm.recordExit(new LoggedExit(instructions, e, reason));
+    vm.logExit(instructions, e, reason);
   }
 
   result(vm: Vm): VmResult {
@@ -474,43 +474,7 @@ export class Vmm {
   }
 }
 
-/**
- * An exit as the log keeps it: a copy of its qualification, put into words only when someone
- * (the debugger) reads `detail`, so that handling an exit formats nothing.
- */
-class LoggedExit implements ExitRecord {
-  private readonly info = new ExitInfo();
-  readonly pc: number;
-  readonly hardware: string;
-
-  constructor(readonly instructions: number, e: ExitInfo, readonly reason: string) {
-    this.info.copyFrom(e);
-    this.pc = e.pc;
-    this.hardware = EXIT_NAMES.get(e.reason) ?? String(e.reason);
-  }
-
-  get detail(): string {
-    return describeExit(this.info);
-  }
-}
-
-const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
-
-/** The qualification of an exit in words. */
-export function describeExit(e: ExitInfo): string {
-  switch (e.reason) {
-    case EXIT.CR_READ: return `mfcr ${CR_NAMES.get(e.crn) ?? e.crn}`;
-    case EXIT.CR_WRITE: return `write ${CR_NAMES.get(e.crn) ?? e.crn} = ${hex(e.value)}`;
-    case EXIT.INVLPG: return `invlpg ${hex(e.address)}`;
-    case EXIT.TLBFLUSH: return 'tlbflush';
-    case EXIT.PAGE_FAULT: return `${causeName(e.cause)} at ${hex(e.address)} (${ACCESS_NAMES[e.access]})`;
-    case EXIT.EPT_VIOLATION: return `guest-physical ${hex(e.guestPhys)}${e.inTableWalk ? ' (a guest page table)' : ''} for ${ACCESS_NAMES[e.access]} of ${hex(e.address)}`;
-    case EXIT.WFI: return 'wfi';
-    case EXIT.HCALL: return `hcall ${e.code}`;
-    case EXIT.PML_FULL: return `page-modification log full at guest-physical ${hex(e.guestPhys)} for ${ACCESS_NAMES[e.access]} of ${hex(e.address)}`;
-    default: return '';
-  }
-}
+export { describeExit } from './exit-log.ts';
 
 /**
  * How a pager translates ('shadow' or 'nested', so which mode its VMs run in), learnt by making

@@ -28,8 +28,7 @@ export interface ExitLog {
 /** The last `count` exits of a VM (all that the log keeps by default). */
 export function exitLog(view: CpuView, count = Infinity): ExitLog | Unavailable {
   if (!view.vm) return { unavailable: 'bare-metal' };
-  const log = view.vm.exitLog;
-  const shown = count >= log.length ? log : log.slice(log.length - count);
+  const shown = view.vm.recentExits(count);
   const total = view.vm.vmm.exitsTotal;
   const first = total - shown.length + 1;
   return {

@@ -124,6 +124,48 @@ describe('a pager of one\'s own runs through the same API', () => {
     expect(b.vmm.exitsByReason.get('invlpg')).toBeUndefined();
   });
 
+  it('case 4: a pager may take its services apart and keep its events; the host behind them is out of its reach', () => {
+    const kept: { va: number; instret: number }[] = [];
+    let own: string[] = [];
+    const apart: PagerModule = {
+      name: 'apart',
+      create: (vmm) => {
+        const { readGuestCr, writeEntry, readEntry, backing } = vmm;
+        const inner = makeShadowPager({ ...vmm, readGuestCr, writeEntry, readEntry, backing }) as Pager;
+        own = Object.keys(vmm);
+        return { ...inner, pageFault: (e) => { kept.push(e); return inner.pageFault!(e); } };
+      },
+    };
+    const vmm = new Vmm({ hostMemoryBytes: 8 * MiB });
+    const { vm } = vmm.addVm({ name: 'g', mode: 'shadow', memoryBytes: 2 * MiB, kernel: PAGING, pager: apart });
+    const [r] = vmm.run(5_000_000);
+    expect(r!.reason).toBe(runIn('native', PAGING).visible.reason);
+    expect(vmm.audit()).toEqual([]);
+    // Every event kept is its own object, unchanged by the exits after it.
+    expect(kept.length).toBeGreaterThan(2);
+    expect(new Set(kept).size).toBe(kept.length);
+    expect(kept.map((e) => e.instret)).toEqual([...kept.map((e) => e.instret)].sort((a, b) => a - b));
+    expect(vm.stopped).toBeDefined();
+    // A user's pager sees every service as an own member; nothing names the VMM's host.
+    expect(own).toContain('writeEntry');
+    expect(own.filter((k) => /host/i.test(k))).toEqual([]);
+  });
+
+  it('case 5: the built-in pagers of two VMs call the same service functions (one prototype; nothing made per VM)', () => {
+    const vmm = new Vmm({ hostMemoryBytes: 8 * MiB });
+    const a = vmm.addVm({ name: 'a', mode: 'shadow', memoryBytes: 1 * MiB, kernel: HELLO }).vm;
+    const b = vmm.addVm({ name: 'b', mode: 'shadow', memoryBytes: 1 * MiB, kernel: HELLO }).vm;
+    const services = (vm: typeof a) => (vmm.pagerOf(vm) as unknown as { vmm: PagerServices }).vmm;
+    const [sa, sb] = [services(a), services(b)];
+    expect(sa).not.toBe(sb);
+    expect(Object.isFrozen(sa)).toBe(true);
+    for (const name of ['readGuestCr', 'readGuestPte', 'writeEntry', 'backing', 'flushTlbPage', 'switchRoot'] as const) expect(sa[name]).toBe(sb[name]);
+    expect(Object.keys(sa).filter((k) => /host/i.test(k))).toEqual([]);
+    expect(sa.vmName).toBe('a');
+    vmm.run(1_000_000);
+    expect(vmm.audit()).toEqual([]);
+  });
+
   it('case 3: pagerTranslation learns how a pager translates from a VM of its own', () => {
     expect(pagerTranslation(simple)).toBe('shadow');
     expect(pagerTranslation(EPT_PAGER)).toBe('nested');
