@@ -42,8 +42,12 @@ export async function emulatorLib(root: string): Promise<EmulatorLib> {
 export interface EngineWorkload {
   guest: string;
   setup: string;
-  /** Run once on an engine (on `lib`'s classes, this checkout's by default): instructions retired, seconds, and the statistics and CPU to report. */
-  run(engine: Engine, lib?: EmulatorLib): { instructions: number; seconds: number; stats: Stats; cpu: Cpu };
+  /**
+   * Run once on an engine (on `lib`'s classes, this checkout's by default): instructions retired,
+   * seconds, the statistics and CPU to report, and the machine (the Machine or Vmm), which
+   * compareEngines holds until that side's next machine is built (see there).
+   */
+  run(engine: Engine, lib?: EmulatorLib): { instructions: number; seconds: number; stats: Stats; cpu: Cpu; machine: object };
 }
 
 function image(file: string, defines: Record<string, number>): Image {
@@ -61,7 +65,7 @@ function native(img: Image, engine: Engine, lib: EmulatorLib = HERE): ReturnType
   const r = m.run(1e9);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.reason !== 'halted') throw new Error(`bench guest did not halt: ${r.reason}`);
-  return { instructions: r.instructions, seconds, stats: m.stats, cpu: m.cpu };
+  return { instructions: r.instructions, seconds, stats: m.stats, cpu: m.cpu, machine: m };
 }
 
 function vm(img: Image, mode: 'shadow' | 'ept', engine: Engine, lib: EmulatorLib = HERE): ReturnType<EngineWorkload['run']> {
@@ -73,7 +77,7 @@ function vm(img: Image, mode: 'shadow' | 'ept', engine: Engine, lib: EmulatorLib
   const [r] = vmm.run(1e9);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r!.reason !== 'halted') throw new Error(`bench guest did not halt: ${r!.reason}`);
-  return { instructions: r!.instructions, seconds, stats: v.stats, cpu: v.cpu };
+  return { instructions: r!.instructions, seconds, stats: v.stats, cpu: v.cpu, machine: vmm };
 }
 
 const GUESTS: { name: string; file: string; defines: Record<string, number> }[] = [
@@ -125,7 +129,7 @@ export function kernelWorkloads(): EngineWorkload[] {
     m.boot(kernel, modules);
     let r = { instructions: 0 };
     const seconds = timed(() => (r = m.run(MAX)));
-    return { instructions: r.instructions, seconds, stats: m.stats, cpu: m.cpu };
+    return { instructions: r.instructions, seconds, stats: m.stats, cpu: m.cpu, machine: m };
   };
   const vmKernel = (mode: 'shadow' | 'ept', engine: Engine, lib: EmulatorLib = HERE): ReturnType<EngineWorkload['run']> => {
     const vmm = new lib.Vmm({ hostMemoryBytes: 40 << 20 });
@@ -133,7 +137,7 @@ export function kernelWorkloads(): EngineWorkload[] {
     v.cpu.engine = engine;
     let instructions = 0;
     const seconds = timed(() => ({ instructions } = vmm.run(MAX)[0]!));
-    return { instructions, seconds, stats: v.stats, cpu: v.cpu };
+    return { instructions, seconds, stats: v.stats, cpu: v.cpu, machine: vmm };
   };
   return [
     { guest: 'kernel (npm start)', setup: 'native', run: nativeKernel },
@@ -176,13 +180,30 @@ export function compareEngines(w: EngineWorkload, runs = RUNS, base?: EmulatorLi
   const jit = w.run('jit');
   const json = (r: ReturnType<EngineWorkload['run']>): string => JSON.stringify(r.stats.toJSON());
   let identical = json(interp) === json(jit) && interp.stats.cycles === jit.stats.cycles;
+  let baseMachine: object | undefined;
   if (base !== undefined) {
     const b = w.run('interp', base);
     identical &&= json(b) === json(interp) && b.stats.cycles === interp.stats.cycles;
+    baseMachine = b.machine;
   }
   type Side = Engine | 'base';
   const sides: Side[] = base === undefined ? ['interp', 'jit'] : ['interp', 'jit', 'base'];
-  const once = (side: Side): ReturnType<EngineWorkload['run']> => (side === 'base' ? w.run('interp', base) : w.run(side));
+  // Each side's last machine is held until its next one is built and has run. Otherwise the full
+  // collection before a run frees the other sides' machines, and with them the V8 hidden classes
+  // (maps) of objects that only those machines had (V8 holds a class's later maps only weakly):
+  // every function optimized against them is thrown away, so each run of a side warms up again.
+  // A process that runs one checkout and engine never meets this (its next machine keeps the
+  // maps), and interleaving made this checkout's interpreter no faster than 565015d's (1.00x
+  // against 1.38x run alone, shadow kernel) and the baseline 4-5x slower at times.
+  const held: Partial<Record<Side, object>> = {};
+  const once = (side: Side): ReturnType<EngineWorkload['run']> => {
+    const r = side === 'base' ? w.run('interp', base) : w.run(side);
+    held[side] = r.machine;
+    return r;
+  };
+  held.interp = interp.machine;
+  held.jit = jit.machine;
+  if (baseMachine !== undefined) held.base = baseMachine;
   for (let i = 1; i < WARMUP; i++) for (const side of sides) once(side);
   const mips: Record<Side, number[]> = { interp: [], jit: [], base: [] };
   const seconds: Record<Side, number> = { interp: 0, jit: 0, base: 0 };

@@ -204,6 +204,9 @@ describe('the services enforce the rules: a broken pager stops the guest with a 
     }), /injectFault: this exit was already completed \(guest-fault\)/],
     ['case 9: a cause that is not an exception', withRoot((vmm, _root, e) => vmm.injectFault(16, e.va)), /injectFault\(16\): the cause is a TV32 exception, 0 to 13/],
     ['case 10: a wrong return value', withRoot(() => 42), /returned 42; a handler returns nothing or the exit's name/],
+    // Names once accepted are remembered (pager-host.ts); one that is not a lowercase word still is not.
+    ['case 10b: a name that is not a lowercase word', withRoot(() => 'Hidden-Fault'), /returned .Hidden-Fault.; a handler returns nothing or the exit's name/],
+    ['case 10c: a name of 33 characters', withRoot(() => 'a'.repeat(33)), /returned .a{33}.; a handler returns nothing/],
     ['case 11: an async handler', withRoot(async () => 'hidden-fault'), /returned a Promise: pager handlers run synchronously/],
     ['case 12: an exception', withRoot(() => {
       throw new RangeError('boom');
