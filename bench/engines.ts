@@ -176,16 +176,6 @@ const MAX_RUNS = 41;
 
 /** Measure one workload on both engines, interleaved: at least `runs` runs each after WARMUP, more for short ones; and on a baseline's interpreter. */
 export function compareEngines(w: EngineWorkload, runs = RUNS, base?: EmulatorLib): EngineRow {
-  const interp = w.run('interp');
-  const jit = w.run('jit');
-  const json = (r: ReturnType<EngineWorkload['run']>): string => JSON.stringify(r.stats.toJSON());
-  let identical = json(interp) === json(jit) && interp.stats.cycles === jit.stats.cycles;
-  let baseMachine: object | undefined;
-  if (base !== undefined) {
-    const b = w.run('interp', base);
-    identical &&= json(b) === json(interp) && b.stats.cycles === interp.stats.cycles;
-    baseMachine = b.machine;
-  }
   type Side = Engine | 'base';
   const sides: Side[] = base === undefined ? ['interp', 'jit'] : ['interp', 'jit', 'base'];
   // Each side's last machine is held until its next one is built and has run. Otherwise the full
@@ -201,9 +191,14 @@ export function compareEngines(w: EngineWorkload, runs = RUNS, base?: EmulatorLi
     held[side] = r.machine;
     return r;
   };
-  held.interp = interp.machine;
-  held.jit = jit.machine;
-  if (baseMachine !== undefined) held.base = baseMachine;
+  const interp = once('interp');
+  const jit = once('jit');
+  const json = (r: ReturnType<EngineWorkload['run']>): string => JSON.stringify(r.stats.toJSON());
+  let identical = json(interp) === json(jit) && interp.stats.cycles === jit.stats.cycles;
+  if (base !== undefined) {
+    const b = once('base');
+    identical &&= json(b) === json(interp) && b.stats.cycles === interp.stats.cycles;
+  }
   for (let i = 1; i < WARMUP; i++) for (const side of sides) once(side);
   const mips: Record<Side, number[]> = { interp: [], jit: [], base: [] };
   const seconds: Record<Side, number> = { interp: 0, jit: 0, base: 0 };
