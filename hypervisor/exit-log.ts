@@ -51,6 +51,14 @@ class LoggedExit implements ExitRecord {
   }
 }
 
+/**
+ * A record alive as long as this module, so that V8's hidden class for records lives on between
+ * VMs: the log makes its records at a VM's first exits, and when a full collection takes the
+ * last VM's records before the next VM's first exit, the code optimized against their class is
+ * thrown away and warms up again (see MAP_KEEPER in emulator/jit/engine.ts).
+ */
+export const RECORD_KEEPER = new LoggedExit();
+
 export class ExitLog {
   private readonly slots: LoggedExit[] = [];
   /** Where the next record goes once the ring is full (the oldest one). */

@@ -22,7 +22,8 @@
 
 import { ACCESS } from '../../isa/arch.ts';
 import { CpuState, MEM_SIZE, STOP, TRAP_LOOP_LIMIT, type StopCode } from '../cpu-state.ts';
-import { CODE_BIT, COLD as COLD_ENTRY, CodeCache, DEFAULT_MAX_BLOCKS, HOT_THRESHOLD, NOT_TRANSLATED as UNTRANSLATED, type CodePage, type JitStats } from './code-cache.ts';
+import { PhysicalMemory } from '../memory.ts';
+import { CODE_BIT, COLD as COLD_ENTRY, CodeCache, CodePage, DEFAULT_MAX_BLOCKS, HOT_THRESHOLD, NOT_TRANSLATED as UNTRANSLATED, type JitStats } from './code-cache.ts';
 import { FastPath, blockPlan, compilePlan, cycleKey, entryLength, knownBlock, rememberBlock, translatable, type Runtime } from './translator.ts';
 
 /** The CPU engines: the interpreter (the reference) and the translating engine. */
@@ -57,6 +58,29 @@ interface JitState {
  * snapshots restore and mark).
  */
 const JIT_STATES = new WeakMap<object, JitState>();
+
+/** A CPU's JIT state: built in this one place, so that MAP_KEEPER's objects have the same shapes. */
+function newJitState(cpu: Runtime['cpu'], regs: Int32Array, mem: PhysicalMemory, maxBlocks: number, costs: string): JitState {
+  const S = new FastPath();
+  const rt: Runtime = { S, cpu, R: regs, m32: mem.i32, u8: mem.u8, i8: mem.i8, u16: mem.u16, i16: mem.i16 };
+  return { S, cache: new CodeCache(mem, maxBlocks), rt, costs };
+}
+
+/**
+ * One object of every kind a CPU's JIT state is made of (a one-page memory and a CPU that is not
+ * one), alive as long as this module. V8 keeps a class's or a literal's hidden classes (maps) only
+ * while some object has them (the transitions to them are weak), and throws away the code it
+ * optimized against a map that dies. JIT states are made at a CPU's first run, so a full
+ * collection between the last machine's death and the next machine's first run (one forced by a
+ * benchmark, or set off by the next machine's memory) would take all their maps; every machine
+ * after it would then warm the engine up again, its optimizing compiler busy on other threads
+ * (measured on the 256-page stride: a process's CPU time 1.2-1.4x its wall-clock time, with ten
+ * "weak objects" deoptimizations over seven runs; with the keeper, one, during the first run).
+ */
+export const MAP_KEEPER = ((): { state: JitState; page: CodePage } => {
+  const cpu: Runtime['cpu'] = { jitAccess: () => -1, jitRefetch: () => -1 };
+  return { state: newJitState(cpu, new Int32Array(32), new PhysicalMemory(4096), 1, ''), page: new CodePage(0) };
+})();
 
 export abstract class JitEngine extends CpuState {
   /** Which engine `run` uses. Both give the same results; see README.md, "Engines". */
@@ -97,12 +121,9 @@ export abstract class JitEngine extends CpuState {
       this.jitFast = known.S;
       return known;
     }
-    const S = new FastPath();
-    const mem = this.mem;
-    const rt: Runtime = { S, cpu: this, R: this.regs, m32: mem.i32, u8: mem.u8, i8: mem.i8, u16: mem.u16, i16: mem.i16 };
-    const jit = { S, cache: new CodeCache(mem, this.jitMaxBlocks), rt, costs: cycleKey(this.opCycles, this.profile.branchTakenCycles) };
+    const jit = newJitState(this, this.regs, this.mem, this.jitMaxBlocks, cycleKey(this.opCycles, this.profile.branchTakenCycles));
     JIT_STATES.set(this, jit);
-    this.jitFast = S;
+    this.jitFast = jit.S;
     return jit;
   }
 
