@@ -14,7 +14,7 @@ import { INSTRUCTIONS } from '../isa/table.ts';
 import { MEM_SIZE, STOP, TRAP_LOOP_LIMIT, type StopCode } from './cpu-state.ts';
 import { JitEngine } from './jit/engine.ts';
 import { CODE_BIT, COLD as JIT_COLD, type CodeCache } from './jit/code-cache.ts';
-import type { FastPath } from './jit/translator.ts';
+import { LW_CHECKED, LW_THROUGH, type FastPath } from './jit/translator.ts';
 
 export { NO_EXITS, STOP, TRAP_LOOP_LIMIT, type CpuSnapshot, type StopCode } from './cpu-state.ts';
 export { ENGINES, getDefaultEngine, parseEngine, setDefaultEngine, setDefaultJitHotThreshold, type Engine } from './jit/engine.ts';
@@ -48,6 +48,8 @@ for (const spec of INSTRUCTIONS) {
 // The translating engine's interpreter (jitInterpret) reads imports through module constants:
 // under a CommonJS transform (tsx's) a live binding is a getter call.
 const J_CODE = CODE_BIT;
+const J_LW = LW_THROUGH;
+const J_LW_CODE = LW_CHECKED;
 const J_COLD = JIT_COLD;
 const J_SIZES = MEM_SIZE;
 const J_FETCH = ACCESS.FETCH;
@@ -109,6 +111,8 @@ export class Cpu extends JitEngine {
     let fVpn = -1, fBase = 0, fIdx = -1, fUsed = -1;
     let lVpn = -1, lBase = 0, lIdx = -1, lUsed = -1;
     let sVpn = -1, sBase = 0, sIdx = -1, sUsed = -1;
+    // 1: stores to the load slot's page go through it too (see the load fill below).
+    let lw = 0;
     let fHits = 0, lHits = 0, sHits = 0;
     // Fetch hits are counted without a branch; a stretch run with paging off (fIdx < 0) is
     // taken back out when the stretch ends (fHitsAtFill: the count when the stretch began).
@@ -213,6 +217,13 @@ export class Cpu extends JitEngine {
               sUsed = instret;
               sHits++;
             }
+          } else if (isStore && (va >>> 12) === lVpn && lw !== 0 && (va & (MEM_SIZE[op - Op.LB]! - 1)) === 0) {
+            // A store hit on the load slot's entry: the same entry, so its stamp is the load slot's.
+            pa = lBase | (va & 0xfff);
+            if (lIdx >= 0) {
+              lUsed = instret;
+              sHits++;
+            }
           } else {
             pa = -1;
             if ((va & (MEM_SIZE[op - Op.LB]! - 1)) === 0) {
@@ -252,6 +263,10 @@ export class Cpu extends JitEngine {
               lVpn = va >>> 12;
               lBase = pa & ~0xfff;
               lIdx = mmu.lastIndex;
+              // Stores to this page hit the same entry (a read-modify-write): they may go through
+              // this slot, with no lookup, if the entry takes them and the page is marked written
+              // already (the store slot's fill would mark it).
+              lw = mem.dirty[pa >>> 12] === 1 && mmu.servesStore(lIdx) ? 1 : 0;
             }
           }
           switch (op) {
@@ -399,6 +414,7 @@ export class Cpu extends JitEngine {
     let fVpn = S.fVpn, fBase = S.fBase, fIdx = S.fIdx, fUsed = S.fUsed;
     let lVpn = S.lVpn, lBase = S.lBase, lIdx = S.lIdx, lUsed = S.lUsed;
     let sVpn = S.sVpn, sBase = S.sBase, sIdx = S.sIdx, sUsed = S.sUsed, sKey = S.sKey;
+    let lw = S.lw;
     let fHits = S.fHits, lHits = S.lHits, sHits = S.sHits;
     let fHitsAtFill = S.fHitsAtFill;
     let status = 0;
@@ -437,6 +453,13 @@ export class Cpu extends JitEngine {
           }
           // The slot's page holds translations: a store to a word they depend on invalidates them.
           if (sKey !== sVpn && this.jitCodeStore(pa) !== 0) sKey = sVpn;
+        } else if (isStore && (va >>> 12) === lVpn && lw !== 0 && (va & (J_SIZES[op - Op.LB]! - 1)) === 0) {
+          pa = lBase | (va & 0xfff);
+          if (lIdx >= 0) {
+            lUsed = instret;
+            sHits++;
+          }
+          if (lw === J_LW_CODE && this.jitCodeStore(pa) !== 0) lw = J_LW;
         } else {
           pa = -1;
           if ((va & (J_SIZES[op - Op.LB]! - 1)) === 0) {
@@ -474,6 +497,7 @@ export class Cpu extends JitEngine {
             lVpn = va >>> 12;
             lBase = pa & ~0xfff;
             lIdx = mmu.lastIndex;
+            lw = this.jitStoresThrough(pa, lIdx);
           }
         }
         switch (op) {
@@ -625,6 +649,7 @@ export class Cpu extends JitEngine {
     S.fVpn = fVpn; S.fBase = fBase; S.fIdx = fIdx; S.fUsed = fUsed;
     S.lVpn = lVpn; S.lBase = lBase; S.lIdx = lIdx; S.lUsed = lUsed;
     S.sVpn = sVpn; S.sBase = sBase; S.sIdx = sIdx; S.sUsed = sUsed; S.sKey = sKey;
+    S.lw = lw;
     S.fHits = fHits; S.lHits = lHits; S.sHits = sHits;
     S.fHitsAtFill = fHitsAtFill;
     S.status = status;

@@ -238,21 +238,15 @@ export class Mmu {
   }
 
   /**
-   * `translate(va, access)` for a data access when the caller knows the data TLB's lookup would
-   * find entry i: the last translation resolved va's page to it and the clock has not moved since
-   * (no lookup, fill or stamp in between, so the TLB holds what it held). The same hit, counted
-   * and stamped alike, without the set's probe; an entry that does not serve the access is left
-   * to `translate` (which drops it and walks, as it would have).
+   * After a data translation that left `lastIndex` = i: would a store to the same page, with
+   * nothing changed since, hit entry i (its rights allow the store and it has D)? With no
+   * translation (i = -1) a store needs nothing. The CPU's fast path then lets stores to the page
+   * through the load slot, counted and stamped as the hits on entry i they are.
    */
-  translateAt(va: number, access: AccessType, i: number): number {
-    const tlb = this.dtlb;
-    const bits = tlb.flags[i]!;
-    if (!permits(bits, access, this.userMode) || (access === A_STORE && !(bits & P_D))) return this.translate(va, access);
-    this.lastFill = -1;
-    tlb.touch(i, ++this.clock);
-    this.stats.tlbHits[access]++;
-    this.lastIndex = i;
-    return (tlb.base[i]! | ((va >>> 0) & ((1 << tlb.pageShift[i]!) - 1))) >>> 0;
+  servesStore(i: number): boolean {
+    if (i < 0) return true;
+    const bits = this.dtlb.flags[i]!;
+    return permits(bits, A_STORE, this.userMode) && (bits & P_D) !== 0;
   }
 
   /**

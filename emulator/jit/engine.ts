@@ -24,7 +24,7 @@ import { ACCESS } from '../../isa/arch.ts';
 import { CpuState, MEM_SIZE, STOP, TRAP_LOOP_LIMIT, type StopCode } from '../cpu-state.ts';
 import { PhysicalMemory } from '../memory.ts';
 import { CODE_BIT, COLD as COLD_ENTRY, CodeCache, CodePage, DEFAULT_MAX_BLOCKS, HOT_THRESHOLD, NOT_TRANSLATED as UNTRANSLATED, type JitStats } from './code-cache.ts';
-import { FastPath, blockPlan, compilePlan, cycleKey, entryLength, knownBlock, rememberBlock, translatable, type Runtime } from './translator.ts';
+import { FastPath, LW_CHECKED as LW_CHECKED_MARK, LW_THROUGH as LW_THROUGH_MARK, blockPlan, compilePlan, cycleKey, entryLength, knownBlock, rememberBlock, translatable, type Runtime } from './translator.ts';
 
 /** The CPU engines: the interpreter (the reference) and the translating engine. */
 export type Engine = 'interp' | 'jit';
@@ -40,6 +40,8 @@ const A_FETCH = ACCESS.FETCH;
 const COLD = COLD_ENTRY;
 const NOT_TRANSLATED = UNTRANSLATED;
 const A_STORE = ACCESS.STORE;
+const LW_THROUGH = LW_THROUGH_MARK;
+const LW_CHECKED = LW_CHECKED_MARK;
 /** What every writer of memory stores in PhysicalMemory.dirty (the page was written). */
 const WRITTEN = 1;
 
@@ -147,7 +149,7 @@ export abstract class JitEngine extends CpuState {
     S.insnCycles = 0;
     S.gen = -1;
     S.fVpn = -1; S.fBase = 0; S.fIdx = -1; S.fUsed = -1;
-    S.lVpn = -1; S.lBase = 0; S.lIdx = -1; S.lUsed = -1; S.lClock = -1;
+    S.lVpn = -1; S.lBase = 0; S.lIdx = -1; S.lUsed = -1; S.lw = 0;
     S.sVpn = -1; S.sBase = 0; S.sIdx = -1; S.sUsed = -1; S.sKey = -1;
     S.fHits = 0; S.lHits = 0; S.sHits = 0; S.fHitsAtFill = 0;
     S.status = 0; S.brk = 0; S.curPage = -1; S.fetched = -1;
@@ -274,6 +276,7 @@ export abstract class JitEngine extends CpuState {
     const { S, cache } = JIT_STATES.get(this)!;
     const page = cache.page(frame);
     if (S.sVpn !== -1 && S.sBase >>> 12 === frame) S.sKey = -1;
+    if (S.lVpn !== -1 && S.lBase >>> 12 === frame && S.lw === LW_THROUGH) S.lw = LW_CHECKED;
     return page;
   }
 
@@ -345,14 +348,24 @@ export abstract class JitEngine extends CpuState {
       }
       return pa;
     }
+    if (isStore && aligned && va >>> 12 === S.lVpn && S.lw !== 0) {
+      // Through the load slot, on a page holding translations (LW_CHECKED), as the interpreter does.
+      const pa = S.lBase | (va & 0xfff);
+      if (S.lIdx >= 0) {
+        S.lUsed = instret;
+        S.sHits++;
+      }
+      if (S.lw === LW_CHECKED && this.jitCodeStore(pa) !== 0) {
+        S.lw = LW_THROUGH;
+        if (pa >>> 12 === S.curPage) S.brk = 1;
+      }
+      return pa;
+    }
     let pa = -1;
     if (aligned) {
-      // A store to the page the load slot's translation just filled or found (nothing since: the
-      // MMU's clock is where that left it): its lookup would find the same entry.
-      const again = isStore && va >>> 12 === S.lVpn && S.lIdx >= 0 && mmu.clock === S.lClock;
       this.stampFastPath(S.fIdx, S.fUsed, S.lIdx, S.lUsed, S.sIdx, S.sUsed);
       S.fUsed = S.lUsed = S.sUsed = -1;
-      pa = again ? mmu.translateAt(va, A_STORE, S.lIdx) : mmu.translate(va, isStore ? A_STORE : A_LOAD);
+      pa = mmu.translate(va, isStore ? A_STORE : A_LOAD);
     }
     if (pa < 0 || pa >= mem.sizeBytes) {
       const stats = this.stats;
@@ -385,7 +398,7 @@ export abstract class JitEngine extends CpuState {
       S.lVpn = va >>> 12;
       S.lBase = pa & ~0xfff;
       S.lIdx = mmu.lastIndex;
-      S.lClock = mmu.clock;
+      S.lw = this.jitStoresThrough(pa, S.lIdx);
     }
     if (S.fVpn === -1 || (mem.dirty[S.curPage]! & CODE) === 0) S.brk = 1;
     return pa;
@@ -407,6 +420,17 @@ export abstract class JitEngine extends CpuState {
     }
     dirty[frame] = WRITTEN;
     return 1;
+  }
+
+  /**
+   * The load slot's `lw` after its fill at physical `pa` through TLB entry i (FastPath.lw): stores
+   * to the page may go through the slot when the entry takes them and the page is marked written
+   * (the interpreter's rule, Cpu.run), checked store by store while the page holds translations.
+   */
+  protected jitStoresThrough(pa: number, i: number): number {
+    const mark = this.mem.dirty[pa >>> 12]!;
+    if ((mark & WRITTEN) === 0 || !this.mmu.servesStore(i)) return 0;
+    return (mark & CODE) === 0 ? LW_THROUGH : LW_CHECKED;
   }
 
   /**

@@ -40,8 +40,12 @@ export class FastPath {
   gen = -1;
   fVpn = -1; fBase = 0; fIdx = -1; fUsed = -1;
   lVpn = -1; lBase = 0; lIdx = -1; lUsed = -1;
-  /** The MMU's clock when jitAccess last filled the load slot (see jitAccess: a store to the same page). */
-  lClock = -1;
+  /**
+   * Stores to the load slot's page: 0 take the store slot's way; LW_THROUGH go through the load
+   * slot (its entry takes stores, the page is marked written: Cpu.run's `lw`); LW_CHECKED the
+   * same, but the page holds translations, so blocks leave each store to jitAccess.
+   */
+  lw = 0;
   sVpn = -1; sBase = 0; sIdx = -1; sUsed = -1;
   /** What blocks compare a store's page with: sVpn, or -1 while the slot's page holds translations. */
   sKey = -1;
@@ -58,6 +62,11 @@ export class FastPath {
   /** The physical address of the instruction at pc when its fetch is done already (the engine's interpreter handed over), else -1. */
   fetched = -1;
 }
+
+/** FastPath.lw: stores to the load slot's page go through it (the page holds no translations). */
+export const LW_THROUGH = 1;
+/** FastPath.lw: they go through it, checked by jitAccess (the page holds translations). */
+export const LW_CHECKED = 2;
 
 export type BlockFn = (rt: Runtime, pc0: number) => void;
 
@@ -149,11 +158,18 @@ function memoryCode(op: number, o: Operands, p: Place): string {
     access('pa'),
     p.last ? exitAfter(p, p.pcNext) : `if (S.brk !== 0) { ${refetch} }`,
   ];
+  // A store to the load slot's page, when the store slot has another: through the load slot's entry (Cpu.run's `lw`).
+  const throughLoad = isStore ? [
+    `} else if ((va >>> 12) === S.lVpn && S.lw === ${LW_THROUGH} && (va >>> 12) !== S.sVpn${aligned}) {`,
+    `  if (S.lIdx >= 0) { S.lUsed = i0 + ${p.k}; S.sHits++; }`,
+    `  ${access('(S.lBase | (va & 0xfff))')}`,
+  ] : [];
   return [
     `va = (R[${o.rs1}] + ${o.imm}) | 0;`,
     `if ((va >>> 12) === ${key}${aligned}) {`,
     `  if (S.${slot}Idx >= 0) { S.${slot}Used = i0 + ${p.k}; S.${slot}Hits++; }`,
     `  ${access(hitPa)}`,
+    ...throughLoad,
     `} else {`,
     ...miss.map((line) => `  ${line}`),
     `}`,

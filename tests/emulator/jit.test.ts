@@ -6,7 +6,7 @@
 // the bounded code cache, and the block source dump.
 
 import { describe, expect, it } from 'vitest';
-import { CR, PTE, STATUS } from '../../isa/arch.ts';
+import { ACCESS, CR, PTE, STATUS } from '../../isa/arch.ts';
 import { Cpu, STOP, type Engine } from '../../emulator/cpu.ts';
 import { Machine } from '../../emulator/machine.ts';
 import { PhysicalMemory } from '../../emulator/memory.ts';
@@ -251,16 +251,30 @@ cont:
 });
 
 describe('a store to the page a load just translated', () => {
-  // jitAccess takes the store's TLB hit at the entry the load's miss filled, without the lookup
-  // (Mmu.translateAt), only while nothing touched the TLB since; an entry without W or D goes the
-  // full way (a protection fault, a Dirty-bit walk), as in the interpreter.
+  // Both engines let a store through the load's translation, with no lookup, when its TLB entry
+  // takes stores (W, and D) and the page is marked written already; the hit is counted and
+  // stamped as the lookup's would be. An entry without W or D goes the full way (a protection
+  // fault, a Dirty-bit walk), and so does a store after the load slot moved on.
   const CLEAN = 0x00c00000;
   const RO = 0x00c01000;
   const OTHER = 0x00c02000;
+  const DIRTY = 0x00c03000;
   const setup: SnippetOptions['setup'] = (m, pt) => {
     pt!.map4k(CLEAN, 0x00007000, PTE.V | PTE.W | PTE.A);
     pt!.map4k(RO, 0x00008000, PTE.V | PTE.A);
     pt!.map4k(OTHER, 0x00009000, PTE.V | PTE.W | PTE.A | PTE.D);
+    pt!.map4k(DIRTY, 0x0000a000, PTE.V | PTE.W | PTE.A | PTE.D);
+  };
+  /** Count the stores to OTHER and DIRTY that reach the MMU's lookup, per engine run (one entry per call). */
+  const countingStores = (counts: number[]): SnippetOptions['setup'] => (m, pt) => {
+    setup(m, pt);
+    const k = counts.push(0) - 1;
+    const mmu = m.mmu;
+    const translate = mmu.translate.bind(mmu);
+    mmu.translate = (va, access) => {
+      if (access === ACCESS.STORE && (va >>> 12 === OTHER >>> 12 || va >>> 12 === DIRTY >>> 12)) counts[k]!++;
+      return translate(va, access);
+    };
   };
   const loop = (between: string, target: number) => `
       la t0, handler
@@ -297,6 +311,16 @@ handler:
   it('another load between them (the TLB moved on): the store looks its entry up', () => {
     const r = onBoth(loop('lw t4, 0(s1)', CLEAN), { env: 'paged-4k', setup });
     expect(r.reg('a1')).toBe(0);
+  });
+  it('a written page with D: the store goes through the load\'s translation, the store slot keeps its own page', () => {
+    // Each pass: the load misses (invlpg), a store to OTHER looks it up (invlpg dropped every
+    // fast-path entry), then the store to DIRTY takes the load's entry, except in the first pass,
+    // when its page is not yet marked written.
+    const counts: number[] = [];
+    const r = onBoth(loop('sw t2, 0(s1)', DIRTY), { env: 'paged-4k', setup: countingStores(counts) });
+    expect(r.reg('a1')).toBe(0);
+    expect(r.reg('a0')).toBe(40);
+    expect(counts).toEqual([41, 41]);
   });
 });
 
