@@ -5,7 +5,7 @@
 //     node --import tsx bench/miss-worker.ts tlb ENTRIES WAYS RUNS
 //
 // `guest` assembles one of the bench guests (GUEST: a name of GUESTS below) and runs it RUNS
-// times after three warm-up runs in one setup (off: paging off, native, shadow, ept) on one engine
+// times after warm-up runs (three, and half a second at least) in one setup (off: paging off, native, shadow, ept) on one engine
 // (interp, jit): the median guest MIPS of this process, by its CPU time and by the wall clock,
 // and the statistics of a run (the same in every run). ROOT is the checkout whose emulator and
 // hypervisor run the guest (this one, or the baseline misses.ts compares against); the guest is
@@ -97,8 +97,12 @@ async function guest([root, name, setup, engine, runs]: string[]): Promise<void>
     return { seconds, cpuSeconds: cpu, instructions: r!.instructions, cycles: r!.cycles, stats: { guest: vm.stats.toJSON(), vmm: vm.vmm.toJSON() } };
   };
 
-  // Warm-up: V8 takes two or three runs of these sizes to settle (the translating engine's blocks compiled and optimized).
-  for (let i = 0; i < 3; i++) runOnce();
+  // Warm-up: at least three runs and half a second. V8 tiers a function up by the work it has
+  // done, not by runs: under a VMM the translating engine's dispatcher is entered again after every
+  // exit, and it and the blocks reached their optimizing compiler only in the fourth and fifth
+  // 20 ms run of memcopy under EPT, which then spent as much CPU time compiling as running.
+  const warmUpUntil = cpuSeconds() + 0.5;
+  for (let i = 0; i < 3 || cpuSeconds() < warmUpUntil; i++) runOnce();
   const timed = Array.from({ length: Number(runs) }, runOnce);
   const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const first = timed[0]!;

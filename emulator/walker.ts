@@ -11,7 +11,7 @@
 
 import { PAGE_SHIFT, PTE } from '../isa/arch.ts';
 import type { PhysicalMemory } from './memory.ts';
-import { AGILE_PAGING, AGILE_SWITCH, type PagingMode } from './paging-mode.ts';
+import { AGILE_PAGING, AGILE_SWITCH, TV32_PAGING as TV32_PAGING_MODE, type PagingMode } from './paging-mode.ts';
 import type { PageWalkCache } from './pwc.ts';
 
 export const WALK_OK = 0;
@@ -72,6 +72,19 @@ export interface NestedStage {
   /** Host-physical address of the EPT root table. */
   readonly root: number;
 }
+
+/** A nested-stage descriptor: every VMM makes its descriptors here, so they all have NESTED_KEEPER's shape. */
+export function nestedStage(mode: PagingMode, root: number): NestedStage {
+  return { mode, root };
+}
+
+/**
+ * One descriptor alive for the process. A VMM makes its descriptor when its VM first loads an
+ * EPT root; a full collection between the last VMM's death and the next one's first entry would
+ * otherwise take the descriptors' hidden class, and the walker's optimized code with it (see
+ * MAP_KEEPER in emulator/jit/engine.ts).
+ */
+export const NESTED_KEEPER = nestedStage(TV32_PAGING_MODE, 0);
 
 // walkFlat reads these through module constants (an imported binding can be a getter call under tsx).
 const P_V = PTE.V;

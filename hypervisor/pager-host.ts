@@ -23,7 +23,7 @@ import { EXIT, EXIT_CONTROL, type ExitControls, type ExitInfo } from '../emulato
 import { permits, type Mmu } from '../emulator/mmu.ts';
 import { AGILE_SWITCH, TV32_PAGING, eptPagingMode, type PagingMode } from '../emulator/paging-mode.ts';
 import type { MachineProfile } from '../emulator/profile.ts';
-import type { NestedStage } from '../emulator/walker.ts';
+import { nestedStage, type NestedStage } from '../emulator/walker.ts';
 import { decodeAccess } from './emulate.ts';
 import { OutOfHostMemory, VMM_WRITE_PROTECT, type HostMemory } from './host.ts';
 import { PagerTables, ZAP } from './pager-tables.ts';
@@ -566,7 +566,7 @@ export class PagerHost {
       mmu.pagingOffSpace = this.pagingOff;
       return;
     }
-    if (this.nested?.root !== r) this.nested = { mode: this.format, root: r };
+    if (this.nested?.root !== r) this.nested = nestedStage(this.format, r);
     mmu.agile = false;
     mmu.pagingOffSpace = false;
     mmu.configure(mmu.stage1On, mmu.stage1Root, (this.vpid << 8) | this.guestAsid(), this.nested);
@@ -929,7 +929,7 @@ export class PagerHost {
         host.guard();
         const r = tables.setRoot(root, 'nested.loadRoot');
         // The walker gets the VMM's own descriptor (not the pager's frozen copy): one shape for every walk.
-        if (host.nested?.root !== r) host.nested = { mode: f, root: r };
+        if (host.nested?.root !== r) host.nested = nestedStage(f, r);
       },
       loadGuestRoot() {
         host.loadGuestRoot();
